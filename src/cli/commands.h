@@ -1,0 +1,33 @@
+// Each subcommand registers itself on the root app and returns what to run when chosen.
+// Exit codes: 0 success, 1 runtime error, 2 usage error.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "common/config.h"
+
+namespace flowsentry::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRuntime = 1;
+inline constexpr int kExitUsage = 2;
+
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+Command add_check_command(CLI::App& root);
+Command add_config_command(CLI::App& root);
+
+// Loads settings: defaults < `file` (when not empty) < environment < `overrides` ("key=value").
+// Prints the error and returns nullopt on failure.
+std::optional<Config> load_config(const std::string& file,
+                                  const std::vector<std::string>& overrides = {});
+
+}  // namespace flowsentry::cli

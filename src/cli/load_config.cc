@@ -1,0 +1,33 @@
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace flowsentry::cli {
+
+std::optional<Config> load_config(const std::string& file,
+                                  const std::vector<std::string>& overrides) {
+  Config config;
+  auto fail = [](const Error& e) {
+    std::cerr << "flowsentry: configuration error: " << e.to_string() << "\n";
+    return std::nullopt;
+  };
+  if (!file.empty()) {
+    if (auto st = config.merge_toml_file(file); !st.ok()) return fail(st.error());
+  }
+  if (auto st = config.merge_env([](const char* name) { return std::getenv(name); }); !st.ok()) {
+    return fail(st.error());
+  }
+  for (const auto& kv : overrides) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) {
+      return fail(make_error(ErrorCode::kInvalidArgument, "expected KEY=VALUE", kv));
+    }
+    if (auto st = config.set(kv.substr(0, eq), kv.substr(eq + 1)); !st.ok()) {
+      return fail(st.error());
+    }
+  }
+  return config;
+}
+
+}  // namespace flowsentry::cli

@@ -1,0 +1,47 @@
+#include <cstdio>
+#include <iostream>
+#include <vector>
+
+#include "cli/commands.h"
+#include "common/log.h"
+
+namespace fs = flowsentry;
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "flowsentry: real-time network anomaly detection.\n"
+      "Scores network flows with a trained model, stores every verdict, watches for drift and\n"
+      "bursts of anomalies, and serves a live dashboard.",
+      "flowsentry"};
+  app.set_version_flag("--version", "flowsentry 0.1.0");
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+
+  std::vector<fs::cli::Command> commands{
+      fs::cli::add_check_command(app),
+      fs::cli::add_config_command(app),
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return fs::cli::kExitUsage;
+  }
+  if (auto st = fs::set_log_level(log_level); !st.ok()) {
+    std::cerr << "flowsentry: " << st.error().to_string() << "\n";
+    return fs::cli::kExitUsage;
+  }
+  for (const auto& c : commands) {
+    if (c.app->parsed()) return c.run();
+  }
+  return fs::cli::kExitUsage;
+}

@@ -1,0 +1,103 @@
+// Runs the built binary as a user would and checks output and exit codes.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "flow/tests/fixtures.h"
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out;
+};
+
+Run run(const std::string& args) {
+  std::string cmd = std::string(FLOWSENTRY_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  int status = pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  auto path = (std::filesystem::temp_directory_path() / name).string();
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+TEST(CliTest, HelpListsSubcommands) {
+  auto r = run("--help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("check"), std::string::npos);
+  EXPECT_NE(r.out.find("config"), std::string::npos);
+}
+
+TEST(CliTest, EverySubcommandHasHelp) {
+  for (const char* sub : {"check", "config"}) {
+    auto r = run(std::string(sub) + " --help");
+    EXPECT_EQ(r.code, 0) << sub;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub << ": " << r.out;
+  }
+}
+
+TEST(CliTest, UsageErrorsExitWith2) {
+  EXPECT_EQ(run("").code, 2);
+  EXPECT_EQ(run("no-such-command").code, 2);
+  EXPECT_EQ(run("check").code, 2);  // --data is required
+  EXPECT_EQ(run("check --data x --format yaml").code, 2);
+}
+
+TEST(CliTest, CheckCountsValidAndInvalidRows) {
+  using namespace flowsentry::flow::testing;
+  std::string bad = kRowHttp;
+  bad.replace(bad.find(",31,29,"), 7, ",31,290,");
+  auto path = write_temp("fs_cli_check.csv",
+                         kHeader + "\n" + kRowHttp + "\n" + bad + "\n" + kRowUdp + "\n");
+  auto r = run("check --data " + path);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("rows: 2 valid, 1 invalid"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("line 3: dttl: TTL 290 is above 255"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("proto (2 distinct): tcp=1 udp=1"), std::string::npos) << r.out;
+  EXPECT_EQ(run("check --strict --data " + path).code, 1);
+  std::remove(path.c_str());
+}
+
+TEST(CliTest, CheckOnMissingFileIsARuntimeError) {
+  auto r = run("check --data /nonexistent/x.csv");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("cannot open file"), std::string::npos);
+}
+
+TEST(CliTest, ConfigDefaultsIsCommentedToml) {
+  auto r = run("config --defaults");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("[kafka]\n# Kafka bootstrap servers"), std::string::npos) << r.out;
+}
+
+TEST(CliTest, ConfigRejectsUnknownKeyWithSuggestion) {
+  auto path = write_temp("fs_cli.toml", "[kafka]\nbrokerz = \"x\"\n");
+  auto r = run("config --config " + path);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("did you mean 'kafka.brokers'"), std::string::npos) << r.out;
+  std::remove(path.c_str());
+}
+
+TEST(CliTest, ConfigShowsOriginsAndMasksSecrets) {
+  auto r = run("config --set alert.webhook_url=http://127.0.0.1:1/hook --set api.port=9000");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("\"***\""), std::string::npos);
+  EXPECT_EQ(r.out.find("127.0.0.1:1/hook"), std::string::npos);
+  EXPECT_NE(r.out.find("9000"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,132 @@
+#include "common/settings.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace flowsentry {
+namespace {
+
+using T = SettingType;
+
+// Keep sections together; `config --defaults` prints them in this order.
+constexpr std::array kSettings{
+    // section, key, type, default, min, max, doc, choices, secret
+    SettingSpec{"log", "level", T::kString, "info", 0, -1, "Log level on stderr",
+                "trace|debug|info|warn|error|off"},
+
+    SettingSpec{"model", "path", T::kString, "models/default", 0, -1,
+                "Model artifact directory (made by `flowsentry train`)"},
+
+    SettingSpec{"store", "url", T::kString, "flowsentry.db", 0, -1,
+                "Where verdicts go: a SQLite file path, sqlite:PATH, or postgresql://..."},
+    SettingSpec{"store", "retention_days", T::kInt, "7", 1, 3650,
+                "Days of scored flows kept before old partitions/rows are dropped"},
+    SettingSpec{"store", "pool_max", T::kInt, "8", 1, 64,
+                "Most database connections held open (PostgreSQL)"},
+
+    SettingSpec{"kafka", "brokers", T::kString, "127.0.0.1:9092", 0, -1,
+                "Kafka bootstrap servers, comma separated"},
+    SettingSpec{"kafka", "topic", T::kString, "flows", 0, -1, "Topic the flows arrive on"},
+    SettingSpec{"kafka", "group", T::kString, "flowsentry", 0, -1, "Consumer group id"},
+    SettingSpec{"kafka", "format", T::kString, "json", 0, -1, "Encoding of the flow messages",
+                "json|csv"},
+    SettingSpec{"kafka", "dlq_topic", T::kString, "flows.dlq", 0, -1,
+                "Dead-letter topic for malformed messages"},
+    SettingSpec{"kafka", "anomalies_topic", T::kString, "anomalies", 0, -1,
+                "Topic scored anomalies are published to"},
+
+    SettingSpec{"pipeline", "role", T::kString, "all", 0, -1,
+                "What this process does: score (worker), alert (alerter), or both",
+                "worker|alerter|all"},
+    SettingSpec{"pipeline", "batch_size", T::kInt, "1000", 1, 100000,
+                "Most flows scored and stored together"},
+    SettingSpec{"pipeline", "batch_ms", T::kInt, "50", 1, 10000,
+                "Longest a partial batch waits before it is scored"},
+    SettingSpec{"pipeline", "queue_batches", T::kInt, "8", 1, 1024,
+                "Batches buffered between stages before consumption pauses"},
+
+    SettingSpec{"api", "host", T::kString, "127.0.0.1", 0, -1, "Address the HTTP server binds"},
+    SettingSpec{"api", "port", T::kInt, "8080", 0, 65535, "HTTP port (0 picks a free one)"},
+    SettingSpec{"api", "max_body_mb", T::kInt, "8", 1, 1024, "Largest request body accepted"},
+    SettingSpec{"api", "threads", T::kInt, "4", 1, 256, "HTTP worker threads"},
+    SettingSpec{"api", "token", T::kString, "", 0, -1,
+                "Bearer token required on /predict, /alert-test and /api/ (empty = open)", "",
+                true},
+
+    SettingSpec{"detect", "adwin_delta", T::kDouble, "0.002", 1e-9, 0.5,
+                "ADWIN confidence: smaller means fewer, surer change alarms"},
+    SettingSpec{"detect", "adwin_clock", T::kInt, "32", 1, 100000,
+                "ADWIN checks for change every N scores"},
+    SettingSpec{"detect", "mix_window_flows", T::kInt, "5000", 10, 10000000,
+                "Flows per traffic-mix window (count windows)"},
+    SettingSpec{"detect", "mix_window_seconds", T::kInt, "60", 0, 86400,
+                "Seconds per traffic-mix window (0 = count windows only)"},
+    SettingSpec{"detect", "mix_min_count", T::kInt, "500", 1, 10000000,
+                "No mix-drift verdict for a window with fewer flows"},
+    SettingSpec{"detect", "mix_debounce", T::kInt, "3", 1, 1000,
+                "Consecutive windows over threshold before a drift event"},
+    SettingSpec{"detect", "mix_js_threshold", T::kDouble, "0.05", 0, 1,
+                "Jensen-Shannon divergence (nats) that counts as drift"},
+
+    SettingSpec{"alert", "burst_min_hits", T::kInt, "10", 1, 1000000,
+                "Anomalies within the burst window that make a burst"},
+    SettingSpec{"alert", "burst_window_min", T::kDouble, "5", 0.01, 1440,
+                "Burst window length in minutes of event time"},
+    SettingSpec{"alert", "cooldown_s", T::kInt, "600", 0, 604800,
+                "Seconds before an alert with the same key is sent again"},
+    SettingSpec{"alert", "single_flow", T::kBool, "false", 0, -1,
+                "Alert on every flow over single_flow_threshold (floods at line rate)"},
+    SettingSpec{"alert", "single_flow_threshold", T::kDouble, "0.99", 0, 1,
+                "Score that raises a single-flow alert when single_flow is on"},
+    SettingSpec{"alert", "slack_webhook_url", T::kString, "", 0, -1,
+                "Slack incoming-webhook URL (empty = off)", "", true},
+    SettingSpec{"alert", "webhook_url", T::kString, "", 0, -1,
+                "Generic JSON webhook URL (empty = off)", "", true},
+};
+
+}  // namespace
+
+std::string SettingSpec::name() const {
+  std::string out(section);
+  out += '.';
+  out += key;
+  return out;
+}
+
+std::string SettingSpec::env_var() const {
+  std::string out = "FLOWSENTRY_" + name();
+  for (char& c : out) c = c == '.' ? '_' : static_cast<char>(std::toupper(c));
+  return out;
+}
+
+std::span<const SettingSpec> all_settings() {
+  return kSettings;
+}
+
+const SettingSpec* find_setting(std::string_view dotted_name) {
+  for (const auto& s : kSettings) {
+    if (dotted_name.size() == s.section.size() + 1 + s.key.size() &&
+        dotted_name.starts_with(s.section) && dotted_name[s.section.size()] == '.' &&
+        dotted_name.ends_with(s.key)) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
+const char* setting_type_name(SettingType type) {
+  switch (type) {
+    case SettingType::kBool:
+      return "bool";
+    case SettingType::kInt:
+      return "integer";
+    case SettingType::kDouble:
+      return "number";
+    case SettingType::kString:
+      return "string";
+  }
+  return "?";
+}
+
+}  // namespace flowsentry

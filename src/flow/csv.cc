@@ -1,0 +1,280 @@
+#include "flow/csv.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace flowsentry::flow {
+namespace {
+
+// Column roles beside the numeric fields (which use their NumField index).
+enum Role : int {
+  kIgnore = -1,
+  kProto = -2,
+  kService = -3,
+  kState = -4,
+  kId = -5,
+  kStime = -6,
+  kAttackCat = -7,
+  kLabel = -8,
+};
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+// Spellings used by the original four-file UNSW-NB15 release.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kAliases{{
+    {"smeansz", "smean"},
+    {"dmeansz", "dmean"},
+    {"res_bdy_len", "response_body_len"},
+    {"sintpkt", "sinpkt"},
+    {"dintpkt", "dinpkt"},
+    {"ct_src_ ltm", "ct_src_ltm"},
+}};
+
+std::string normalise_name(std::string_view raw) {
+  while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.front()))) {
+    raw.remove_prefix(1);
+  }
+  while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.back()))) {
+    raw.remove_suffix(1);
+  }
+  std::string name(raw);
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto [from, to] : kAliases) {
+    if (name == from) return std::string(to);
+  }
+  return name;
+}
+
+int role_of(const std::string& name) {
+  NumField f = num_field_by_name(name);
+  if (f != kNumFieldCount) return f;
+  if (name == "proto") return kProto;
+  if (name == "service") return kService;
+  if (name == "state") return kState;
+  if (name == "id") return kId;
+  if (name == "stime") return kStime;
+  if (name == "attack_cat") return kAttackCat;
+  if (name == "label") return kLabel;
+  return kIgnore;
+}
+
+}  // namespace
+
+bool split_csv_line(std::string_view line, std::vector<std::string>& fields, size_t& count) {
+  count = 0;
+  size_t i = 0;
+  const size_t n = line.size();
+  while (true) {
+    if (count == fields.size()) fields.emplace_back();
+    std::string& f = fields[count++];
+    f.clear();
+    if (i < n && line[i] == '"') {
+      ++i;
+      while (true) {
+        size_t q = line.find('"', i);
+        if (q == std::string_view::npos) return false;
+        f.append(line.substr(i, q - i));
+        i = q + 1;
+        if (i < n && line[i] == '"') {
+          f.push_back('"');
+          ++i;
+          continue;
+        }
+        break;
+      }
+      // Text after a closing quote up to the comma is kept, as lenient readers do.
+      size_t comma = line.find(',', i);
+      size_t end = comma == std::string_view::npos ? n : comma;
+      f.append(line.substr(i, end - i));
+      i = end;
+    } else {
+      size_t comma = line.find(',', i);
+      size_t end = comma == std::string_view::npos ? n : comma;
+      f.assign(line.substr(i, end - i));
+      i = end;
+    }
+    if (i >= n) return true;
+    ++i;  // skip the comma
+  }
+}
+
+Result<CsvSchema> CsvSchema::from_header(std::string_view header) {
+  if (header.starts_with(kBom)) header.remove_prefix(kBom.size());
+  while (!header.empty() && (header.back() == '\r' || header.back() == '\n')) {
+    header.remove_suffix(1);
+  }
+  std::vector<std::string> fields;
+  size_t count = 0;
+  if (!split_csv_line(header, fields, count)) {
+    return make_error(ErrorCode::kParse, "header has an unterminated quote", "line 1");
+  }
+  CsvSchema s;
+  std::array<bool, kNumFieldCount> seen_num{};
+  bool seen_proto = false, seen_service = false, seen_state = false;
+  for (size_t i = 0; i < count; ++i) {
+    auto name = normalise_name(fields[i]);
+    int role = role_of(name);
+    if (role >= 0) seen_num[role] = true;
+    seen_proto |= role == kProto;
+    seen_service |= role == kService;
+    seen_state |= role == kState;
+    s.has_label_ |= role == kLabel;
+    s.has_attack_cat_ |= role == kAttackCat;
+    s.roles_.push_back(role);
+    s.names_.push_back(name);
+  }
+  std::vector<std::string> missing;
+  for (size_t f = 0; f < kNumFieldCount; ++f) {
+    if (!seen_num[f]) missing.emplace_back(kNumFields[f].name);
+  }
+  if (!seen_proto) missing.emplace_back("proto");
+  if (!seen_service) missing.emplace_back("service");
+  if (!seen_state) missing.emplace_back("state");
+  if (!missing.empty()) {
+    return make_error(ErrorCode::kValidation,
+                      fmt::format("header is missing required column{} {}",
+                                  missing.size() > 1 ? "s" : "", fmt::join(missing, ", ")),
+                      "line 1");
+  }
+  return s;
+}
+
+const CsvSchema& CsvSchema::canonical() {
+  static const CsvSchema schema = [] {
+    // UNSW-NB15 order: id, dur, proto, service, state, spkts, ... then attack_cat, label.
+    std::string header = "id,dur,proto,service,state";
+    for (size_t f = kSpkts; f < kNumFieldCount; ++f)
+      header += fmt::format(",{}", kNumFields[f].name);
+    header += ",attack_cat,label";
+    return std::move(from_header(header).value());
+  }();
+  return schema;
+}
+
+std::optional<FieldProblem> CsvSchema::decode(std::string_view line, FlowRecord& rec,
+                                              std::vector<std::string>& scratch) const {
+  size_t count = 0;
+  if (!split_csv_line(line, scratch, count)) {
+    return FieldProblem{"", "unterminated quoted field", "bad_csv"};
+  }
+  if (count != roles_.size()) {
+    return FieldProblem{"", fmt::format("has {} fields, the header has {}", count, roles_.size()),
+                        "bad_csv"};
+  }
+  rec.id.reset();
+  rec.stime.reset();
+  rec.attack_cat.reset();
+  rec.label.reset();
+  for (size_t i = 0; i < count; ++i) {
+    const std::string& text = scratch[i];
+    int role = roles_[i];
+    std::optional<FieldProblem> p;
+    if (role >= 0) {
+      p = parse_num(static_cast<NumField>(role), text, rec.num[role]);
+    } else {
+      switch (role) {
+        case kProto:
+          p = set_category("proto", text, rec.proto);
+          break;
+        case kService:
+          p = set_category("service", text, rec.service);
+          break;
+        case kState:
+          p = set_category("state", text, rec.state);
+          break;
+        case kAttackCat:
+          p = set_attack_cat(text, rec.attack_cat);
+          break;
+        case kLabel:
+          p = set_label(text, rec.label);
+          break;
+        case kId: {
+          int64_t v = 0;
+          auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+          if (ec == std::errc() && ptr == text.data() + text.size()) rec.id = v;
+          break;
+        }
+        case kStime: {
+          double v = 0;
+          auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+          if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v) || v < 0) {
+            p = FieldProblem{"stime", fmt::format("'{}' is not a time in epoch seconds", text),
+                             "bad_number"};
+          } else {
+            rec.stime = v;
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    if (p) {
+      p->field = names_[i];
+      if (!text.empty() && p->problem.find('\'') == std::string::npos &&
+          p->reason != "missing_value") {
+        p->problem += fmt::format(" (value '{}')", text.size() > 40 ? text.substr(0, 40) : text);
+      }
+      return p;
+    }
+  }
+  return std::nullopt;
+}
+
+Result<std::unique_ptr<CsvReader>> CsvReader::open(const std::string& path) {
+  auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*in) return make_error(ErrorCode::kNotFound, "cannot open file", path);
+  return from_stream(std::move(in), path);
+}
+
+Result<std::unique_ptr<CsvReader>> CsvReader::from_stream(std::unique_ptr<std::istream> in,
+                                                          std::string source) {
+  std::unique_ptr<CsvReader> r(new CsvReader(std::move(in), std::move(source)));
+  std::string header;
+  if (!r->read_logical_line(header)) {
+    return make_error(ErrorCode::kParse, "file is empty (no header line)", r->source_);
+  }
+  auto schema = CsvSchema::from_header(header);
+  if (!schema.ok()) {
+    return make_error(schema.error().code, schema.error().message, r->source_ + ":1");
+  }
+  r->schema_ = std::move(schema.value());
+  return r;
+}
+
+bool CsvReader::read_logical_line(std::string& out) {
+  row_line_ = next_line_;
+  if (!std::getline(*in_, out)) return false;
+  ++next_line_;
+  if (!out.empty() && out.back() == '\r') out.pop_back();
+  // A quoted field may hold a line break: keep reading while the quotes are unbalanced.
+  while (std::count(out.begin(), out.end(), '"') % 2 == 1 && std::getline(*in_, more_)) {
+    ++next_line_;
+    if (!more_.empty() && more_.back() == '\r') more_.pop_back();
+    out += '\n';
+    out += more_;
+  }
+  return true;
+}
+
+CsvReader::Next CsvReader::next(FlowRecord& rec, FieldProblem& problem) {
+  do {
+    if (!read_logical_line(buf_)) return Next::kEnd;
+  } while (buf_.empty());
+  auto p = schema_.decode(buf_, rec, scratch_);
+  rec.key.source = source_;
+  rec.key.partition = 0;
+  rec.key.offset = row_line_;
+  if (p) {
+    problem = std::move(*p);
+    return Next::kInvalid;
+  }
+  return Next::kRecord;
+}
+
+}  // namespace flowsentry::flow

@@ -1,0 +1,253 @@
+#include "flow/json_codec.h"
+
+#include <bitset>
+#include <cmath>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+namespace flowsentry::flow {
+namespace {
+
+namespace sj = simdjson;
+namespace dom = simdjson::dom;
+
+enum Role : int {
+  kIgnore = -1,
+  kProto = -2,
+  kService = -3,
+  kState = -4,
+  kId = -5,
+  kStime = -6,
+  kAttackCat = -7,
+  kLabel = -8,
+};
+
+const std::unordered_map<std::string_view, int>& role_table() {
+  static const auto table = [] {
+    std::unordered_map<std::string_view, int> t;
+    for (size_t i = 0; i < kNumFieldCount; ++i) t.emplace(kNumFields[i].name, static_cast<int>(i));
+    t.emplace("proto", kProto);
+    t.emplace("service", kService);
+    t.emplace("state", kState);
+    t.emplace("id", kId);
+    t.emplace("stime", kStime);
+    t.emplace("attack_cat", kAttackCat);
+    t.emplace("label", kLabel);
+    return t;
+  }();
+  return table;
+}
+
+constexpr size_t kProtoBit = kNumFieldCount;
+constexpr size_t kServiceBit = kNumFieldCount + 1;
+constexpr size_t kStateBit = kNumFieldCount + 2;
+using Seen = std::bitset<kNumFieldCount + 3>;
+
+std::string pointer(std::string_view prefix, std::string_view key) {
+  return fmt::format("{}/{}", prefix, key);
+}
+
+bool is_number(dom::element_type t) {
+  return t == dom::element_type::INT64 || t == dom::element_type::UINT64 ||
+         t == dom::element_type::DOUBLE;
+}
+
+// Reads a value as a number; a string holding a number is accepted too.
+std::optional<FieldProblem> read_number(dom::element v, NumField f, double& out,
+                                        std::string_view where) {
+  std::optional<FieldProblem> p;
+  if (is_number(v.type())) {
+    out = double(v);
+    p = check_num(f, out);
+  } else if (v.type() == dom::element_type::STRING) {
+    p = parse_num(f, std::string_view(v), out);
+  } else {
+    p = FieldProblem{"", "expected a number", "bad_number"};
+  }
+  if (p) p->field = where;
+  return p;
+}
+
+std::optional<FieldProblem> read_string(dom::element v, std::string_view where,
+                                        std::string_view& out) {
+  if (v.is_null()) {
+    out = {};
+    return std::nullopt;
+  }
+  if (v.type() != dom::element_type::STRING) {
+    return FieldProblem{std::string(where), "expected a string", "bad_category"};
+  }
+  out = std::string_view(v);
+  return std::nullopt;
+}
+
+std::optional<FieldProblem> read_field(int role, dom::element v, FlowRecord& rec, Seen& seen,
+                                       std::string_view where) {
+  if (role >= 0) {
+    seen.set(role);
+    return read_number(v, static_cast<NumField>(role), rec.num[role], where);
+  }
+  std::string_view text;
+  std::optional<FieldProblem> p;
+  switch (role) {
+    case kProto:
+    case kService:
+    case kState: {
+      if ((p = read_string(v, where, text))) return p;
+      auto name = role == kProto ? "proto" : role == kService ? "service" : "state";
+      auto& dst = role == kProto ? rec.proto : role == kService ? rec.service : rec.state;
+      seen.set(role == kProto ? kProtoBit : role == kService ? kServiceBit : kStateBit);
+      p = set_category(name, text, dst);
+      break;
+    }
+    case kAttackCat:
+      if ((p = read_string(v, where, text))) return p;
+      p = set_attack_cat(text, rec.attack_cat);
+      break;
+    case kLabel: {
+      if (v.is_null()) break;
+      int64_t l = -1;
+      if (v.get_int64().get(l) || (l != 0 && l != 1)) {
+        return FieldProblem{std::string(where), "expected 0 or 1", "bad_label"};
+      }
+      rec.label = static_cast<int>(l);
+      break;
+    }
+    case kId: {
+      int64_t id = 0;
+      if (!v.get_int64().get(id)) rec.id = id;
+      break;
+    }
+    case kStime: {
+      double t = 0;
+      if (!is_number(v.type()) || (t = double(v)) < 0 || !std::isfinite(t)) {
+        return FieldProblem{std::string(where), "expected a time in epoch seconds", "bad_number"};
+      }
+      rec.stime = t;
+      break;
+    }
+    default:
+      break;
+  }
+  if (p) p->field = where;
+  return p;
+}
+
+std::optional<FieldProblem> decode_object(dom::element element, FlowRecord& rec,
+                                          std::string_view prefix) {
+  dom::object obj;
+  if (element.get_object().get(obj)) {
+    return FieldProblem{prefix.empty() ? "/" : std::string(prefix), "expected a flow object",
+                        "bad_json"};
+  }
+  rec.service = kNone;
+  rec.id.reset();
+  rec.stime.reset();
+  rec.attack_cat.reset();
+  rec.label.reset();
+  const auto& roles = role_table();
+  Seen seen;
+  for (auto field : obj) {
+    auto it = roles.find(field.key);
+    if (it == roles.end()) continue;  // extra fields are ignored, as extra CSV columns are
+    if (auto p = read_field(it->second, field.value, rec, seen, pointer(prefix, field.key))) {
+      return p;
+    }
+  }
+  if (!seen.all()) {
+    for (size_t i = 0; i < seen.size(); ++i) {
+      if (seen.test(i)) continue;
+      std::string_view name = i < kNumFieldCount ? kNumFields[i].name
+                              : i == kProtoBit   ? "proto"
+                              : i == kServiceBit ? "service"
+                                                 : "state";
+      return FieldProblem{pointer(prefix, name), "required field is missing", "missing_field"};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct JsonDecoder::Impl {
+  dom::parser parser;
+};
+
+JsonDecoder::JsonDecoder() : impl_(std::make_unique<Impl>()) {}
+JsonDecoder::~JsonDecoder() = default;
+
+Status JsonDecoder::decode(std::string_view json, std::vector<FlowRecord>& out,
+                           std::vector<RecordProblem>& problems, bool* is_array) {
+  dom::element doc;
+  if (auto ec = impl_->parser.parse(json.data(), json.size()).get(doc)) {
+    return make_error(ErrorCode::kParse, fmt::format("invalid JSON: {}", sj::error_message(ec)));
+  }
+  if (is_array) *is_array = doc.is_array();
+  if (doc.is_object()) {
+    FlowRecord rec;
+    if (auto p = decode_object(doc, rec, "")) {
+      problems.push_back({0, std::move(*p)});
+    } else {
+      out.push_back(std::move(rec));
+    }
+    return {};
+  }
+  if (!doc.is_array()) {
+    return make_error(ErrorCode::kParse, "expected a flow object or an array of flow objects");
+  }
+  size_t index = 0;
+  for (dom::element element : dom::array(doc)) {
+    FlowRecord rec;
+    if (auto p = decode_object(element, rec, fmt::format("/{}", index))) {
+      problems.push_back({index, std::move(*p)});
+    } else {
+      out.push_back(std::move(rec));
+    }
+    ++index;
+  }
+  return {};
+}
+
+std::optional<FieldProblem> JsonDecoder::decode_one(std::string_view json, FlowRecord& out) {
+  dom::element doc;
+  if (auto ec = impl_->parser.parse(json.data(), json.size()).get(doc)) {
+    return FieldProblem{"", fmt::format("invalid JSON: {}", sj::error_message(ec)), "bad_json"};
+  }
+  return decode_object(doc, out, "");
+}
+
+void append_json(const FlowRecord& rec, std::string& out) {
+  auto it = std::back_inserter(out);
+  out += '{';
+  if (rec.id) fmt::format_to(it, "\"id\":{},", *rec.id);
+  if (rec.stime) fmt::format_to(it, "\"stime\":{},", *rec.stime);
+  // proto/service/state are validated to hold no control characters; escape quotes and '\'.
+  auto put_str = [&](std::string_view key, std::string_view v) {
+    fmt::format_to(it, "\"{}\":\"", key);
+    for (char c : v) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\",";
+  };
+  put_str("proto", rec.proto);
+  put_str("service", rec.service);
+  put_str("state", rec.state);
+  for (size_t i = 0; i < kNumFieldCount; ++i) {
+    fmt::format_to(it, "\"{}\":{},", kNumFields[i].name, rec.num[i]);
+  }
+  if (rec.attack_cat) put_str("attack_cat", *rec.attack_cat);
+  if (rec.label) fmt::format_to(it, "\"label\":{},", *rec.label);
+  out.back() = '}';
+}
+
+std::string to_json(const FlowRecord& rec) {
+  std::string s;
+  s.reserve(900);
+  append_json(rec, s);
+  return s;
+}
+
+}  // namespace flowsentry::flow

@@ -1,0 +1,91 @@
+#include "flow/validate.h"
+
+#include <cmath>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+namespace flowsentry::flow {
+namespace {
+
+TEST(ValidateTest, AcceptsIntegersAndReals) {
+  double v = 0;
+  EXPECT_FALSE(parse_num(kSbytes, "1200", v));
+  EXPECT_EQ(v, 1200);
+  EXPECT_FALSE(parse_num(kDur, " 0.000009 ", v));
+  EXPECT_DOUBLE_EQ(v, 0.000009);
+  EXPECT_FALSE(parse_num(kSload, "5.2e9", v));
+  EXPECT_DOUBLE_EQ(v, 5.2e9);
+}
+
+TEST(ValidateTest, RejectsTextThatIsNotANumber) {
+  double v = 0;
+  auto p = parse_num(kSbytes, "12x", v);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->field, "sbytes");
+  EXPECT_EQ(p->reason, "bad_number");
+  EXPECT_EQ(parse_num(kSbytes, "", v)->reason, "missing_value");
+}
+
+TEST(ValidateTest, RejectsNonFiniteNumbers) {
+  double v = 0;
+  EXPECT_EQ(parse_num(kDur, "nan", v)->reason, "non_finite");
+  EXPECT_EQ(parse_num(kDur, "inf", v)->reason, "non_finite");
+  EXPECT_EQ(parse_num(kDur, "1e400", v)->reason, "non_finite");
+  EXPECT_EQ(check_num(kRate, std::numeric_limits<double>::infinity())->reason, "non_finite");
+}
+
+TEST(ValidateTest, RejectsNegativeCountsBytesAndDurations) {
+  double v = 0;
+  EXPECT_EQ(parse_num(kSpkts, "-1", v)->reason, "negative");
+  EXPECT_EQ(parse_num(kDbytes, "-5", v)->reason, "negative");
+  EXPECT_EQ(parse_num(kDur, "-0.5", v)->reason, "negative");
+}
+
+TEST(ValidateTest, RejectsFractionalCounts) {
+  EXPECT_EQ(check_num(kSpkts, 1.5)->reason, "not_integer");
+  EXPECT_FALSE(check_num(kSload, 1.5));
+}
+
+TEST(ValidateTest, TtlMustBeAtMost255) {
+  EXPECT_FALSE(check_num(kSttl, 255));
+  auto p = check_num(kDttl, 256);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->reason, "out_of_range");
+  EXPECT_EQ(p->field, "dttl");
+}
+
+TEST(ValidateTest, FlagMustBe0Or1) {
+  EXPECT_FALSE(check_num(kIsSmIpsPorts, 1));
+  EXPECT_EQ(check_num(kIsSmIpsPorts, 2)->reason, "out_of_range");
+}
+
+TEST(ValidateTest, EmptyServiceMeansNoneButEmptyProtoIsAnError) {
+  std::string out;
+  EXPECT_FALSE(set_category("service", " ", out));
+  EXPECT_EQ(out, "-");
+  EXPECT_EQ(set_category("proto", "", out)->reason, "missing_value");
+  EXPECT_EQ(set_category("proto", "tc\x01p", out)->reason, "bad_category");
+}
+
+TEST(ValidateTest, UnseenCategoriesAreAccepted) {
+  std::string out;
+  EXPECT_FALSE(set_category("proto", "quic-new", out));
+  EXPECT_EQ(out, "quic-new");
+}
+
+TEST(ValidateTest, LabelAndAttackCategory) {
+  std::optional<int> label;
+  EXPECT_FALSE(set_label("1", label));
+  EXPECT_EQ(label, 1);
+  EXPECT_EQ(set_label("2", label)->reason, "bad_label");
+  std::optional<std::string> cat;
+  EXPECT_FALSE(set_attack_cat(" backdoors ", cat));
+  EXPECT_EQ(cat, "Backdoor");
+  EXPECT_FALSE(set_attack_cat("dos", cat));
+  EXPECT_EQ(cat, "DoS");
+  EXPECT_EQ(set_attack_cat("Ransomware", cat)->reason, "bad_label");
+}
+
+}  // namespace
+}  // namespace flowsentry::flow

@@ -1,0 +1,37 @@
+// Validation rules for flow values, shared by every codec. A problem names the field and says
+// what is wrong; `reason` is a short stable code used as the rejected-records metric label.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "flow/flow_record.h"
+
+namespace flowsentry::flow {
+
+struct FieldProblem {
+  std::string field;    // column name (CSV) or JSON pointer ("/3/sbytes")
+  std::string problem;  // human-readable: "value -1 is negative"
+  std::string reason;  // metric label: bad_number, non_finite, negative, not_integer, out_of_range,
+                       // missing_field, bad_category, bad_label, bad_json, bad_csv
+};
+
+// Checks one numeric value against its field's kind. nullopt when it is valid.
+std::optional<FieldProblem> check_num(NumField field, double value);
+
+// Parses text as a number for `field` and checks it. Leading/trailing spaces are allowed.
+std::optional<FieldProblem> parse_num(NumField field, std::string_view text, double& out);
+
+// Checks and normalises a categorical value (proto, service, state): trims spaces; empty
+// service/state become "-"; empty proto, or one with control characters, is a problem.
+std::optional<FieldProblem> set_category(std::string_view field, std::string_view text,
+                                         std::string& out);
+
+// label must be 0 or 1; attack_cat must be one of the ten categories (case-insensitive,
+// normalised to the canonical spelling; "Backdoors" is accepted as "Backdoor").
+std::optional<FieldProblem> set_label(std::string_view text, std::optional<int>& out);
+std::optional<FieldProblem> set_attack_cat(std::string_view text, std::optional<std::string>& out);
+
+}  // namespace flowsentry::flow
