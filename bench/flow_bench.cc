@@ -14,7 +14,7 @@ static void BM_CsvDecode(benchmark::State& state) {
   auto schema = fs::CsvSchema::from_header(fs::testing::kHeader);
   std::vector<std::string> lines{fs::testing::kRowHttp, fs::testing::kRowUdp};
   fs::FlowRecord rec;
-  std::vector<std::string> scratch;
+  fs::CsvFields scratch;
   size_t i = 0;
   for (auto _ : state) {
     auto p = schema->decode(lines[i++ & 1], rec, scratch);

@@ -65,41 +65,55 @@ int role_of(const std::string& name) {
 
 }  // namespace
 
-bool split_csv_line(std::string_view line, std::vector<std::string>& fields, size_t& count) {
-  count = 0;
+bool split_csv_line(std::string_view line, CsvFields& fields) {
+  fields.count = 0;
   size_t i = 0;
   const size_t n = line.size();
   while (true) {
-    if (count == fields.size()) fields.emplace_back();
-    std::string& f = fields[count++];
-    f.clear();
+    size_t k = fields.count++;
+    if (k == fields.views.size()) fields.views.emplace_back();
+    size_t end;
     if (i < n && line[i] == '"') {
-      ++i;
-      while (true) {
-        size_t q = line.find('"', i);
-        if (q == std::string_view::npos) return false;
-        f.append(line.substr(i, q - i));
+      size_t q = line.find('"', i + 1);
+      if (q == std::string_view::npos) return false;
+      if (q + 1 < n && line[q + 1] == '"') {
+        // Doubled quotes inside: unquote into owned storage.
+        while (fields.unquoted.size() <= k) fields.unquoted.emplace_back();
+        std::string& f = fields.unquoted[k];
+        f.assign(line.substr(i + 1, q - i - 1));
         i = q + 1;
-        if (i < n && line[i] == '"') {
+        while (i < n && line[i] == '"') {
+          size_t next = line.find('"', i + 1);
+          if (next == std::string_view::npos) return false;
           f.push_back('"');
-          ++i;
-          continue;
+          f.append(line.substr(i + 1, next - i - 1));
+          i = next + 1;
+          if (i < n && line[i] != '"') break;
         }
-        break;
+        end = line.find(',', i);
+        end = end == std::string_view::npos ? n : end;
+        f.append(line.substr(i, end - i));  // lenient: text after the closing quote is kept
+        fields.views[k] = f;
+      } else {
+        end = line.find(',', q + 1);
+        end = end == std::string_view::npos ? n : end;
+        if (end == q + 1) {
+          fields.views[k] = line.substr(i + 1, q - i - 1);
+        } else {
+          while (fields.unquoted.size() <= k) fields.unquoted.emplace_back();
+          std::string& f = fields.unquoted[k];
+          f.assign(line.substr(i + 1, q - i - 1));
+          f.append(line.substr(q + 1, end - q - 1));
+          fields.views[k] = f;
+        }
       }
-      // Text after a closing quote up to the comma is kept, as lenient readers do.
-      size_t comma = line.find(',', i);
-      size_t end = comma == std::string_view::npos ? n : comma;
-      f.append(line.substr(i, end - i));
-      i = end;
     } else {
-      size_t comma = line.find(',', i);
-      size_t end = comma == std::string_view::npos ? n : comma;
-      f.assign(line.substr(i, end - i));
-      i = end;
+      end = line.find(',', i);
+      end = end == std::string_view::npos ? n : end;
+      fields.views[k] = line.substr(i, end - i);
     }
-    if (i >= n) return true;
-    ++i;  // skip the comma
+    if (end >= n) return true;
+    i = end + 1;
   }
 }
 
@@ -108,16 +122,15 @@ Result<CsvSchema> CsvSchema::from_header(std::string_view header) {
   while (!header.empty() && (header.back() == '\r' || header.back() == '\n')) {
     header.remove_suffix(1);
   }
-  std::vector<std::string> fields;
-  size_t count = 0;
-  if (!split_csv_line(header, fields, count)) {
+  CsvFields fields;
+  if (!split_csv_line(header, fields)) {
     return make_error(ErrorCode::kParse, "header has an unterminated quote", "line 1");
   }
   CsvSchema s;
   std::array<bool, kNumFieldCount> seen_num{};
   bool seen_proto = false, seen_service = false, seen_state = false;
-  for (size_t i = 0; i < count; ++i) {
-    auto name = normalise_name(fields[i]);
+  for (size_t i = 0; i < fields.count; ++i) {
+    auto name = normalise_name(fields.views[i]);
     int role = role_of(name);
     if (role >= 0) seen_num[role] = true;
     seen_proto |= role == kProto;
@@ -157,11 +170,11 @@ const CsvSchema& CsvSchema::canonical() {
 }
 
 std::optional<FieldProblem> CsvSchema::decode(std::string_view line, FlowRecord& rec,
-                                              std::vector<std::string>& scratch) const {
-  size_t count = 0;
-  if (!split_csv_line(line, scratch, count)) {
+                                              CsvFields& scratch) const {
+  if (!split_csv_line(line, scratch)) {
     return FieldProblem{"", "unterminated quoted field", "bad_csv"};
   }
+  const size_t count = scratch.count;
   if (count != roles_.size()) {
     return FieldProblem{"", fmt::format("has {} fields, the header has {}", count, roles_.size()),
                         "bad_csv"};
@@ -171,7 +184,7 @@ std::optional<FieldProblem> CsvSchema::decode(std::string_view line, FlowRecord&
   rec.attack_cat.reset();
   rec.label.reset();
   for (size_t i = 0; i < count; ++i) {
-    const std::string& text = scratch[i];
+    std::string_view text = scratch.views[i];
     int role = roles_[i];
     std::optional<FieldProblem> p;
     if (role >= 0) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -15,6 +16,17 @@
 #include "flow/validate.h"
 
 namespace flowsentry::flow {
+
+// The fields of one CSV line: views into the line, or into `unquoted` for quoted fields that
+// held doubled quotes. Reused between lines so steady-state decoding does not allocate.
+struct CsvFields {
+  std::vector<std::string_view> views;
+  std::deque<std::string> unquoted;  // deque: growing it never moves the strings views point to
+  size_t count = 0;
+};
+
+// Splits one CSV line into fields. Returns false on an unterminated quote.
+bool split_csv_line(std::string_view line, CsvFields& fields);
 
 // Which record member each column feeds.
 class CsvSchema {
@@ -29,7 +41,7 @@ class CsvSchema {
 
   // Decodes one logical line. `scratch` is reused between calls to avoid allocation.
   std::optional<FieldProblem> decode(std::string_view line, FlowRecord& rec,
-                                     std::vector<std::string>& scratch) const;
+                                     CsvFields& scratch) const;
 
  private:
   std::vector<int> roles_;  // NumField index, or one of the negative kRole values in csv.cc
@@ -37,9 +49,6 @@ class CsvSchema {
   bool has_label_ = false;
   bool has_attack_cat_ = false;
 };
-
-// Splits one CSV line into fields, unquoting. Returns false on an unterminated quote.
-bool split_csv_line(std::string_view line, std::vector<std::string>& fields, size_t& count);
 
 // Streams records from a CSV file.
 class CsvReader {
@@ -67,7 +76,7 @@ class CsvReader {
   CsvSchema schema_;
   std::string buf_;
   std::string more_;
-  std::vector<std::string> scratch_;
+  CsvFields scratch_;
   int64_t next_line_ = 1;
   int64_t row_line_ = 0;
 };

@@ -40,6 +40,35 @@ const std::unordered_map<std::string_view, int>& role_table() {
   return table;
 }
 
+// Keys in the order the data set (and our encoder) writes them. Decoding checks the next
+// expected key first and only falls back to the hash table when the order differs.
+const std::vector<std::pair<std::string_view, int>>& key_order() {
+  static const auto order = [] {
+    std::vector<std::pair<std::string_view, int>> o{{"id", kId},           {"stime", kStime},
+                                                    {"dur", kDur},         {"proto", kProto},
+                                                    {"service", kService}, {"state", kState}};
+    for (size_t i = kSpkts; i < kNumFieldCount; ++i) {
+      o.emplace_back(kNumFields[i].name, static_cast<int>(i));
+    }
+    o.emplace_back("attack_cat", kAttackCat);
+    o.emplace_back("label", kLabel);
+    return o;
+  }();
+  return order;
+}
+
+int role_of(std::string_view key, size_t& hint) {
+  const auto& order = key_order();
+  for (size_t i = hint; i < order.size() && i < hint + 3; ++i) {
+    if (order[i].first == key) {
+      hint = i + 1;
+      return order[i].second;
+    }
+  }
+  auto it = role_table().find(key);
+  return it == role_table().end() ? kIgnore : it->second;
+}
+
 constexpr size_t kProtoBit = kNumFieldCount;
 constexpr size_t kServiceBit = kNumFieldCount + 1;
 constexpr size_t kStateBit = kNumFieldCount + 2;
@@ -55,8 +84,7 @@ bool is_number(dom::element_type t) {
 }
 
 // Reads a value as a number; a string holding a number is accepted too.
-std::optional<FieldProblem> read_number(dom::element v, NumField f, double& out,
-                                        std::string_view where) {
+std::optional<FieldProblem> read_number(dom::element v, NumField f, double& out) {
   std::optional<FieldProblem> p;
   if (is_number(v.type())) {
     out = double(v);
@@ -66,28 +94,27 @@ std::optional<FieldProblem> read_number(dom::element v, NumField f, double& out,
   } else {
     p = FieldProblem{"", "expected a number", "bad_number"};
   }
-  if (p) p->field = where;
   return p;
 }
 
-std::optional<FieldProblem> read_string(dom::element v, std::string_view where,
-                                        std::string_view& out) {
+std::optional<FieldProblem> read_string(dom::element v, std::string_view& out) {
   if (v.is_null()) {
     out = {};
     return std::nullopt;
   }
   if (v.type() != dom::element_type::STRING) {
-    return FieldProblem{std::string(where), "expected a string", "bad_category"};
+    return FieldProblem{"", "expected a string", "bad_category"};
   }
   out = std::string_view(v);
   return std::nullopt;
 }
 
-std::optional<FieldProblem> read_field(int role, dom::element v, FlowRecord& rec, Seen& seen,
-                                       std::string_view where) {
+// Problems come back without a field name; the caller adds the JSON pointer, so the
+// pointer string is only built for bad records.
+std::optional<FieldProblem> read_field(int role, dom::element v, FlowRecord& rec, Seen& seen) {
   if (role >= 0) {
     seen.set(role);
-    return read_number(v, static_cast<NumField>(role), rec.num[role], where);
+    return read_number(v, static_cast<NumField>(role), rec.num[role]);
   }
   std::string_view text;
   std::optional<FieldProblem> p;
@@ -95,7 +122,7 @@ std::optional<FieldProblem> read_field(int role, dom::element v, FlowRecord& rec
     case kProto:
     case kService:
     case kState: {
-      if ((p = read_string(v, where, text))) return p;
+      if ((p = read_string(v, text))) return p;
       auto name = role == kProto ? "proto" : role == kService ? "service" : "state";
       auto& dst = role == kProto ? rec.proto : role == kService ? rec.service : rec.state;
       seen.set(role == kProto ? kProtoBit : role == kService ? kServiceBit : kStateBit);
@@ -103,14 +130,14 @@ std::optional<FieldProblem> read_field(int role, dom::element v, FlowRecord& rec
       break;
     }
     case kAttackCat:
-      if ((p = read_string(v, where, text))) return p;
+      if ((p = read_string(v, text))) return p;
       p = set_attack_cat(text, rec.attack_cat);
       break;
     case kLabel: {
       if (v.is_null()) break;
       int64_t l = -1;
       if (v.get_int64().get(l) || (l != 0 && l != 1)) {
-        return FieldProblem{std::string(where), "expected 0 or 1", "bad_label"};
+        return FieldProblem{"", "expected 0 or 1", "bad_label"};
       }
       rec.label = static_cast<int>(l);
       break;
@@ -123,7 +150,7 @@ std::optional<FieldProblem> read_field(int role, dom::element v, FlowRecord& rec
     case kStime: {
       double t = 0;
       if (!is_number(v.type()) || (t = double(v)) < 0 || !std::isfinite(t)) {
-        return FieldProblem{std::string(where), "expected a time in epoch seconds", "bad_number"};
+        return FieldProblem{"", "expected a time in epoch seconds", "bad_number"};
       }
       rec.stime = t;
       break;
@@ -131,7 +158,6 @@ std::optional<FieldProblem> read_field(int role, dom::element v, FlowRecord& rec
     default:
       break;
   }
-  if (p) p->field = where;
   return p;
 }
 
@@ -139,20 +165,22 @@ std::optional<FieldProblem> decode_object(dom::element element, FlowRecord& rec,
                                           std::string_view prefix) {
   dom::object obj;
   if (element.get_object().get(obj)) {
-    return FieldProblem{prefix.empty() ? "/" : std::string(prefix), "expected a flow object",
-                        "bad_json"};
+    FieldProblem p{"", "expected a flow object", "bad_json"};
+    p.field.assign(prefix.empty() ? std::string_view("/") : prefix);
+    return p;
   }
   rec.service = kNone;
   rec.id.reset();
   rec.stime.reset();
   rec.attack_cat.reset();
   rec.label.reset();
-  const auto& roles = role_table();
   Seen seen;
+  size_t hint = 0;
   for (auto field : obj) {
-    auto it = roles.find(field.key);
-    if (it == roles.end()) continue;  // extra fields are ignored, as extra CSV columns are
-    if (auto p = read_field(it->second, field.value, rec, seen, pointer(prefix, field.key))) {
+    int role = role_of(field.key, hint);
+    if (role == kIgnore) continue;  // extra fields are ignored, as extra CSV columns are
+    if (auto p = read_field(role, field.value, rec, seen)) {
+      p->field = pointer(prefix, field.key);
       return p;
     }
   }
@@ -219,28 +247,34 @@ std::optional<FieldProblem> JsonDecoder::decode_one(std::string_view json, FlowR
 }
 
 void append_json(const FlowRecord& rec, std::string& out) {
-  auto it = std::back_inserter(out);
-  out += '{';
+  // fmt::memory_buffer keeps the formatting on the stack; appending to `out` once is much
+  // faster than a back_inserter into the string.
+  fmt::memory_buffer buf;
+  auto it = std::back_inserter(buf);
+  buf.push_back('{');
   if (rec.id) fmt::format_to(it, "\"id\":{},", *rec.id);
   if (rec.stime) fmt::format_to(it, "\"stime\":{},", *rec.stime);
-  // proto/service/state are validated to hold no control characters; escape quotes and '\'.
+  // proto/service/state are validated to hold no control characters; escape quotes and '\\'.
   auto put_str = [&](std::string_view key, std::string_view v) {
     fmt::format_to(it, "\"{}\":\"", key);
     for (char c : v) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
+      if (c == '"' || c == '\\') buf.push_back('\\');
+      buf.push_back(c);
     }
-    out += "\",";
+    buf.append(std::string_view("\","));
   };
+  // Data set order (dur, proto, service, state, spkts, ...), which the decoder expects first.
+  fmt::format_to(it, "\"dur\":{},", rec.num[kDur]);
   put_str("proto", rec.proto);
   put_str("service", rec.service);
   put_str("state", rec.state);
-  for (size_t i = 0; i < kNumFieldCount; ++i) {
+  for (size_t i = kSpkts; i < kNumFieldCount; ++i) {
     fmt::format_to(it, "\"{}\":{},", kNumFields[i].name, rec.num[i]);
   }
   if (rec.attack_cat) put_str("attack_cat", *rec.attack_cat);
   if (rec.label) fmt::format_to(it, "\"label\":{},", *rec.label);
-  out.back() = '}';
+  buf[buf.size() - 1] = '}';
+  out.append(buf.data(), buf.size());
 }
 
 std::string to_json(const FlowRecord& rec) {

@@ -71,18 +71,21 @@ TEST(CsvTest, ColumnsInAnyOrderAndExtraColumnsIgnored) {
 }
 
 TEST(CsvTest, QuotedFieldsWithCommasQuotesAndLineBreaks) {
-  std::vector<std::string> f;
-  size_t n = 0;
+  CsvFields f;
   ASSERT_TRUE(split_csv_line(R"(a,"b,c","say ""hi""",,"line1)"
                              "\n"
-                             R"(line2")",
-                             f, n));
-  ASSERT_EQ(n, 5u);
-  EXPECT_EQ(f[1], "b,c");
-  EXPECT_EQ(f[2], "say \"hi\"");
-  EXPECT_EQ(f[3], "");
-  EXPECT_EQ(f[4], "line1\nline2");
-  EXPECT_FALSE(split_csv_line("\"open", f, n));
+                             R"(line2","""",x"")",
+                             f));
+  ASSERT_EQ(f.count, 7u);
+  EXPECT_EQ(f.views[0], "a");
+  EXPECT_EQ(f.views[1], "b,c");
+  EXPECT_EQ(f.views[2], "say \"hi\"");
+  EXPECT_EQ(f.views[3], "");
+  EXPECT_EQ(f.views[4], "line1\nline2");
+  EXPECT_EQ(f.views[5], "\"");
+  EXPECT_EQ(f.views[6], "x\"\"");  // quotes inside an unquoted field are plain text
+  EXPECT_FALSE(split_csv_line("\"open", f));
+  EXPECT_FALSE(split_csv_line("\"a\"\"b", f));
 }
 
 TEST(CsvTest, QuotedLineBreakKeepsLineNumbersRight) {
@@ -151,7 +154,7 @@ TEST(CsvTest, OriginalReleaseColumnNamesAreAliases) {
 
 TEST(CsvTest, CanonicalSchemaDecodesAHeaderlessMessage) {
   FlowRecord rec;
-  std::vector<std::string> scratch;
+  CsvFields scratch;
   EXPECT_FALSE(CsvSchema::canonical().decode(kRowUdp, rec, scratch));
   EXPECT_EQ(rec.proto, "udp");
   EXPECT_EQ(rec[kSttl], 254);
