@@ -1,0 +1,50 @@
+// Alert: what the detectors raise and the notifiers deliver. Every alert has a type, a
+// de-duplication key (type + context) and a JSON payload with the type's fields.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/verdict.h"
+
+namespace flowsentry::detect {
+
+// Seconds since the epoch. Injected so tests pin time; production uses system_now().
+using Clock = std::function<double()>;
+double system_now();
+
+// "2026-11-26T06:53:54Z" (UTC, whole seconds).
+std::string iso8601(double epoch_seconds);
+
+// A flow's event time: its stime when it has one, else the clock.
+inline double event_time(const model::ScoredFlow& f, const Clock& clock) {
+  return f.flow.stime ? *f.flow.stime : clock();
+}
+
+// "tcp/http/FIN": the context a flow's alerts are de-duplicated by.
+std::string flow_context(const flow::FlowRecord& f);
+
+enum class Severity { kInfo, kWarning, kCritical };
+const char* severity_name(Severity s);
+
+struct Alert {
+  std::string type;     // "burst", "anomaly", "score_drift", "mix_drift", "new_category", "test"
+  std::string context;  // what it is about, e.g. "tcp/http/FIN" or "proto:reference"
+  Severity severity = Severity::kWarning;
+  std::string summary;                                // one readable line
+  double time = 0;                                    // event time it was raised at
+  nlohmann::json payload = nlohmann::json::object();  // type-specific fields
+
+  // De-duplication key: same key = same alert for cooldown purposes.
+  std::string key() const { return type + ":" + context; }
+
+  // {type, key, severity, summary, time, time_iso, ...payload}
+  nlohmann::json to_json() const;
+};
+
+// A few flows worth showing with an alert: id, context, score and top features.
+nlohmann::json flow_example(const model::ScoredFlow& f);
+
+}  // namespace flowsentry::detect
