@@ -1,0 +1,63 @@
+#include "stream/kafka_source.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace flowsentry::stream {
+
+Result<size_t> KafkaSource::next_batch(std::vector<flow::FlowRecord>& out, size_t max,
+                                       std::chrono::milliseconds wait) {
+  messages_.clear();
+  sent_ms_.clear();
+  auto n = consumer_->poll_batch(messages_, max, wait);
+  if (!n.ok()) return n.error();
+  size_t added = 0;
+  for (auto& m : messages_) {
+    flow::RecordKey key{m.topic, m.partition, m.offset};
+    auto it = std::find_if(polled_.begin(), polled_.end(), [&](const TopicPartition& tp) {
+      return tp.partition == m.partition && tp.topic == m.topic;
+    });
+    if (it == polled_.end()) {
+      polled_.push_back(TopicPartition{m.topic, m.partition, m.offset + 1});
+    } else {
+      it->offset = std::max(it->offset, m.offset + 1);
+    }
+    flow::FlowRecord rec;
+    if (auto problem = decoder_.decode(m.value, rec)) {
+      rejected_.push_back(Rejected{std::move(key), std::move(m.value), std::move(*problem)});
+      continue;
+    }
+    rec.key = std::move(key);
+    out.push_back(std::move(rec));
+    sent_ms_.push_back(m.sent_ms.value_or(-1));
+    ++added;
+  }
+  return added;
+}
+
+void KafkaSource::take_rejected(std::vector<Rejected>& out) {
+  for (auto& r : rejected_) out.push_back(std::move(r));
+  rejected_.clear();
+}
+
+std::string KafkaSource::describe() const {
+  return fmt::format("kafka group {} ({})", consumer_->group(),
+                     message_format_name(decoder_.format()));
+}
+
+std::vector<TopicPartition> offsets_after(const std::vector<flow::RecordKey>& keys) {
+  std::map<std::pair<std::string, int64_t>, int64_t> next;
+  for (const auto& k : keys) {
+    auto [it, inserted] = next.try_emplace({k.source, k.partition}, k.offset + 1);
+    if (!inserted) it->second = std::max(it->second, k.offset + 1);
+  }
+  std::vector<TopicPartition> out;
+  for (const auto& [tp, off] : next) {
+    out.push_back(TopicPartition{tp.first, static_cast<int32_t>(tp.second), off});
+  }
+  return out;
+}
+
+}  // namespace flowsentry::stream

@@ -1,0 +1,48 @@
+// KafkaSource: a KafkaConsumer as a Source. Values decode through MessageDecoder; a record's key
+// is (topic, partition, offset); a value that does not decode becomes a Rejected with its
+// original bytes. Committing stays with the caller (consumer().commit(...)), after storing.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "stream/kafka_consumer.h"
+#include "stream/message.h"
+#include "stream/source.h"
+
+namespace flowsentry::stream {
+
+class KafkaSource final : public Source {
+ public:
+  KafkaSource(std::unique_ptr<KafkaConsumer> consumer, MessageFormat format)
+      : consumer_(std::move(consumer)), decoder_(format) {}
+
+  // Decoded records are appended to `out`; for each, sent_ms() gets the producer's send time
+  // (the flowsentry-sent-ms header, -1 when absent) at the same position of this call's output.
+  Result<size_t> next_batch(std::vector<flow::FlowRecord>& out, size_t max,
+                            std::chrono::milliseconds wait) override;
+  bool at_end() const override { return false; }
+  void take_rejected(std::vector<Rejected>& out) override;
+  std::string describe() const override;
+
+  // Send times of the records appended by the last next_batch() call, in order.
+  const std::vector<int64_t>& sent_ms() const { return sent_ms_; }
+  // Per partition, the offset after the last message polled (decoded or rejected) so far.
+  const std::vector<TopicPartition>& polled_offsets() const { return polled_; }
+
+  KafkaConsumer& consumer() { return *consumer_; }
+
+ private:
+  std::unique_ptr<KafkaConsumer> consumer_;
+  MessageDecoder decoder_;
+  std::vector<KafkaMessage> messages_;
+  std::vector<Rejected> rejected_;
+  std::vector<int64_t> sent_ms_;
+  std::vector<TopicPartition> polled_;
+};
+
+// Per (source, partition), the key offset + 1 of the highest key: what to commit once every one
+// of these records is stored. For Kafka records, source is the topic.
+std::vector<TopicPartition> offsets_after(const std::vector<flow::RecordKey>& keys);
+
+}  // namespace flowsentry::stream

@@ -1,0 +1,44 @@
+// Source: where flows come from (a file, the traffic generator, a Kafka topic). The pipeline
+// pulls batches; a record that cannot be decoded is not an error but data, handed back through
+// take_rejected() with its original bytes and the reason, for the dead-letter sink.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "flow/flow_record.h"
+#include "flow/validate.h"
+
+namespace flowsentry::stream {
+
+// A message or row that did not decode, with what the dead-letter sink needs.
+struct Rejected {
+  flow::RecordKey key;  // where it came from (topic/partition/offset, file/pass/line)
+  std::string bytes;    // the original bytes when the source has them (Kafka), else empty
+  flow::FieldProblem problem;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+
+  // Appends up to `max` records to `out` and returns how many. Waits at most `wait` for the
+  // first one; 0 records is a normal answer (nothing yet, or rate limited). Every record gets
+  // its RecordKey. An error means the source itself failed (file unreadable, broker gone).
+  virtual Result<size_t> next_batch(std::vector<flow::FlowRecord>& out, size_t max,
+                                    std::chrono::milliseconds wait) = 0;
+
+  // True once the source has nothing more to give (a file read to its end without --loop, a
+  // generator past its count). A Kafka source never ends.
+  virtual bool at_end() const = 0;
+
+  // Moves the records rejected since the last call to `out` (appending).
+  virtual void take_rejected(std::vector<Rejected>& out) = 0;
+
+  // For logs: "file data/test.csv", "generator:42 (attack)", "kafka flows@127.0.0.1:9092".
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace flowsentry::stream
