@@ -1,0 +1,178 @@
+// Tables and lists: anomalies (recent / top), alerts with acknowledge and snooze, drift events,
+// and the flow detail drawer. Rows are rebuilt with replaceChildren on the table body only.
+import { axis, base, chart, colors } from './charts.js';
+import { $, esc, fmtNum, fmtTime } from './util.js';
+
+const FLOW_COLUMNS = [
+  { key: 'stime', label: 'time', fmt: (v) => fmtTime(v) },
+  { key: 'score', label: 'score', num: true, fmt: (v) => `<span class="score-pill">${Number(v).toFixed(3)}</span>` },
+  { key: 'attack_cat', label: 'attack_cat' },
+  { key: 'proto', label: 'proto' },
+  { key: 'service', label: 'service' },
+  { key: 'state', label: 'state' },
+  { key: 'sttl', label: 'sttl', num: true },
+  { key: 'sload', label: 'sload', num: true, fmt: (v) => fmtNum(v) },
+  { key: 'dload', label: 'dload', num: true, fmt: (v) => fmtNum(v) },
+  { key: 'spkts', label: 'spkts', num: true },
+];
+
+// Flows shown in the tables, by table id, so a row click finds its flow.
+const shown = new Map();
+
+function flowHead(table) {
+  const thead = table.querySelector('thead');
+  if (thead.childElementCount) return;
+  thead.innerHTML = '<tr>' + FLOW_COLUMNS.map((c) => `<th class="${c.num ? 'num' : ''}">${c.label}</th>`).join('') + '</tr>';
+}
+
+export function renderFlowTable(tableId, emptyId, flows) {
+  const table = $(tableId);
+  flowHead(table);
+  shown.set(tableId, flows);
+  const rows = flows.map((f, i) => {
+    const tr = document.createElement('tr');
+    tr.dataset.index = String(i);
+    tr.innerHTML = FLOW_COLUMNS.map((c) => {
+      const v = f[c.key];
+      const text = v === null || v === undefined ? '' : c.fmt ? c.fmt(v) : esc(v);
+      return `<td class="${c.num ? 'num' : ''}">${text}</td>`;
+    }).join('');
+    return tr;
+  });
+  table.querySelector('tbody').replaceChildren(...rows);
+  $(emptyId).classList.toggle('hidden', flows.length > 0);
+}
+
+export function bindFlowTable(tableId) {
+  $(tableId).querySelector('tbody').addEventListener('click', (ev) => {
+    const tr = ev.target.closest('tr');
+    if (!tr) return;
+    const flow = (shown.get(tableId) || [])[Number(tr.dataset.index)];
+    if (flow) openDrawer(flow);
+  });
+}
+
+// ---- flow detail drawer ----
+let drawerFlow = null;
+
+export function openDrawer(flow) {
+  drawerFlow = flow;
+  const d = $('drawer');
+  d.classList.add('open');
+  d.setAttribute('aria-hidden', 'false');
+  renderDrawer();
+}
+
+export function closeDrawer() {
+  drawerFlow = null;
+  const d = $('drawer');
+  d.classList.remove('open');
+  d.setAttribute('aria-hidden', 'true');
+}
+
+export function renderDrawer() {
+  const f = drawerFlow;
+  if (!f) return;
+  const prob = f.attack_cat_prob !== undefined && f.attack_cat_prob !== null ? ` (p = ${Number(f.attack_cat_prob).toFixed(2)})` : '';
+  $('drawer-score').innerHTML =
+    `<span class="big" data-testid="drawer-score">${Number(f.score).toFixed(4)}</span>` +
+    `<span class="badge bad" data-testid="drawer-attack-cat">${esc(f.attack_cat || '—')}${esc(prob)}</span>` +
+    `<span class="muted small">${esc(fmtTime(f.stime, true))} · ${esc(f.model_version || '')}</span>`;
+  const skip = new Set(['top_features']);
+  $('drawer-fields').innerHTML = Object.entries(f)
+    .filter(([k]) => !skip.has(k))
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</td></tr>`)
+    .join('');
+  const feats = Array.isArray(f.top_features) ? f.top_features : [];
+  $('features-none').classList.toggle('hidden', feats.length > 0);
+  $('chart-features').classList.toggle('hidden', feats.length === 0);
+  if (!feats.length) return;
+  const c = colors();
+  const rows = [...feats].sort((a, b) => Math.abs(a.contribution) - Math.abs(b.contribution));
+  chart('chart-features').resize();
+  chart('chart-features').setOption(
+    {
+      ...base(),
+      legend: { show: false },
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
+      grid: { left: 110, right: 40, top: 10, bottom: 40 },
+      xAxis: axis('value', { name: 'contribution (log-odds)', nameLocation: 'middle', nameGap: 24, nameTextStyle: { color: c.muted } }),
+      yAxis: axis('category', { data: rows.map((r) => `${r.feature} = ${fmtNum(Number(r.value))}`) }),
+      series: [
+        {
+          name: 'contribution',
+          type: 'bar',
+          barMaxWidth: 18,
+          data: rows.map((r) => ({ value: r.contribution, itemStyle: { color: r.contribution >= 0 ? c.anomaly : c.normal } })),
+          label: { show: true, position: 'right', formatter: (p) => Number(p.value).toFixed(2), color: c.text },
+        },
+      ],
+    },
+    { replaceMerge: ['series'] },
+  );
+}
+
+// ---- alerts ----
+function deliveryBadge(status) {
+  const s = String(status || 'pending');
+  const cls = s === 'sent' || s === 'delivered' ? 'ok' : s.startsWith('failed') ? 'bad' : 'warn';
+  return `<span class="badge ${cls}" title="${esc(s)}">${esc(s.length > 24 ? s.slice(0, 24) + '…' : s)}</span>`;
+}
+
+export function renderAlerts(alerts, onAction) {
+  const now = Date.now() / 1000;
+  const rows = alerts.map((a) => {
+    const tr = document.createElement('tr');
+    tr.dataset.id = a.id;
+    const snoozed = a.snoozed_until && a.snoozed_until > now;
+    const state = a.acknowledged ? '<span class="badge ok">acknowledged</span>' : snoozed ? `<span class="badge warn">snoozed until ${esc(fmtTime(a.snoozed_until))}</span>` : '<span class="badge bad">open</span>';
+    const summary = a.payload && a.payload.summary ? a.payload.summary : a.key;
+    tr.innerHTML =
+      `<td>${esc(fmtTime(a.created))}</td><td>${esc(a.type)}</td><td class="key" title="${esc(summary)}">${esc(a.key)}</td>` +
+      `<td>${deliveryBadge(a.delivery_status)}</td><td data-testid="alert-state">${state}</td>` +
+      `<td>${a.acknowledged ? '' : '<button class="btn" data-act="ack">Ack</button>'}` +
+      `${snoozed ? '<button class="btn" data-act="unsnooze">Unsnooze</button>' : '<button class="btn" data-act="snooze">Snooze 1 h</button>'}</td>`;
+    return tr;
+  });
+  $('table-alerts').querySelector('tbody').replaceChildren(...rows);
+  $('alerts-empty').classList.toggle('hidden', alerts.length > 0);
+  if (!$('table-alerts').dataset.bound) {
+    $('table-alerts').dataset.bound = '1';
+    $('table-alerts').addEventListener('click', (ev) => {
+      const btn = ev.target.closest('button[data-act]');
+      if (!btn) return;
+      btn.disabled = true;
+      onAction(btn.closest('tr').dataset.id, btn.dataset.act);
+    });
+  }
+}
+
+// ---- drift events ----
+export function renderDriftEvents(events) {
+  const list = $('drift-events');
+  const items = [...events].sort((a, b) => b.time - a.time).slice(0, 30).map((e) => {
+    const li = document.createElement('li');
+    const d = e.details || {};
+    let why = '';
+    if (e.kind === 'score' && d.mean_before !== undefined) {
+      why = `mean score ${Number(d.mean_before).toFixed(3)} → ${Number(d.mean_after).toFixed(3)}`;
+    }
+    const cats = d.top_categories || d.drivers || [];
+    const chips = cats
+      .map((t) => `<span class="chip">${esc(t.category ?? t.value)} ${(100 * (t.share ?? 0)).toFixed(1)}% (was ${(100 * (t.baseline_share ?? 0)).toFixed(1)}%)</span>`)
+      .join('');
+    const field = d.field ? `${d.field} ` : '';
+    li.innerHTML =
+      `<b>${esc(fmtTime(e.time))}</b> <span class="badge ${e.kind === 'score' ? 'warn' : ''}">${esc(e.kind)}</span> ` +
+      `${esc(field)}${esc(e.measure)} ${Number(e.value).toFixed(4)} <span class="muted">/ ${Number(e.threshold).toFixed(4)}</span> ` +
+      `<span class="muted">${esc(why)}</span>${chips ? '<br>' + chips : ''}`;
+    return li;
+  });
+  if (!items.length) {
+    const li = document.createElement('li');
+    li.className = 'muted';
+    li.textContent = 'No drift events in this window.';
+    items.push(li);
+  }
+  list.replaceChildren(...items);
+}
