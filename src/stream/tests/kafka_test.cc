@@ -43,6 +43,9 @@ class KafkaTest : public ::testing::Test {
                   ("flowsentry-kafka-test-" + std::to_string(::getpid())))
                      .string();
     ::setenv("FLOWSENTRY_KAFKA_DIR", state_dir_.c_str(), 1);
+    // Generous: a loaded CI machine (ctest -j) can take a while to start a JVM.
+    ::setenv("FLOWSENTRY_KAFKA_READY_TIMEOUT", "180", 1);
+    ::setenv("FLOWSENTRY_KAFKA_OWNER_PID", std::to_string(::getpid()).c_str(), 1);
     int status = 0;
     brokers_ = run(std::string(FLOWSENTRY_SOURCE_DIR) + "/scripts/kafka start", &status);
     if (status != 0) brokers_.clear();
@@ -330,6 +333,51 @@ TEST_F(KafkaTest, LagIsHighWatermarkMinusPosition) {
   }
   EXPECT_EQ(lag, 200);
   EXPECT_EQ(c->total_lag(), 200);
+}
+
+TEST_F(KafkaTest, ProduceCommandSendsEveryMessageWithItsSendTime) {
+  auto t = topic(2);
+  const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  int status = 0;
+  std::string out =
+      run(std::string(FLOWSENTRY_BINARY) + " produce --brokers " + brokers_ + " --topic " + t +
+              " --data generator:normal --count 400 --format csv --seed 3"
+              " --malformed-rate 0.25 --inject-burst 50@0 --quiet 2>&1",
+          &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("sent 400 "), std::string::npos) << out;
+  EXPECT_NE(out.find("delivered 400 "), std::string::npos) << out;
+  EXPECT_NE(out.find("injected 50 "), std::string::npos) << out;
+  auto m = out.find("malformed ");
+  ASSERT_NE(m, std::string::npos) << out;
+  const long malformed = std::strtol(out.c_str() + m + 10, nullptr, 10);
+  EXPECT_GT(malformed, 50);  // about a quarter of 400
+  EXPECT_LT(malformed, 150);
+  const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+
+  auto c = consumer(t, "g-" + name_);
+  auto msgs = poll_n(*c, 400);
+  ASSERT_EQ(msgs.size(), 400u);
+  MessageDecoder dec(MessageFormat::kCsv);
+  long bad = 0, attacks = 0;
+  for (const auto& msg : msgs) {
+    ASSERT_TRUE(msg.sent_ms) << "no " << kSentMsHeader << " header";
+    EXPECT_GE(*msg.sent_ms, before);
+    EXPECT_LE(*msg.sent_ms, after);
+    flow::FlowRecord rec;
+    if (dec.decode(msg.value, rec)) {
+      ++bad;
+    } else {
+      attacks += rec.label == 1;
+    }
+  }
+  EXPECT_EQ(bad, malformed);
+  EXPECT_GT(attacks, 25);  // the injected burst, less the ones sent malformed
+  EXPECT_LE(attacks, 50);
 }
 
 }  // namespace
