@@ -24,7 +24,7 @@ export function renderTimeline(sorted, state, threshold, driftEvents, range) {
     type: 'scatter',
     data,
     large: true,
-    largeThreshold: 2000,
+    largeThreshold: 500, // both series in large mode: one path per series, not one element per point
     progressive: 5000,
     symbolSize: name === 'anomaly' ? 5 : 3,
     itemStyle: { color, opacity: name === 'anomaly' ? 0.9 : 0.45 },
@@ -93,7 +93,7 @@ export function renderTimeline(sorted, state, threshold, driftEvents, range) {
       grid: { left: 44, right: 24, top: 30, bottom: 52 },
       xAxis: axis('time', { min: ms(range.from), max: ms(range.to) }),
       yAxis: axis('value', { min: 0, max: 1 }),
-      dataZoom: [{ type: 'inside', filterMode: 'none' }, { type: 'slider', height: 16, bottom: 6, filterMode: 'none' }],
+      dataZoom: [{ type: 'inside', filterMode: 'none' }, { type: 'slider', height: 16, bottom: 6, filterMode: 'none', showDataShadow: false }],
       series,
     },
     { replaceMerge: ['series'] },
@@ -244,7 +244,7 @@ export function renderDriftChart(events, range) {
   const series = [...groups].map(([name, g]) => ({
     name,
     type: 'line',
-    showSymbol: true,
+    showSymbol: g.data.length <= 80,
     symbolSize: 5,
     data: g.data.sort((a, b) => a[0] - b[0]),
     markLine: {

@@ -19,6 +19,7 @@ window.__flowsentry = debug;
 let inflight = null;
 let again = false;
 let timer = null;
+const options = { key: '', at: 0 };
 
 function threshold() {
   if (state.threshold !== null) return state.threshold;
@@ -79,32 +80,61 @@ function renderView() {
   renderTiles(cache.sorted ? debug.derived : null);
 }
 
-function renderData() {
-  if (cache.kpis) renderKpis(cache.kpis);
-  if (cache.mixProto) renderMix('chart-mix-proto', cache.mixProto);
-  if (cache.mixState) renderMix('chart-mix-state', cache.mixState);
-  if (cache.heatmap) renderHeatmap(cache.heatmap);
-  if (cache.drift) {
-    renderDriftChart(cache.drift, range());
-    renderDriftEvents(cache.drift);
-    const n = cache.drift.length;
-    $('drift-sub').textContent = `${n} event${n === 1 ? '' : 's'}`;
+// Each panel is drawn in its own task, so a refresh never blocks input for the whole redraw;
+// a newer render supersedes one still in progress.
+let renderGeneration = 0;
+const nextTask = () => new Promise((r) => setTimeout(r, 0));
+
+async function renderData() {
+  const generation = ++renderGeneration;
+  const times = {};
+  const steps = [
+    ['timeline', () => renderView()],
+    ['kpis', () => cache.kpis && renderKpis(cache.kpis)],
+    ['mix', () => {
+      if (cache.mixProto) renderMix('chart-mix-proto', cache.mixProto);
+      if (cache.mixState) renderMix('chart-mix-state', cache.mixState);
+    }],
+    ['heatmap', () => cache.heatmap && renderHeatmap(cache.heatmap)],
+    ['drift', () => {
+      if (!cache.drift) return;
+      renderDriftChart(cache.drift, range());
+      renderDriftEvents(cache.drift);
+      const n = cache.drift.length;
+      $('drift-sub').textContent = `${n} event${n === 1 ? '' : 's'}`;
+    }],
+    ['tables', () => {
+      if (cache.recent) renderFlowTable('table-recent', 'recent-empty', cache.recent);
+      if (cache.top) renderFlowTable('table-top', 'top-empty', cache.top);
+      if (cache.alerts) renderAlerts(cache.alerts, alertAction);
+    }],
+  ];
+  for (const [name, fn] of steps) {
+    if (generation !== renderGeneration) return false;
+    const t = performance.now();
+    fn();
+    times[name] = Math.round(performance.now() - t);
+    await nextTask();
   }
-  if (cache.recent) renderFlowTable('table-recent', 'recent-empty', cache.recent);
-  if (cache.top) renderFlowTable('table-top', 'top-empty', cache.top);
-  if (cache.alerts) renderAlerts(cache.alerts, alertAction);
-  renderView();
+  debug.renderTimes = times;
+  return true;
 }
 
 // ---- loading ----
-async function refresh() {
+// A timer tick while a refresh is running waits for it; a control change (`restart`) cancels
+// it, since its answers are for the old view.
+async function refresh(restart = false) {
   if (state.tab !== 'live') return;
   if (inflight) {
-    again = true;
-    return;
+    if (!restart) {
+      again = true;
+      return;
+    }
+    inflight.abort();
   }
   const ctl = new AbortController();
   inflight = ctl;
+  const t0 = performance.now();
   const p = apiParams(state);
   const plain = apiParams({ ...state, proto: [], service: [], state: [] }, { k: 30 });
   const with_ = (extra) => apiParams(state, extra);
@@ -119,13 +149,25 @@ async function refresh() {
     top: getJson('/api/v1/anomalies/top', with_({ limit: Math.min(10, state.rows) }), ctl.signal),
     drift: getJson('/api/v1/drift', with_({ limit: 500 }), ctl.signal),
     alerts: getJson('/api/v1/alerts', with_({ limit: state.rows }), ctl.signal),
-    optProto: getJson('/api/v1/mix', new URLSearchParams({ ...Object.fromEntries(plain), column: 'proto' }), ctl.signal),
-    optService: getJson('/api/v1/mix', new URLSearchParams({ ...Object.fromEntries(plain), column: 'service' }), ctl.signal),
-    optState: getJson('/api/v1/mix', new URLSearchParams({ ...Object.fromEntries(plain), column: 'state' }), ctl.signal),
   };
+  // The filter menus list the values seen in the window without filters; they change slowly,
+  // so they are asked for when the window changes and then every 30 s.
+  const optKey = plain.toString();
+  if (optKey !== options.key || Date.now() - options.at > 30000) {
+    options.key = optKey;
+    options.at = Date.now();
+    for (const column of ['proto', 'service', 'state']) {
+      jobs[`opt:${column}`] = getJson('/api/v1/mix', new URLSearchParams({ ...Object.fromEntries(plain), column }), ctl.signal);
+    }
+  }
   const names = Object.keys(jobs);
   const results = await Promise.allSettled(Object.values(jobs));
+  if (ctl.signal.aborted) {
+    options.at = 0;
+    return;
+  }
   inflight = null;
+  const t1 = performance.now();
   const errors = [];
   results.forEach((r, i) => {
     const name = names[i];
@@ -149,10 +191,10 @@ async function refresh() {
       case 'alerts':
         cache.alerts = v.alerts || [];
         break;
-      case 'optProto':
-      case 'optService':
-      case 'optState': {
-        const column = name.slice(3).toLowerCase();
+      case 'opt:proto':
+      case 'opt:service':
+      case 'opt:state': {
+        const column = name.slice(4);
         setFilterOptions(state, column, (v.entries || []).map((e) => String(e.value)));
         break;
       }
@@ -162,9 +204,9 @@ async function refresh() {
   });
   debug.errors = errors;
   showError(errors.length ? `Could not load: ${errors.join('; ')}` : '');
-  // Rendering is split across animation frames so input stays responsive during a refresh.
-  await new Promise((r) => requestAnimationFrame(r));
-  renderData();
+  const t2 = performance.now();
+  await renderData();
+  debug.timing = { fetch_ms: Math.round(t1 - t0), render_ms: Math.round(performance.now() - t2), page_ms: Math.round(performance.now()) };
   $('last-refresh').textContent = `updated ${fmtTime(Date.now() / 1000)}`;
   debug.refreshes++;
   if (again) {
@@ -245,7 +287,7 @@ function csv(kind) {
 function init() {
   bindControls(state, (kind) => {
     writeUrl(state);
-    if (kind === 'data') refresh();
+    if (kind === 'data') refresh(true);
     else if (kind === 'timer') schedule();
     else renderView();
   });
@@ -254,7 +296,7 @@ function init() {
   $('drawer-close').addEventListener('click', closeDrawer);
   document.addEventListener('keydown', (e) => e.key === 'Escape' && closeDrawer());
   $('theme-toggle').addEventListener('click', toggleTheme);
-  $('btn-refresh').addEventListener('click', () => refresh());
+  $('btn-refresh').addEventListener('click', () => refresh(true));
   $('csv-recent').addEventListener('click', () => csv('recent'));
   $('csv-top').addEventListener('click', () => csv('top'));
   for (const b of document.querySelectorAll('.tabs button')) b.addEventListener('click', () => setTab(b.dataset.tab));
