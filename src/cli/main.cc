@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   std::vector<fs::cli::Command> commands{
       fs::cli::add_check_command(app),
       fs::cli::add_config_command(app),
+      fs::cli::add_db_command(app),
       fs::cli::add_produce_command(app),
   };
 

@@ -236,12 +236,12 @@ export function renderDriftChart(events, range) {
   const groups = new Map();
   for (const e of events) {
     if (e.kind !== 'mix') continue;
-    const field = (e.details && (e.details.field || e.details.column)) || 'mix';
-    const name = `${field} ${e.measure}`;
+    const d = e.details || {};
+    const name = `${d.field || d.column || 'mix'} ${e.measure}${d.baseline ? ` vs ${d.baseline === 'reference' ? 'ref' : 'prev'}` : ''}`;
     if (!groups.has(name)) groups.set(name, { data: [], threshold: e.threshold });
     groups.get(name).data.push([ms(e.time), e.value]);
   }
-  const series = [...groups].map(([name, g]) => ({
+  const series = [...groups].map(([name, g], i) => ({
     name,
     type: 'line',
     showSymbol: g.data.length <= 80,
@@ -251,7 +251,7 @@ export function renderDriftChart(events, range) {
       silent: true,
       symbol: 'none',
       lineStyle: { type: 'dashed', width: 1 },
-      label: { formatter: `${name} threshold`, fontSize: 10, position: 'insideEndTop' },
+      label: { show: i === 0, formatter: 'threshold', fontSize: 10, position: 'insideEndTop' },
       data: [{ yAxis: g.threshold }],
     },
   }));

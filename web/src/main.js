@@ -99,7 +99,7 @@ async function renderData() {
     ['drift', () => {
       if (!cache.drift) return;
       renderDriftChart(cache.drift, range());
-      renderDriftEvents(cache.drift);
+      renderDriftEvents(cache.drift, cache.alerts || []);
       const n = cache.drift.length;
       $('drift-sub').textContent = `${n} event${n === 1 ? '' : 's'}`;
     }],

@@ -148,30 +148,44 @@ export function renderAlerts(alerts, onAction) {
 }
 
 // ---- drift events ----
-export function renderDriftEvents(events) {
+// The list shows what needs attention: ADWIN change points, mix measurements over their
+// threshold, and drift alerts with the categories that drive them (payload.top_categories).
+export function renderDriftEvents(events, alerts = []) {
   const list = $('drift-events');
-  const items = [...events].sort((a, b) => b.time - a.time).slice(0, 30).map((e) => {
+  const notable = events
+    .filter((e) => e.kind !== 'mix' || (e.details && e.details.over) || e.value > e.threshold)
+    .map((e) => ({ time: e.time, kind: e.kind, field: e.details && e.details.field, baseline: e.details && e.details.baseline, measure: e.measure, value: e.value, threshold: e.threshold, details: e.details || {} }));
+  for (const a of alerts) {
+    if (a.type !== 'mix_drift' && a.type !== 'new_category') continue;
+    const p = a.payload || {};
+    notable.push({ time: a.created, kind: a.type, field: p.field, baseline: p.baseline, measure: p.measure || '', value: p.value, threshold: p.threshold, details: p, summary: p.summary });
+  }
+  const items = notable.sort((a, b) => b.time - a.time).slice(0, 40).map((e) => {
     const li = document.createElement('li');
-    const d = e.details || {};
+    const d = e.details;
     let why = '';
     if (e.kind === 'score' && d.mean_before !== undefined) {
       why = `mean score ${Number(d.mean_before).toFixed(3)} → ${Number(d.mean_after).toFixed(3)}`;
+    } else if (e.kind === 'new_category' && e.summary) {
+      why = e.summary;
     }
     const cats = d.top_categories || d.drivers || [];
     const chips = cats
       .map((t) => `<span class="chip">${esc(t.category ?? t.value)} ${(100 * (t.share ?? 0)).toFixed(1)}% (was ${(100 * (t.baseline_share ?? 0)).toFixed(1)}%)</span>`)
       .join('');
-    const field = d.field ? `${d.field} ` : '';
+    const what = [e.field, e.measure].filter(Boolean).join(' ');
+    const vs = e.baseline ? ` vs ${e.baseline}` : '';
+    const value = Number.isFinite(e.value) ? ` ${Number(e.value).toFixed(4)} <span class="muted">/ ${Number(e.threshold).toFixed(4)}</span>` : '';
     li.innerHTML =
-      `<b>${esc(fmtTime(e.time))}</b> <span class="badge ${e.kind === 'score' ? 'warn' : ''}">${esc(e.kind)}</span> ` +
-      `${esc(field)}${esc(e.measure)} ${Number(e.value).toFixed(4)} <span class="muted">/ ${Number(e.threshold).toFixed(4)}</span> ` +
-      `<span class="muted">${esc(why)}</span>${chips ? '<br>' + chips : ''}`;
+      `<b>${esc(fmtTime(e.time))}</b> <span class="badge ${e.kind === 'mix' ? '' : 'warn'}">${esc(e.kind)}</span> ` +
+      `${esc(what)}${esc(vs)}${e.kind === 'score' ? '' : value} <span class="muted">${esc(why)}</span>${chips ? '<br>' + chips : ''}`;
     return li;
   });
   if (!items.length) {
     const li = document.createElement('li');
     li.className = 'muted';
-    li.textContent = 'No drift events in this window.';
+    const n = events.length;
+    li.textContent = n ? `No drift: ${n} measurement${n === 1 ? '' : 's'} in this window, all under their thresholds.` : 'No drift measurements in this window yet.';
     items.push(li);
   }
   list.replaceChildren(...items);

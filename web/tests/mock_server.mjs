@@ -103,8 +103,7 @@ for (let t = start - 86400 + 300; t < start; t += 300) {
   const over = rnd() < 0.15;
   for (const field of ['proto', 'state']) {
     const value = +(over ? 0.05 + 0.1 * rnd() : 0.05 * rnd()).toFixed(4);
-    const details = { field, baseline: 'reference', windows: 3, top_categories: [] };
-    if (value > 0.05) details.top_categories = [{ category: field === 'proto' ? 'udp' : 'INT', share: 0.55, baseline_share: 0.31, contribution: 0.03 }, { category: field === 'proto' ? 'tcp' : 'FIN', share: 0.3, baseline_share: 0.52, contribution: 0.02 }];
+    const details = { field, baseline: 'reference', over: value > 0.05, consecutive: value > 0.05 ? 1 : 0, flows: 5000 };
     drift.push({ time: t, kind: 'mix', measure: 'js', value, threshold: 0.05, details });
   }
   if (rnd() < 0.08) drift.push({ time: t + 17, kind: 'score', measure: 'adwin', value: 0.21, threshold: 0.002, details: { mean_before: 0.08, mean_after: 0.29, width_before: 4000, width_after: 600 } });
@@ -117,7 +116,9 @@ for (let i = 0; i < 40; i++) {
     type: i % 4 === 0 ? 'mix_drift' : 'burst',
     key: i % 4 === 0 ? 'mix_drift:proto:reference' : 'burst:udp/dns/INT',
     created,
-    payload: { summary: i % 4 === 0 ? 'proto mix drifted from the training reference' : `${5 + (i % 7)} anomalies in 60 s on udp/dns/INT` },
+    payload: i % 4 === 0
+      ? { summary: 'proto mix drifted from the training reference', field: 'proto', baseline: 'reference', measure: 'js', value: 0.081, threshold: 0.05, top_categories: [{ category: 'udp', share: 0.55, baseline_share: 0.31, contribution: 0.03 }, { category: 'tcp', share: 0.3, baseline_share: 0.52, contribution: 0.02 }] }
+      : { summary: `${5 + (i % 7)} anomalies in 60 s on udp/dns/INT`, hits_in_window: 5 + (i % 7) },
     delivery_status: i % 9 === 0 ? 'failed: HTTP 500 from webhook' : i % 5 === 0 ? 'pending' : 'sent',
     acknowledged: i % 3 === 0,
     snoozed_until: null,

@@ -1,0 +1,289 @@
+#include "store/sql_store.h"
+
+#include <charconv>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+namespace flowsentry::store {
+
+double cell_double(const std::optional<std::string>& cell) {
+  if (!cell || cell->empty()) return 0;
+  return std::strtod(cell->c_str(), nullptr);
+}
+
+int64_t cell_int(const std::optional<std::string>& cell) {
+  if (!cell || cell->empty()) return 0;
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(cell->data(), cell->data() + cell->size(), v);
+  if (ec != std::errc() || p != cell->data() + cell->size()) {
+    return static_cast<int64_t>(std::strtod(cell->c_str(), nullptr));
+  }
+  return v;
+}
+
+namespace {
+
+void add_filters(const Query& q, std::string& sql, std::vector<SqlParam>& params) {
+  if (!q.proto.empty()) {
+    sql += " AND proto = ?";
+    params.emplace_back(q.proto);
+  }
+  if (!q.service.empty()) {
+    sql += " AND service = ?";
+    params.emplace_back(q.service);
+  }
+  if (!q.state.empty()) {
+    sql += " AND state = ?";
+    params.emplace_back(q.state);
+  }
+}
+
+Status check_window(const Query& q) {
+  if (!(q.to > q.from)) {
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("empty time window [{}, {}): 'to' must be after 'from'", q.from, q.to),
+        "store query");
+  }
+  return {};
+}
+
+constexpr const char* kFlowColumns =
+    "stime, source, source_partition, source_offset, score, label, attack_cat, proto, service, "
+    "state, model_version, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, tcprtt, "
+    "synack, ackdat, ct_state_ttl";
+
+StoredFlow flow_from_row(const SqlRow& r) {
+  StoredFlow f;
+  f.stime = cell_double(r[0]);
+  f.key.source = r[1].value_or("");
+  f.key.partition = cell_int(r[2]);
+  f.key.offset = cell_int(r[3]);
+  f.score = cell_double(r[4]);
+  f.label = static_cast<int>(cell_int(r[5]));
+  f.attack_cat = r[6].value_or("");
+  f.proto = r[7].value_or("");
+  f.service = r[8].value_or("");
+  f.state = r[9].value_or("");
+  f.model_version = r[10].value_or("");
+  double* nums[] = {&f.sload, &f.dload, &f.spkts, &f.dpkts,  &f.sjit,   &f.djit,
+                    &f.sttl,  &f.dttl,  &f.dur,   &f.tcprtt, &f.synack, &f.ackdat};
+  for (size_t i = 0; i < std::size(nums); ++i) *nums[i] = cell_double(r[11 + i]);
+  f.ct_state_ttl = cell_int(r[23]);
+  return f;
+}
+
+}  // namespace
+
+Result<std::vector<AggRow>> SqlStore::aggregate(const Query& q, GroupBy by, int64_t bucket,
+                                                bool kpis) {
+  std::vector<AggRow> out;
+  for (const auto& part : plan_reads(q, bucket)) {
+    const bool raw = part.rollup == 0;
+    std::string key;
+    switch (by) {
+      case GroupBy::kBucket:
+        key = raw ? bucket_expr(bucket) : fmt::format("(bucket / {0}) * {0}", bucket);
+        break;
+      case GroupBy::kProto:
+        key = "proto";
+        break;
+      case GroupBy::kState:
+        key = "state";
+        break;
+      case GroupBy::kCtStateTtl:
+        key = "ct_state_ttl";
+        break;
+      case GroupBy::kNone:
+        key = "0";
+        break;
+    }
+    std::string sql = fmt::format("SELECT {} AS k, label, {}, {}", key, raw ? "count(*)" : "sum(n)",
+                                  raw ? "sum(score)" : "sum(score_sum)");
+    if (kpis) {
+      for (const char* c : kKpiColumns) {
+        sql += raw ? fmt::format(", sum({})", c) : fmt::format(", sum({}_sum)", c);
+      }
+    }
+    sql += fmt::format(
+        " FROM {} WHERE {} >= ? AND {} < ?",
+        raw ? "anomaly_scores" : (part.rollup == kRollupFine ? "rollup_10s" : "rollup_5m"),
+        raw ? "stime" : "bucket", raw ? "stime" : "bucket");
+    std::vector<SqlParam> params{part.lo, part.hi};
+    add_filters(q, sql, params);
+    sql += " GROUP BY 1, 2";
+    auto rows = query(sql, params);
+    if (!rows.ok()) return rows.error();
+    for (const auto& r : *rows) {
+      AggRow a;
+      a.key = r[0].value_or("");
+      a.label = static_cast<int>(cell_int(r[1]));
+      a.n = cell_int(r[2]);
+      a.score_sum = cell_double(r[3]);
+      if (kpis) {
+        for (size_t i = 0; i < a.kpi_sum.size(); ++i) a.kpi_sum[i] = cell_double(r[4 + i]);
+      }
+      out.push_back(std::move(a));
+    }
+  }
+  return out;
+}
+
+Result<ScoreSeries> SqlStore::score_series(const Query& q) {
+  if (auto st = check_window(q); !st.ok()) return st.error();
+  const int64_t b = bucket_seconds_for(q.to - q.from);
+  auto rows = aggregate(q, GroupBy::kBucket, b, false);
+  if (!rows.ok()) return rows.error();
+  return merge_score_series(*rows, b);
+}
+
+Result<KpiSeries> SqlStore::kpi_series(const Query& q) {
+  if (auto st = check_window(q); !st.ok()) return st.error();
+  const int64_t b = bucket_seconds_for(q.to - q.from);
+  auto rows = aggregate(q, GroupBy::kBucket, b, true);
+  if (!rows.ok()) return rows.error();
+  return merge_kpi_series(*rows, b);
+}
+
+Result<Mix> SqlStore::mix(const Query& q, MixColumn column, int top_k) {
+  if (auto st = check_window(q); !st.ok()) return st.error();
+  auto rows =
+      aggregate(q, column == MixColumn::kProto ? GroupBy::kProto : GroupBy::kState, 0, false);
+  if (!rows.ok()) return rows.error();
+  return merge_mix(*rows, top_k);
+}
+
+Result<std::vector<CtStateTtlCell>> SqlStore::ct_state_ttl_counts(const Query& q) {
+  if (auto st = check_window(q); !st.ok()) return st.error();
+  auto rows = aggregate(q, GroupBy::kCtStateTtl, 0, false);
+  if (!rows.ok()) return rows.error();
+  return merge_ct_state_ttl(*rows);
+}
+
+Result<int64_t> SqlStore::count(const Query& q) {
+  if (auto st = check_window(q); !st.ok()) return st.error();
+  auto rows = aggregate(q, GroupBy::kNone, 0, false);
+  if (!rows.ok()) return rows.error();
+  int64_t n = 0;
+  for (const auto& r : *rows) n += r.n;
+  return n;
+}
+
+Result<std::vector<StoredFlow>> SqlStore::flows(const Query& q, const std::string& extra_where,
+                                                const std::string& order_by, int limit) {
+  if (auto st = check_window(q); !st.ok()) return st.error();
+  std::string sql = fmt::format("SELECT {} FROM anomaly_scores WHERE stime >= ? AND stime < ?{}",
+                                kFlowColumns, extra_where);
+  std::vector<SqlParam> params{q.from, q.to};
+  add_filters(q, sql, params);
+  sql += " ORDER BY " + order_by + " LIMIT ?";
+  params.emplace_back(static_cast<int64_t>(std::max(limit, 0)));
+  auto rows = query(sql, params);
+  if (!rows.ok()) return rows.error();
+  std::vector<StoredFlow> out;
+  out.reserve(rows->size());
+  for (const auto& r : *rows) out.push_back(flow_from_row(r));
+  return out;
+}
+
+Result<std::vector<StoredFlow>> SqlStore::recent_anomalies(const Query& q, int limit) {
+  return flows(q, " AND label = 1", "stime DESC, source, source_partition, source_offset", limit);
+}
+
+Result<std::vector<StoredFlow>> SqlStore::top_scores(const Query& q, int limit) {
+  return flows(q, "", "score DESC, stime DESC, source, source_partition, source_offset", limit);
+}
+
+Status SqlStore::record_alert(const StoredAlert& a) {
+  std::vector<SqlParam> params{a.id,
+                               a.type,
+                               a.key,
+                               a.created,
+                               a.payload_json,
+                               a.delivery_status,
+                               int64_t{a.acknowledged ? 1 : 0},
+                               a.snoozed_until ? SqlParam{*a.snoozed_until} : SqlParam{nullptr}};
+  auto r = query(
+      "INSERT INTO alerts (id, type, key, created, payload_json, delivery_status, acknowledged, "
+      "snoozed_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+      "type = excluded.type, key = excluded.key, created = excluded.created, "
+      "payload_json = excluded.payload_json, delivery_status = excluded.delivery_status, "
+      "acknowledged = excluded.acknowledged, snoozed_until = excluded.snoozed_until",
+      params);
+  if (!r.ok()) return r.error();
+  return {};
+}
+
+namespace {
+Status found_or_error(const Result<std::vector<SqlRow>>& r, std::string_view id) {
+  if (!r.ok()) return r.error();
+  if (r->empty()) {
+    return make_error(ErrorCode::kNotFound, "no alert with this id (list alerts to see ids)",
+                      fmt::format("alert {}", id));
+  }
+  return {};
+}
+}  // namespace
+
+Status SqlStore::acknowledge_alert(std::string_view id, bool acknowledged) {
+  std::vector<SqlParam> params{int64_t{acknowledged ? 1 : 0}, std::string(id)};
+  return found_or_error(
+      query("UPDATE alerts SET acknowledged = ? WHERE id = ? RETURNING id", params), id);
+}
+
+Status SqlStore::snooze_alert(std::string_view id, std::optional<double> until) {
+  std::vector<SqlParam> params{until ? SqlParam{*until} : SqlParam{nullptr}, std::string(id)};
+  return found_or_error(
+      query("UPDATE alerts SET snoozed_until = ? WHERE id = ? RETURNING id", params), id);
+}
+
+Result<std::vector<StoredAlert>> SqlStore::list_alerts(double from, double to, int limit) {
+  std::vector<SqlParam> params{from, to, int64_t{std::max(limit, 0)}};
+  auto rows = query(
+      "SELECT id, type, key, created, payload_json, delivery_status, acknowledged, snoozed_until "
+      "FROM alerts WHERE created >= ? AND created < ? ORDER BY created DESC, id LIMIT ?",
+      params);
+  if (!rows.ok()) return rows.error();
+  std::vector<StoredAlert> out;
+  for (const auto& r : *rows) {
+    StoredAlert a;
+    a.id = r[0].value_or("");
+    a.type = r[1].value_or("");
+    a.key = r[2].value_or("");
+    a.created = cell_double(r[3]);
+    a.payload_json = r[4].value_or("");
+    a.delivery_status = r[5].value_or("");
+    a.acknowledged = cell_int(r[6]) != 0;
+    if (r[7]) a.snoozed_until = cell_double(r[7]);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+Status SqlStore::record_drift(const DriftEvent& e) {
+  std::vector<SqlParam> params{e.time, e.kind, e.measure, e.value, e.threshold, e.details_json};
+  auto r = query(
+      "INSERT INTO drift_events (event_time, kind, measure, value, threshold, details_json) "
+      "VALUES (?, ?, ?, ?, ?, ?)",
+      params);
+  if (!r.ok()) return r.error();
+  return {};
+}
+
+Result<std::vector<DriftEvent>> SqlStore::list_drift(double from, double to, int limit) {
+  std::vector<SqlParam> params{from, to, int64_t{std::max(limit, 0)}};
+  auto rows = query(
+      "SELECT event_time, kind, measure, value, threshold, details_json FROM drift_events "
+      "WHERE event_time >= ? AND event_time < ? ORDER BY event_time DESC, id DESC LIMIT ?",
+      params);
+  if (!rows.ok()) return rows.error();
+  std::vector<DriftEvent> out;
+  for (const auto& r : *rows) {
+    out.push_back({cell_double(r[0]), r[1].value_or(""), r[2].value_or(""), cell_double(r[3]),
+                   cell_double(r[4]), r[5].value_or("")});
+  }
+  return out;
+}
+
+}  // namespace flowsentry::store

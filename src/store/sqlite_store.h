@@ -1,0 +1,59 @@
+// SqliteStore: the embedded default. One file in WAL mode, a write connection (batches are one
+// transaction through cached prepared statements) and a read connection, so dashboard queries do
+// not wait for writes.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "store/sql_store.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace flowsentry::store {
+
+class SqliteStore final : public SqlStore {
+ public:
+  static Result<std::unique_ptr<SqliteStore>> open(const StoreOptions& options,
+                                                   const std::string& path);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  std::string_view backend() const override { return "sqlite"; }
+  Result<int64_t> write(std::span<const model::ScoredFlow> batch) override;
+  Result<int64_t> apply_retention(double now) override;
+  Status migrate() override;
+  Result<std::vector<MigrationState>> migration_status() override;
+
+ protected:
+  Result<std::vector<SqlRow>> query(const std::string& sql,
+                                    std::span<const SqlParam> params) override;
+  std::string bucket_expr(int64_t seconds) const override;
+
+ private:
+  struct Conn {
+    sqlite3* db = nullptr;
+    std::map<std::string, sqlite3_stmt*, std::less<>> stmts;  // prepared once, reused
+    std::mutex mu;
+  };
+  SqliteStore(StoreOptions options, std::string path);
+  Status open_conn(Conn& c, bool writer);
+  Result<sqlite3_stmt*> prepare(Conn& c, std::string_view sql);
+  Status exec(Conn& c, const char* sql);
+  Result<std::vector<SqlRow>> run(Conn& c, const std::string& sql,
+                                  std::span<const SqlParam> params);
+  Error sqlite_error(Conn& c, std::string_view what) const;
+  Result<int64_t> write_locked(std::span<const model::ScoredFlow> batch);
+
+  StoreOptions options_;
+  std::string path_;
+  Conn writer_;
+  Conn reader_;
+  bool shared_conn_ = false;  // ":memory:" has one connection for both
+};
+
+}  // namespace flowsentry::store

@@ -1,0 +1,79 @@
+#include "store/store.h"
+
+#include <array>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "store/postgres_store.h"
+#include "store/sqlite_store.h"
+#include "store/write_batch.h"
+
+namespace flowsentry::store {
+
+Status check_batch(std::span<const model::ScoredFlow> batch) {
+  for (const auto& sf : batch) {
+    const auto& k = sf.flow.key;
+    auto where = [&] { return fmt::format("record {}/{}/{}", k.source, k.partition, k.offset); };
+    if (!sf.flow.stime) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "flow has no stime; the pipeline must stamp stime before storing so a "
+                        "replay stores the same key",
+                        where());
+    }
+    if (!std::isfinite(*sf.flow.stime) || *sf.flow.stime < 0) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("stime {} is not a time (seconds since 1970)", *sf.flow.stime),
+                        where());
+    }
+    if (sf.verdict.label != 0 && sf.verdict.label != 1) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("verdict label {} is not 0 or 1", sf.verdict.label), where());
+    }
+  }
+  return {};
+}
+
+int64_t day_start(double t) {
+  return static_cast<int64_t>(std::floor(t / kSecondsPerDay)) * kSecondsPerDay;
+}
+
+int64_t retention_cutoff(double now, int retention_days) {
+  return day_start(now) - static_cast<int64_t>(retention_days) * kSecondsPerDay;
+}
+
+int64_t bucket_seconds_for(double window_seconds) {
+  static constexpr std::array<int64_t, 10> kSizes{10,   30,   60,    300,   900,
+                                                  1800, 3600, 10800, 21600, 86400};
+  for (int64_t s : kSizes) {
+    if (window_seconds / static_cast<double>(s) <= 360) return s;
+  }
+  return kSizes.back();
+}
+
+Result<std::unique_ptr<Store>> open_store(const StoreOptions& options) {
+  std::string_view url = options.url;
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    auto s = PostgresStore::open(options);
+    if (!s.ok()) return s.error();
+    return std::unique_ptr<Store>(std::move(*s));
+  }
+  std::string path(url.starts_with("sqlite:") ? url.substr(7) : url);
+  if (path.starts_with("//")) path = path.substr(2);  // sqlite:///abs/path
+  if (path.empty()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "empty store URL: give a SQLite file path, sqlite:PATH or postgresql://...",
+                      "store.url");
+  }
+  auto s = SqliteStore::open(options, path);
+  if (!s.ok()) return s.error();
+  return std::unique_ptr<Store>(std::move(*s));
+}
+
+Result<std::unique_ptr<Store>> open_store(std::string_view url) {
+  StoreOptions o;
+  o.url = std::string(url);
+  return open_store(o);
+}
+
+}  // namespace flowsentry::store

@@ -1,0 +1,176 @@
+// Store: where every verdict, alert and drift event goes, and the aggregate queries the dashboard
+// reads. Two backends behind one interface: SQLite (default, one file) and PostgreSQL.
+//
+// Times are seconds since the Unix epoch (UTC) as double, like FlowRecord::stime.
+//
+// Idempotency: a flow's identity is its record key (source, partition, offset). Writing a batch
+// twice stores it once, and the rollups count only rows actually inserted. The store does not
+// stamp times: every flow must carry stime (the pipeline stamps it before storing, from a value
+// that survives a replay, e.g. the Kafka message timestamp), because PostgreSQL's unique key has
+// to include the partition column stime. A batch with a flow without stime is rejected whole.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "model/verdict.h"
+
+namespace flowsentry::store {
+
+// Filters and window shared by every dashboard query. Empty strings match anything.
+struct Query {
+  double from = 0;  // inclusive
+  double to = 0;    // exclusive
+  std::string proto;
+  std::string service;
+  std::string state;
+};
+
+struct ScorePoint {
+  int64_t t = 0;  // bucket start, a multiple of the bucket size
+  int64_t count = 0;
+  int64_t anomalies = 0;  // flows the model labelled 1
+  double avg_score = 0;
+};
+
+struct ScoreSeries {
+  int64_t bucket_seconds = 0;
+  std::vector<ScorePoint> points;  // only buckets with flows, ascending
+};
+
+// Per-bucket averages of the dashboard KPIs.
+struct KpiPoint {
+  int64_t t = 0;
+  int64_t count = 0;
+  double sload = 0, dload = 0, spkts = 0, dpkts = 0, sjit = 0, djit = 0;
+  double tcprtt = 0, synack = 0, ackdat = 0;
+};
+
+struct KpiSeries {
+  int64_t bucket_seconds = 0;
+  std::vector<KpiPoint> points;
+};
+
+struct MixEntry {
+  std::string value;  // a proto or state, or "other" for the rest
+  int64_t normal = 0;
+  int64_t anomaly = 0;
+};
+
+// Top-K values by total count (descending, ties by value), then one "other" entry when
+// more values exist.
+struct Mix {
+  std::vector<MixEntry> entries;
+};
+
+enum class MixColumn { kProto, kState };
+
+struct CtStateTtlCell {
+  int64_t ct_state_ttl = 0;
+  int64_t normal = 0;
+  int64_t anomaly = 0;
+};
+
+// One stored verdict, as the anomaly tables show it.
+struct StoredFlow {
+  flow::RecordKey key;
+  double stime = 0;
+  double score = 0;
+  int label = 0;
+  std::string attack_cat;
+  std::string proto, service, state;
+  std::string model_version;
+  double sload = 0, dload = 0, spkts = 0, dpkts = 0, sjit = 0, djit = 0;
+  double sttl = 0, dttl = 0, dur = 0, tcprtt = 0, synack = 0, ackdat = 0;
+  int64_t ct_state_ttl = 0;
+};
+
+struct StoredAlert {
+  std::string id;    // unique; recording the same id again updates the alert
+  std::string type;  // "burst", "drift", "single_flow", ...
+  std::string key;   // de-duplication key
+  double created = 0;
+  std::string payload_json;
+  std::string delivery_status;  // "pending", "sent", "failed: ..."
+  bool acknowledged = false;
+  std::optional<double> snoozed_until;
+};
+
+struct DriftEvent {
+  double time = 0;
+  std::string kind;     // "score" (ADWIN) or "mix"
+  std::string measure;  // "adwin", "js", "psi", ...
+  double value = 0;
+  double threshold = 0;
+  std::string details_json;
+};
+
+struct MigrationState {
+  int64_t version = 0;
+  std::string name;
+  bool applied = false;
+  std::optional<double> applied_at;
+};
+
+struct StoreOptions {
+  std::string url;           // file path, sqlite:PATH, or postgresql://...
+  int retention_days = 7;    // apply_retention() drops flows older than this (whole days)
+  int pool_max = 8;          // PostgreSQL connections held at most
+  int partitions_ahead = 2;  // PostgreSQL daily partitions created ahead of today
+  bool migrate = true;       // apply pending migrations on open
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual std::string_view backend() const = 0;  // "sqlite" or "postgres"
+
+  // Stores the batch in one transaction; flows already stored (same key) are skipped.
+  // Returns how many flows were newly stored.
+  virtual Result<int64_t> write(std::span<const model::ScoredFlow> batch) = 0;
+
+  virtual Status record_alert(const StoredAlert& alert) = 0;
+  virtual Status acknowledge_alert(std::string_view id, bool acknowledged) = 0;
+  virtual Status snooze_alert(std::string_view id, std::optional<double> until) = 0;
+  // Alerts created in [from, to), newest first.
+  virtual Result<std::vector<StoredAlert>> list_alerts(double from, double to, int limit) = 0;
+  virtual Status record_drift(const DriftEvent& event) = 0;
+  virtual Result<std::vector<DriftEvent>> list_drift(double from, double to, int limit) = 0;
+
+  // Dashboard queries. Long windows read the rollups; the edges of the window that do not
+  // line up with a rollup bucket are read from the raw rows, so answers are exact.
+  virtual Result<ScoreSeries> score_series(const Query& q) = 0;
+  virtual Result<KpiSeries> kpi_series(const Query& q) = 0;
+  virtual Result<Mix> mix(const Query& q, MixColumn column, int top_k) = 0;
+  virtual Result<std::vector<CtStateTtlCell>> ct_state_ttl_counts(const Query& q) = 0;
+  // Label-1 flows, newest first (ties: key order).
+  virtual Result<std::vector<StoredFlow>> recent_anomalies(const Query& q, int limit) = 0;
+  // Highest scores first (ties: newest first, then key order).
+  virtual Result<std::vector<StoredFlow>> top_scores(const Query& q, int limit) = 0;
+  virtual Result<int64_t> count(const Query& q) = 0;
+
+  // Drops flows (and their rollups) older than the start of the UTC day `retention_days`
+  // before `now`. Returns how many daily partitions (PostgreSQL) or rows (SQLite) went.
+  virtual Result<int64_t> apply_retention(double now) = 0;
+
+  virtual Status migrate() = 0;
+  virtual Result<std::vector<MigrationState>> migration_status() = 0;
+};
+
+// Opens the store a URL names: "postgresql://..." or "postgres://..." -> PostgreSQL;
+// "sqlite:PATH" or a plain path -> SQLite.
+Result<std::unique_ptr<Store>> open_store(const StoreOptions& options);
+Result<std::unique_ptr<Store>> open_store(std::string_view url);
+
+// The bucket size a series over `window_seconds` uses: the smallest of 10 s, 30 s, 1, 5, 15,
+// 30 min, 1, 3, 6 h, 1 d that gives at most 360 points.
+int64_t bucket_seconds_for(double window_seconds);
+
+}  // namespace flowsentry::store

@@ -1,0 +1,204 @@
+// The store suite on a real PostgreSQL server (started by scripts/postgres for this test process),
+// plus what only PostgreSQL has: daily partitions, the connection pool, reconnecting.
+#include <libpq-fe.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <random>
+#include <thread>
+
+#include "store/pg_pool.h"
+#include "store/postgres_store.h"
+#include "store/tests/store_suite.h"
+
+namespace flowsentry::store::testing {
+namespace {
+
+constexpr double kT0 = 1772323200;  // 2026-03-01 00:00:00 UTC
+
+struct Run {
+  int code;
+  std::string out;
+};
+
+Run sh(const std::string& cmd) {
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  int status = pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return {WEXITSTATUS(status), out};
+}
+
+// One server per test process, in its own state directory.
+class PostgresServer : public ::testing::Environment {
+ public:
+  static PostgresServer& get() {
+    static auto* s = new PostgresServer;
+    return *s;
+  }
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = "/tmp/flowsentry-pg-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
+    auto r = sh(script("start"));
+    ASSERT_EQ(r.code, 0) << "scripts/postgres start failed: " << r.out;
+    url_ = r.out.substr(r.out.rfind('\n') == std::string::npos ? 0 : r.out.rfind('\n') + 1);
+    ASSERT_EQ(url_.rfind("postgresql://", 0), 0u) << r.out;
+  }
+  void TearDown() override { sh(script("stop")); }
+
+  void restart() {
+    auto r = sh(script("restart"));
+    ASSERT_EQ(r.code, 0) << r.out;
+  }
+  // A new empty database on the server.
+  std::string fresh_url() {
+    static std::atomic<int> n{0};
+    std::string db = "t" + std::to_string(n++);
+    PGconn* c = PQconnectdb(url_.c_str());
+    EXPECT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+    PGresult* r = PQexec(c, ("CREATE DATABASE " + db).c_str());
+    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQresultErrorMessage(r);
+    PQclear(r);
+    PQfinish(c);
+    return url_.substr(0, url_.rfind('/') + 1) + db;
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  std::string script(const std::string& cmd) const {
+    return "FLOWSENTRY_PG_DIR=" + dir_ + " " FLOWSENTRY_SOURCE_DIR "/scripts/postgres " + cmd +
+           " 2>&1";
+  }
+  std::string dir_;
+  std::string url_;
+};
+
+const auto* kServer = ::testing::AddGlobalTestEnvironment(&PostgresServer::get());
+
+const bool kRegistered = [] {
+  register_backend("postgres", [] { return PostgresServer::get().fresh_url(); });
+  return true;
+}();
+
+std::unique_ptr<PostgresStore> open_pg(const std::string& url, int retention_days = 7,
+                                       int pool_max = 8) {
+  StoreOptions o;
+  o.url = url;
+  o.retention_days = retention_days;
+  o.pool_max = pool_max;
+  auto s = PostgresStore::open(o);
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().to_string());
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+double now_seconds() {
+  return static_cast<double>(std::time(nullptr));
+}
+
+}  // namespace
+
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreTest, ::testing::Values("postgres"));
+
+TEST(PostgresStoreTest, PartitionsAreCreatedForEachDayWrittenAndAhead) {
+  auto s = open_pg(PostgresServer::get().fresh_url());
+  ASSERT_TRUE(s);
+  const double midnight = kT0 + 86400;
+  auto rows = make_flows(1000, midnight - 1800, 3600, 1);
+  auto r = s->write(rows);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(*r, 1000);
+  auto parts = s->partitions();
+  ASSERT_TRUE(parts.ok()) << parts.error().to_string();
+  auto has = [&](double day) {
+    return std::find(parts->begin(), parts->end(), static_cast<int64_t>(day)) != parts->end();
+  };
+  EXPECT_TRUE(has(kT0));
+  EXPECT_TRUE(has(midnight));
+  EXPECT_FALSE(has(midnight + 86400));
+  const double today = std::floor(now_seconds() / 86400) * 86400;
+  for (int i = 0; i <= 2; ++i) EXPECT_TRUE(has(today + i * 86400)) << "day +" << i;
+}
+
+TEST(PostgresStoreTest, RetentionDropsWholeDailyPartitions) {
+  auto s = open_pg(PostgresServer::get().fresh_url(), 2);
+  ASSERT_TRUE(s);
+  for (int d = 0; d < 5; ++d) {
+    auto rows = make_flows(100, kT0 + d * 86400 + 60, 3600, 20 + d, "d", d * 1000);
+    ASSERT_TRUE(s->write(rows).ok());
+  }
+  auto dropped = s->apply_retention(kT0 + 4 * 86400 + 3600);  // cutoff: start of day 2
+  ASSERT_TRUE(dropped.ok()) << dropped.error().to_string();
+  EXPECT_EQ(*dropped, 2);
+  auto parts = s->partitions();
+  ASSERT_TRUE(parts.ok());
+  EXPECT_EQ(std::count(parts->begin(), parts->end(), static_cast<int64_t>(kT0)), 0);
+  EXPECT_EQ(std::count(parts->begin(), parts->end(), static_cast<int64_t>(kT0 + 86400)), 0);
+  EXPECT_EQ(std::count(parts->begin(), parts->end(), static_cast<int64_t>(kT0 + 2 * 86400)), 1);
+  EXPECT_EQ(*s->count({kT0 - 86400, kT0 + 10 * 86400}), 300);
+  // Writing into a dropped day again recreates its partition.
+  auto old = make_flows(10, kT0 + 60, 60, 30, "late", 0);
+  auto r = s->write(old);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(*r, 10);
+}
+
+TEST(PostgresStoreTest, ReconnectsAfterTheServerRestarts) {
+  auto s = open_pg(PostgresServer::get().fresh_url());
+  ASSERT_TRUE(s);
+  auto rows = make_flows(400, kT0, 3600, 2);
+  ASSERT_EQ(*s->write(std::span(rows).subspan(0, 200)), 200);
+  PostgresServer::get().restart();
+  auto r = s->write(std::span(rows).subspan(100, 300));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(*r, 200);
+  auto n = s->count({kT0, kT0 + 3600});
+  ASSERT_TRUE(n.ok()) << n.error().to_string();
+  EXPECT_EQ(*n, 400);
+}
+
+TEST(PostgresStoreTest, AnUnreachableServerIsUnavailableAfterRetries) {
+  PgPool::Options o;
+  o.url = "postgresql://flowsentry@127.0.0.1:1/flowsentry";
+  o.connect_attempts = 2;
+  o.first_backoff = std::chrono::milliseconds(10);
+  auto p = PgPool::open(o);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(p.error().message.find("2 attempts"), std::string::npos) << p.error().to_string();
+}
+
+TEST(PostgresStoreTest, ThePoolOpensAtMostPoolMaxConnections) {
+  const auto url = PostgresServer::get().fresh_url();
+  auto s = open_pg(url, 7, 2);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->write(make_flows(2000, kT0, 3600, 3)).ok());
+  std::vector<std::thread> readers;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 6; ++i) {
+    readers.emplace_back([&] {
+      for (int k = 0; k < 10; ++k) {
+        if (!s->score_series({kT0, kT0 + 3600}).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  PGconn* c = PQconnectdb(url.c_str());
+  PGresult* r = PQexec(c,
+                       "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                       "'flowsentry' AND datname = current_database()");
+  ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQresultErrorMessage(r);
+  const int open = std::atoi(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  PQfinish(c);
+  EXPECT_GE(open, 1);
+  EXPECT_LE(open, 2);
+}
+
+}  // namespace flowsentry::store::testing
