@@ -1,5 +1,7 @@
 // flowsentry produce: sends flows to a Kafka topic at a steady rate, from a file or the built-in
 // generator, with delivery reports checked and each message stamped with its send time.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -210,6 +212,7 @@ int run_produce(ProduceOpts o) {
   std::string value;
   const std::string sent_header(stream::kSentMsHeader);
   const bool progress = !o.quiet;
+  const bool tty = isatty(STDERR_FILENO) != 0;
   bool exhausted = false;
 
   auto report = [&](bool final_line) {
@@ -220,10 +223,12 @@ int run_produce(ProduceOpts o) {
       double total = std::chrono::duration<double>(now - start).count();
       rate = total > 0 ? static_cast<double>(sent) / total : 0;
     }
+    // On a terminal the progress line rewrites itself; in a log it is one line per second.
+    const bool rewrite = tty && !final_line;
     std::cerr << fmt::format(
         "{}sent {} ({:.0f}/s) delivered {} errors {} malformed {} injected {} rejected-rows {}{}",
-        progress && !final_line ? "\r" : "", sent, rate, p.delivered(), p.failed() + errors,
-        malformed, injected, (*feed)->rejected(), final_line ? "\n" : "   ");
+        rewrite ? "\r" : "", sent, rate, p.delivered(), p.failed() + errors, malformed, injected,
+        (*feed)->rejected(), rewrite ? "   " : "\n");
     sent_at_report = sent;
     last_report = now;
   };
@@ -280,7 +285,7 @@ int run_produce(ProduceOpts o) {
     ++errors;
   }
   auto flushed = p.flush(60s);
-  if (progress) std::cerr << "\n";
+  if (progress && tty) std::cerr << "\n";
   report(true);
   if (!flushed.ok()) {
     std::cerr << "flowsentry produce: " << flushed.error().to_string() << "\n";

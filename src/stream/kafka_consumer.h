@@ -12,6 +12,8 @@
 //   - kAssigned is reported AFTER the partitions are assigned; consumption starts at the
 //     committed offset (or `auto.offset.reset` when there is none). When the consumer is paused
 //     (backpressure), newly assigned partitions are paused too.
+//   - close() leaves the group and runs the revoke handler; the destructor does the same when
+//     close() was not called, so close() first if the handler uses objects that die earlier.
 // Not thread-safe: one thread polls, commits, pauses and resumes.
 #pragma once
 
@@ -78,9 +80,9 @@ class KafkaConsumer {
   KafkaConsumer(const KafkaConsumer&) = delete;
   KafkaConsumer& operator=(const KafkaConsumer&) = delete;
 
-  // Appends up to `max` messages to `out`, waiting at most `wait` in total (returns early once
-  // `max` is reached, or when nothing more arrives for a short while after the first message).
-  // Partition EOFs are skipped; a fatal consumer error is returned.
+  // Appends up to `max` messages to `out`, waiting at most `wait` in total: returns as soon as
+  // `max` have arrived, else at the deadline with what there is (maybe none). Transient broker
+  // errors are logged and polling goes on; only a fatal consumer error is returned.
   Result<size_t> poll_batch(std::vector<KafkaMessage>& out, size_t max,
                             std::chrono::milliseconds wait);
 
