@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
       fs::cli::add_config_command(app),
       fs::cli::add_db_command(app),
       fs::cli::add_produce_command(app),
+      fs::cli::add_alert_test_command(app),
   };
 
   try {
