@@ -170,11 +170,12 @@ Result<int64_t> SqlStore::count(const Query& q) {
   return n;
 }
 
-Result<std::vector<StoredFlow>> SqlStore::flows(const Query& q, const std::string& extra_where,
+Result<std::vector<StoredFlow>> SqlStore::flows(const Query& q, const std::string& from,
+                                                const std::string& extra_where,
                                                 const std::string& order_by, int limit) {
   if (auto st = check_window(q); !st.ok()) return st.error();
-  std::string sql = fmt::format("SELECT {} FROM anomaly_scores WHERE stime >= ? AND stime < ?{}",
-                                kFlowColumns, extra_where);
+  std::string sql = fmt::format("SELECT {} FROM {} WHERE stime >= ? AND stime < ?{}",
+                                kFlowColumns, from, extra_where);
   std::vector<SqlParam> params{q.from, q.to};
   add_filters(q, sql, params);
   sql += " ORDER BY " + order_by + " LIMIT ?";
@@ -188,11 +189,13 @@ Result<std::vector<StoredFlow>> SqlStore::flows(const Query& q, const std::strin
 }
 
 Result<std::vector<StoredFlow>> SqlStore::recent_anomalies(const Query& q, int limit) {
-  return flows(q, " AND label = 1", "stime DESC, source, source_partition, source_offset", limit);
+  return flows(q, "anomaly_scores", " AND label = 1",
+               "stime DESC, source, source_partition, source_offset", limit);
 }
 
 Result<std::vector<StoredFlow>> SqlStore::top_scores(const Query& q, int limit) {
-  return flows(q, "", "score DESC, stime DESC, source, source_partition, source_offset", limit);
+  return flows(q, top_scores_from(q), "",
+               "score DESC, stime DESC, source, source_partition, source_offset", limit);
 }
 
 Status SqlStore::record_alert(const StoredAlert& a) {

@@ -40,11 +40,14 @@ class SqlStore : public Store {
                                             std::span<const SqlParam> params) = 0;
   // SQL for the start of the `seconds`-long bucket holding raw column stime.
   virtual std::string bucket_expr(int64_t seconds) const = 0;
+  // The FROM clause of the top-N-by-score query (a backend may name the index to use).
+  virtual std::string top_scores_from(const Query&) const { return "anomaly_scores"; }
 
  private:
   Result<std::vector<AggRow>> aggregate(const Query& q, GroupBy by, int64_t bucket, bool kpis);
-  Result<std::vector<StoredFlow>> flows(const Query& q, const std::string& extra_where,
-                                        const std::string& order_by, int limit);
+  Result<std::vector<StoredFlow>> flows(const Query& q, const std::string& from,
+                                        const std::string& extra_where, const std::string& order_by,
+                                        int limit);
 };
 
 // Text cell helpers shared by the backends.

@@ -33,6 +33,7 @@ class SqliteStore final : public SqlStore {
   Result<std::vector<SqlRow>> query(const std::string& sql,
                                     std::span<const SqlParam> params) override;
   std::string bucket_expr(int64_t seconds) const override;
+  std::string top_scores_from(const Query& q) const override;
 
  private:
   struct Conn {
