@@ -174,8 +174,8 @@ Result<std::vector<StoredFlow>> SqlStore::flows(const Query& q, const std::strin
                                                 const std::string& extra_where,
                                                 const std::string& order_by, int limit) {
   if (auto st = check_window(q); !st.ok()) return st.error();
-  std::string sql = fmt::format("SELECT {} FROM {} WHERE stime >= ? AND stime < ?{}",
-                                kFlowColumns, from, extra_where);
+  std::string sql = fmt::format("SELECT {} FROM {} WHERE stime >= ? AND stime < ?{}", kFlowColumns,
+                                from, extra_where);
   std::vector<SqlParam> params{q.from, q.to};
   add_filters(q, sql, params);
   sql += " ORDER BY " + order_by + " LIMIT ?";
