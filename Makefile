@@ -34,6 +34,7 @@ demo: build
 
 bench: build
 	$(BUILD)/bench/bench_flow
+	$(BUILD)/bench/bench_detect
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
