@@ -6,7 +6,12 @@
 
 namespace flowsentry::store {
 
-std::vector<ReadPart> plan_reads(const Query& q, int64_t bucket) {
+const char* rollup_table(const ReadPart& part) {
+  if (part.rollup == kRollupFine) return part.totals ? "rollup_10s_total" : "rollup_10s";
+  return part.totals ? "rollup_5m_total" : "rollup_5m";
+}
+
+std::vector<ReadPart> plan_reads(const Query& q, int64_t bucket, bool totals_ok) {
   if (!(q.to > q.from)) return {};
   if (q.to - q.from < kRawOnlyWindow) return {{q.from, q.to, 0}};
   const int64_t g = (bucket == 0 || bucket % kRollupCoarse == 0) ? kRollupCoarse : kRollupFine;
@@ -15,7 +20,7 @@ std::vector<ReadPart> plan_reads(const Query& q, int64_t bucket) {
   if (!(a < b)) return {{q.from, q.to, 0}};
   std::vector<ReadPart> parts;
   if (q.from < a) parts.push_back({q.from, a, 0});
-  parts.push_back({a, b, g});
+  parts.push_back({a, b, g, totals_ok});
   if (b < q.to) parts.push_back({b, q.to, 0});
   return parts;
 }

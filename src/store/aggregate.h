@@ -26,12 +26,18 @@ struct ReadPart {
   double lo = 0;
   double hi = 0;
   int64_t rollup = 0;
+  bool totals = false;  // read the per-(bucket, label) totals table of that rollup
 };
+
+// The table a rollup part reads.
+const char* rollup_table(const ReadPart& part);
 
 // Splits q's window so the aligned middle comes from a rollup and the ragged edges from raw
 // rows. `bucket` is the series bucket (0 for queries not grouped by time); the coarse rollup
 // is used only when it divides the bucket.
-std::vector<ReadPart> plan_reads(const Query& q, int64_t bucket);
+// With `totals_ok` (no filters, grouped by time or not at all) the rollup part reads the
+// per-(bucket, label) totals instead of the per-group rows.
+std::vector<ReadPart> plan_reads(const Query& q, int64_t bucket, bool totals_ok = false);
 
 enum class GroupBy { kBucket, kProto, kState, kCtStateTtl, kNone };
 

@@ -72,8 +72,11 @@ void append_copy_text(std::string& out, std::string_view s) {
   }
 }
 
-std::string rollup_cte(const char* name, const char* table, int64_t seconds) {
-  std::string cols = "bucket, proto, service, state, label, ct_state_ttl, n, score_sum";
+// One data-modifying CTE adding the inserted rows (`ins`) to a rollup table; `totals` tables are
+// keyed by (bucket, label) only.
+std::string rollup_cte(const char* name, const char* table, int64_t seconds, bool totals) {
+  const char* key = totals ? "bucket, label" : "bucket, proto, service, state, label, ct_state_ttl";
+  std::string cols = std::string(key) + ", n, score_sum";
   std::string sums = "count(*), sum(score)";
   std::string sets = "n = r.n + excluded.n, score_sum = r.score_sum + excluded.score_sum";
   for (const char* c : kKpiColumns) {
@@ -82,11 +85,10 @@ std::string rollup_cte(const char* name, const char* table, int64_t seconds) {
     sets += fmt::format(", {0}_sum = r.{0}_sum + excluded.{0}_sum", c);
   }
   return fmt::format(
-      "{0} AS (INSERT INTO {1} AS r ({2}) SELECT floor(stime / {3})::bigint * {3}, proto, "
-      "service, state, label, ct_state_ttl, {4} FROM ins GROUP BY 1, 2, 3, 4, 5, 6 "
-      "ORDER BY 1, 2, 3, 4, 5, 6 ON CONFLICT (bucket, proto, service, state, label, ct_state_ttl) "
-      "DO UPDATE SET {5} RETURNING 1)",
-      name, table, cols, seconds, sums, sets);
+      "{0} AS (INSERT INTO {1} AS r ({2}) SELECT floor(stime / {3})::bigint * {3}, {4}, {5} "
+      "FROM ins GROUP BY {6} ORDER BY {6} ON CONFLICT ({7}) DO UPDATE SET {8} RETURNING 1)",
+      name, table, cols, seconds, totals ? "label" : "proto, service, state, label, ct_state_ttl",
+      sums, totals ? "1, 2" : "1, 2, 3, 4, 5, 6", key, sets);
 }
 
 const std::string& move_staged_sql() {
@@ -96,9 +98,11 @@ const std::string& move_staged_sql() {
     return fmt::format(
         "WITH ins AS (INSERT INTO anomaly_scores ({0}) SELECT {0} FROM fs_staging "
         "ON CONFLICT DO NOTHING RETURNING stime, proto, service, state, label, ct_state_ttl, "
-        "score{1}), {2}, {3} SELECT count(*) FROM ins",
-        kColumns, kpis, rollup_cte("r10", "rollup_10s", kRollupFine),
-        rollup_cte("r5", "rollup_5m", kRollupCoarse));
+        "score{1}), {2}, {3}, {4}, {5} SELECT count(*) FROM ins",
+        kColumns, kpis, rollup_cte("r10", "rollup_10s", kRollupFine, false),
+        rollup_cte("r5", "rollup_5m", kRollupCoarse, false),
+        rollup_cte("t10", "rollup_10s_total", kRollupFine, true),
+        rollup_cte("t5", "rollup_5m_total", kRollupCoarse, true));
   }();
   return kSql;
 }
@@ -385,7 +389,9 @@ Result<int64_t> PostgresStore::apply_retention(double now) {
     module_logger("store")->info("retention: dropped partition {}", partition_name(d));
   }
   for (const char* sql :
-       {"DELETE FROM rollup_10s WHERE bucket < ?", "DELETE FROM rollup_5m WHERE bucket < ?"}) {
+       {"DELETE FROM rollup_10s WHERE bucket < ?", "DELETE FROM rollup_5m WHERE bucket < ?",
+        "DELETE FROM rollup_10s_total WHERE bucket < ?",
+        "DELETE FROM rollup_5m_total WHERE bucket < ?"}) {
     std::vector<SqlParam> params{cutoff};
     auto r = query(sql, params);
     if (!r.ok()) return r.error();

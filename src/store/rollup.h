@@ -33,17 +33,18 @@ struct RollupSums {
 
 class RollupDelta {
  public:
-  explicit RollupDelta(int64_t seconds) : seconds_(seconds) {}
+  // totals: group by (bucket, label) only, for the rollup_*_total tables.
+  RollupDelta(int64_t seconds, bool totals) : seconds_(seconds), totals_(totals) {}
 
   void add(const model::ScoredFlow& sf) {
     const auto& f = sf.flow;
     RollupKey k{
         static_cast<int64_t>(std::floor(*f.stime / static_cast<double>(seconds_))) * seconds_,
-        f.proto,
-        f.service,
-        f.state,
+        totals_ ? std::string() : f.proto,
+        totals_ ? std::string() : f.service,
+        totals_ ? std::string() : f.state,
         sf.verdict.label,
-        static_cast<int64_t>(f[flow::kCtStateTtl])};
+        totals_ ? 0 : static_cast<int64_t>(f[flow::kCtStateTtl])};
     auto& s = groups_[std::move(k)];
     ++s.n;
     s.score_sum += sf.verdict.score;
@@ -58,6 +59,7 @@ class RollupDelta {
 
  private:
   int64_t seconds_;
+  bool totals_;
   std::map<RollupKey, RollupSums> groups_;
 };
 

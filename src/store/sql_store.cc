@@ -79,7 +79,9 @@ StoredFlow flow_from_row(const SqlRow& r) {
 Result<std::vector<AggRow>> SqlStore::aggregate(const Query& q, GroupBy by, int64_t bucket,
                                                 bool kpis) {
   std::vector<AggRow> out;
-  for (const auto& part : plan_reads(q, bucket)) {
+  const bool unfiltered = q.proto.empty() && q.service.empty() && q.state.empty();
+  const bool totals_ok = unfiltered && (by == GroupBy::kBucket || by == GroupBy::kNone);
+  for (const auto& part : plan_reads(q, bucket, totals_ok)) {
     const bool raw = part.rollup == 0;
     std::string key;
     switch (by) {
@@ -106,10 +108,9 @@ Result<std::vector<AggRow>> SqlStore::aggregate(const Query& q, GroupBy by, int6
         sql += raw ? fmt::format(", sum({})", c) : fmt::format(", sum({}_sum)", c);
       }
     }
-    sql += fmt::format(
-        " FROM {} WHERE {} >= ? AND {} < ?",
-        raw ? "anomaly_scores" : (part.rollup == kRollupFine ? "rollup_10s" : "rollup_5m"),
-        raw ? "stime" : "bucket", raw ? "stime" : "bucket");
+    sql += fmt::format(" FROM {} WHERE {} >= ? AND {} < ?",
+                       raw ? "anomaly_scores" : rollup_table(part), raw ? "stime" : "bucket",
+                       raw ? "stime" : "bucket");
     std::vector<SqlParam> params{part.lo, part.hi};
     add_filters(q, sql, params);
     sql += " GROUP BY 1, 2";

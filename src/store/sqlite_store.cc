@@ -24,14 +24,16 @@ constexpr const char* kInsertFlow =
     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (source, source_partition, source_offset) DO NOTHING";
 
-std::string upsert_rollup_sql(const char* table) {
-  std::string sql = fmt::format(
-      "INSERT INTO {} (bucket, proto, service, state, label, ct_state_ttl, n, score_sum", table);
+std::string upsert_rollup_sql(const char* table, bool totals) {
+  const char* key = totals ? "bucket, label" : "bucket, proto, service, state, label, ct_state_ttl";
+  std::string sql = fmt::format("INSERT INTO {} ({}, n, score_sum", table, key);
   for (const char* c : kKpiColumns) sql += fmt::format(", {}_sum", c);
-  sql +=
-      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, proto, "
-      "service, state, label, ct_state_ttl) DO UPDATE SET n = n + excluded.n, "
-      "score_sum = score_sum + excluded.score_sum";
+  sql += totals ? ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                : ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  sql += fmt::format(
+      " ON CONFLICT ({}) DO UPDATE SET n = n + excluded.n, score_sum = score_sum + "
+      "excluded.score_sum",
+      key);
   for (const char* c : kKpiColumns) sql += fmt::format(", {0}_sum = {0}_sum + excluded.{0}_sum", c);
   return sql;
 }
@@ -215,7 +217,8 @@ Result<int64_t> SqliteStore::write_locked(std::span<const model::ScoredFlow> bat
   auto ins = prepare(writer_, kInsertFlow);
   if (!ins.ok()) return ins.error();
   sqlite3_stmt* st = *ins;
-  RollupDelta fine(kRollupFine), coarse(kRollupCoarse);
+  RollupDelta fine(kRollupFine, false), coarse(kRollupCoarse, false);
+  RollupDelta fine_total(kRollupFine, true), coarse_total(kRollupCoarse, true);
   int64_t inserted = 0;
   for (const auto& sf : batch) {
     const auto& f = sf.flow;
@@ -249,25 +252,36 @@ Result<int64_t> SqliteStore::write_locked(std::span<const model::ScoredFlow> bat
       ++inserted;
       fine.add(sf);
       coarse.add(sf);
+      fine_total.add(sf);
+      coarse_total.add(sf);
     }
   }
   sqlite3_reset(st);
-  for (auto [delta, table] : {std::pair{&fine, "rollup_10s"}, std::pair{&coarse, "rollup_5m"}}) {
-    auto up = prepare(writer_, upsert_rollup_sql(table));
+  struct Target {
+    RollupDelta* delta;
+    const char* table;
+    bool totals;
+  };
+  for (auto [delta, table, totals] :
+       {Target{&fine, "rollup_10s", false}, Target{&coarse, "rollup_5m", false},
+        Target{&fine_total, "rollup_10s_total", true},
+        Target{&coarse_total, "rollup_5m_total", true}}) {
+    auto up = prepare(writer_, upsert_rollup_sql(table, totals));
     if (!up.ok()) return up.error();
     for (const auto& [k, s] : delta->groups()) {
       sqlite3_reset(*up);
-      sqlite3_bind_int64(*up, 1, k.bucket);
-      bind_text(*up, 2, k.proto);
-      bind_text(*up, 3, k.service);
-      bind_text(*up, 4, k.state);
-      sqlite3_bind_int(*up, 5, k.label);
-      sqlite3_bind_int64(*up, 6, k.ct_state_ttl);
-      sqlite3_bind_int64(*up, 7, s.n);
-      sqlite3_bind_double(*up, 8, s.score_sum);
-      for (size_t i = 0; i < s.kpi_sum.size(); ++i) {
-        sqlite3_bind_double(*up, static_cast<int>(9 + i), s.kpi_sum[i]);
+      int i = 1;
+      sqlite3_bind_int64(*up, i++, k.bucket);
+      if (!totals) {
+        bind_text(*up, i++, k.proto);
+        bind_text(*up, i++, k.service);
+        bind_text(*up, i++, k.state);
       }
+      sqlite3_bind_int(*up, i++, k.label);
+      if (!totals) sqlite3_bind_int64(*up, i++, k.ct_state_ttl);
+      sqlite3_bind_int64(*up, i++, s.n);
+      sqlite3_bind_double(*up, i++, s.score_sum);
+      for (double v : s.kpi_sum) sqlite3_bind_double(*up, i++, v);
       if (sqlite3_step(*up) != SQLITE_DONE) {
         auto e = sqlite_error(writer_, fmt::format("rollup update of {} failed", table));
         sqlite3_reset(*up);
@@ -286,7 +300,8 @@ Result<int64_t> SqliteStore::apply_retention(double now) {
   int64_t removed = 0;
   for (const char* sql :
        {"DELETE FROM anomaly_scores WHERE stime < ?", "DELETE FROM rollup_10s WHERE bucket < ?",
-        "DELETE FROM rollup_5m WHERE bucket < ?"}) {
+        "DELETE FROM rollup_5m WHERE bucket < ?", "DELETE FROM rollup_10s_total WHERE bucket < ?",
+        "DELETE FROM rollup_5m_total WHERE bucket < ?"}) {
     std::vector<SqlParam> params{cutoff};
     auto r = run(writer_, sql, params);
     if (!r.ok()) {
