@@ -1,8 +1,9 @@
 // Drift in the traffic mix: counts of proto, state and service per window (by flow count and/or
 // event time), compared with the model's reference distribution and with the previous window.
-// Sane alarms: a window with fewer than min_count flows gets no verdict; drift is raised only
-// after `debounce` consecutive windows over the threshold (once per run of such windows); new
-// categories absent from the reference vocabulary are a separate alert, once per category.
+// Sane alarms: a window with fewer than min_count flows gets no verdict (and leaves the debounce
+// count as it was); drift is raised only after `debounce` consecutive windows over the threshold
+// (once per run of such windows); new categories absent from the reference vocabulary are a
+// separate alert, once per category.
 #pragma once
 
 #include <array>
