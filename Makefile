@@ -34,6 +34,16 @@ demo: build
 
 bench: build
 	$(BUILD)/bench/bench_flow
+	$(BUILD)/bench/bench_model
+
+# Re-creates the committed default model from UNSW-NB15 train.csv (seed 42) and records its
+# test.csv evaluation in models/default/metrics.json ("test") and the model card.
+DATASET_DIR ?= ../shared/datasets/unsw-nb15
+.PHONY: model
+model: build
+	$(BUILD)/flowsentry train --data $(DATASET_DIR)/train.csv --out models/default --seed 42
+	$(BUILD)/flowsentry evaluate --model models/default --data $(DATASET_DIR)/test.csv \
+	  --format text --record test
 	$(BUILD)/bench/bench_detect
 
 format:

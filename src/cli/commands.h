@@ -24,6 +24,10 @@ struct Command {
 
 Command add_check_command(CLI::App& root);
 Command add_config_command(CLI::App& root);
+Command add_train_command(CLI::App& root);
+Command add_evaluate_command(CLI::App& root);
+Command add_score_command(CLI::App& root);
+Command add_bench_command(CLI::App& root);
 Command add_alert_test_command(CLI::App& root);
 Command add_db_command(CLI::App& root);
 Command add_produce_command(CLI::App& root);

@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
   std::vector<fs::cli::Command> commands{
       fs::cli::add_check_command(app),
       fs::cli::add_config_command(app),
+      fs::cli::add_train_command(app),
+      fs::cli::add_evaluate_command(app),
+      fs::cli::add_score_command(app),
+      fs::cli::add_bench_command(app),
       fs::cli::add_db_command(app),
       fs::cli::add_produce_command(app),
       fs::cli::add_alert_test_command(app),

@@ -1,0 +1,83 @@
+// The model artifact directory: two XGBoost models plus the metadata that makes them usable
+// (feature order, encoders, threshold), reference distributions for the drift detectors,
+// evaluation metrics and a model card.
+//
+//   model_binary.ubj      P(attack), binary:logistic
+//   model_attack_cat.ubj  attack_cat, multi:softprob over meta.classes
+//   meta.json             schema version, features, encoders, threshold, data hash, versions
+//   reference.json        proto/service/state shares and the score histogram (validation split)
+//   metrics.json          {"validation": {...}, "test": {...} when recorded by evaluate --record}
+//   model_card.md         rendered from meta.json and metrics.json
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "model/features.h"
+#include "model/xgb.h"
+
+namespace flowsentry::model {
+
+// Bump when the feature layout, the file set or the meaning of a meta field changes.
+inline constexpr int kSchemaVersion = 1;
+inline constexpr const char* kBinaryModelFile = "model_binary.ubj";
+inline constexpr const char* kAttackCatModelFile = "model_attack_cat.ubj";
+
+struct DataFile {
+  std::string name;  // file name only: artifacts carry no machine paths
+  std::string sha256;
+  int64_t rows = 0;
+};
+
+struct ModelMeta {
+  int schema_version = kSchemaVersion;
+  std::string model_version;  // "xgb-" + first 12 hex digits of the binary model's sha256
+  std::string created;        // UTC, ISO 8601
+  FeatureSpace features;
+  std::vector<std::string> classes;  // attack_cat model output order
+  double threshold = 0.5;
+  std::string threshold_rule;
+  double target_fpr = 0.02;
+  uint64_t seed = 0;
+  int64_t train_rows = 0, validation_rows = 0;
+  std::vector<DataFile> data;
+  std::string data_sha256;        // sha256 over the files' sha256 values, in --data order
+  nlohmann::json training;        // parameters, rounds, timings
+  std::string binary_sha256;      // of model_binary.ubj, checked on load
+  std::string attack_cat_sha256;  // of model_attack_cat.ubj
+
+  nlohmann::json to_json() const;
+  static Result<ModelMeta> from_json(const nlohmann::json& j);
+};
+
+struct Artifact {
+  ModelMeta meta;
+  xgb::Booster binary;
+  xgb::Booster attack_cat;
+  nlohmann::json reference = nlohmann::json::object();
+  nlohmann::json metrics = nlohmann::json::object();
+};
+
+// Writes every file into `dir` (created when missing). Fills meta's model hashes and
+// model_version from the serialised boosters first.
+Status save_artifact(Artifact& a, const std::string& dir);
+// Loads and checks an artifact: kNotFound for a missing file, kCorrupt for damaged content,
+// kIncompatible for another schema version or feature layout.
+Result<std::unique_ptr<Artifact>> load_artifact(const std::string& dir);
+
+// Stores `metrics` under `key` in dir/metrics.json and re-renders the model card.
+Status record_metrics(const std::string& dir, const std::string& key,
+                      const nlohmann::json& metrics);
+
+// Markdown model card from the artifact's meta and metrics.
+std::string render_model_card(const ModelMeta& meta, const nlohmann::json& metrics);
+
+std::string sha256_hex(std::string_view bytes);
+Result<std::string> sha256_file(const std::string& path);
+Result<std::string> read_file(const std::string& path);
+
+}  // namespace flowsentry::model

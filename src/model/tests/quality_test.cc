@@ -1,0 +1,67 @@
+// Quality bars on the real UNSW-NB15 split (LABEL integration): a fresh training run, and the
+// committed models/default re-evaluated against its own metrics.json. Skipped without the data.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "model/evaluate.h"
+#include "model/trainer.h"
+
+namespace flowsentry::model {
+namespace {
+
+namespace stdfs = std::filesystem;
+const stdfs::path kData = FLOWSENTRY_DATASET_DIR;
+const stdfs::path kDefaultModel = stdfs::path(FLOWSENTRY_SOURCE_DIR) / "models" / "default";
+
+#define REQUIRE_DATASET()                                                                        \
+  if (!stdfs::exists(kData / "train.csv") || !stdfs::exists(kData / "test.csv")) {               \
+    GTEST_SKIP() << "UNSW-NB15 not found in " << kData                                           \
+                 << " (set -DFLOWSENTRY_DATASET_DIR=... to the folder with train.csv/test.csv)"; \
+  }
+
+void expect_bars(const nlohmann::json& r) {
+  EXPECT_GE(r["auc"].get<double>(), 0.997);
+  EXPECT_LE(r["fpr_at_recall_95"].get<double>(), 0.008);
+  EXPECT_GE(r["recall"].get<double>(), 0.97);
+  EXPECT_LE(r["fpr"].get<double>(), 0.02);
+  EXPECT_GE(r["multiclass"]["accuracy"].get<double>(), 0.87);
+  EXPECT_GE(r["multiclass"]["macro_f1"].get<double>(), 0.55);
+}
+
+TEST(QualityTest, TrainingOnTrainCsvMeetsTheBarsOnTestCsv) {
+  REQUIRE_DATASET();
+  auto data = load_training_data({(kData / "train.csv").string()});
+  ASSERT_TRUE(data.ok()) << data.error().to_string();
+  auto artifact = train(*data, TrainOptions{});
+  ASSERT_TRUE(artifact.ok()) << artifact.error().to_string();
+  Scorer scorer(std::move(*artifact), {});
+  auto r = evaluate_file(scorer, (kData / "test.csv").string());
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  std::cerr << "test.csv: " << r->dump() << "\n";
+  EXPECT_EQ((*r)["rows"], 12350);
+  expect_bars(*r);
+}
+
+TEST(QualityTest, CommittedDefaultModelStillMatchesItsMetrics) {
+  REQUIRE_DATASET();
+  auto scorer = Scorer::load(kDefaultModel.string());
+  ASSERT_TRUE(scorer.ok()) << scorer.error().to_string();
+  const auto& recorded = (*scorer)->artifact().metrics;
+  ASSERT_TRUE(recorded.contains("test"))
+      << "models/default/metrics.json has no \"test\" entry: run `make model`";
+  auto r = evaluate_file(**scorer, (kData / "test.csv").string());
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  const auto& t = recorded["test"];
+  for (const char* k : {"rows", "auc", "accuracy", "precision", "recall", "f1", "fpr", "threshold",
+                        "fpr_at_recall_95"}) {
+    EXPECT_NEAR((*r)[k].get<double>(), t[k].get<double>(), 1e-6) << k;
+  }
+  for (const char* k : {"accuracy", "macro_f1"}) {
+    EXPECT_NEAR((*r)["multiclass"][k].get<double>(), t["multiclass"][k].get<double>(), 1e-6) << k;
+  }
+  expect_bars(*r);
+}
+
+}  // namespace
+}  // namespace flowsentry::model
