@@ -58,7 +58,8 @@ async function until(what, fn, timeoutMs = 60000) {
     if (server && server.exitCode !== null) break;
     await sleep(250);
   }
-  throw new Error(`timed out waiting for ${what}${last ? ` (${last.message})` : ''}\nserver output:\n${serverLog.slice(-4000)}`);
+  const exited = server && server.exitCode !== null ? `the server exited with code ${server.exitCode} while waiting for ${what}` : `timed out waiting for ${what}`;
+  throw new Error(`${exited}${last ? ` (${last.message})` : ''}\nserver output:\n${serverLog.slice(-4000)}`);
 }
 
 async function api(path) {
@@ -77,6 +78,8 @@ function startServer(port) {
     cmd = process.env.FLOWSENTRY_BINARY;
     assert.ok(cmd, 'set FLOWSENTRY_BINARY to the flowsentry binary (or FLOWSENTRY_DASHBOARD_SERVER=mock)');
     args = ['demo', '--port', String(port), '--db', join(tmp, 'demo.db'), '--eps', '2000', '--data', process.env.FLOWSENTRY_DEMO_DATA || 'generator:attack'];
+    // Default: models/default from the repository root (the working directory).
+    if (process.env.FLOWSENTRY_DEMO_MODEL) args.push('--model', process.env.FLOWSENTRY_DEMO_MODEL);
   }
   const child = spawn(cmd, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (d) => {
