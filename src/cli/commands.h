@@ -24,13 +24,16 @@ struct Command {
 
 Command add_check_command(CLI::App& root);
 Command add_config_command(CLI::App& root);
+Command add_alert_test_command(CLI::App& root);
+Command add_db_command(CLI::App& root);
+Command add_produce_command(CLI::App& root);
 Command add_train_command(CLI::App& root);
 Command add_evaluate_command(CLI::App& root);
 Command add_score_command(CLI::App& root);
 Command add_bench_command(CLI::App& root);
-Command add_alert_test_command(CLI::App& root);
-Command add_db_command(CLI::App& root);
-Command add_produce_command(CLI::App& root);
+Command add_demo_command(CLI::App& root);
+Command add_serve_command(CLI::App& root);
+Command add_run_command(CLI::App& root);
 
 // Loads settings: defaults < `file` (when not empty) < environment < `overrides` ("key=value").
 // Prints the error and returns nullopt on failure.

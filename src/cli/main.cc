@@ -20,15 +20,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   std::vector<fs::cli::Command> commands{
-      fs::cli::add_check_command(app),
-      fs::cli::add_config_command(app),
-      fs::cli::add_train_command(app),
-      fs::cli::add_evaluate_command(app),
-      fs::cli::add_score_command(app),
-      fs::cli::add_bench_command(app),
-      fs::cli::add_db_command(app),
-      fs::cli::add_produce_command(app),
-      fs::cli::add_alert_test_command(app),
+      fs::cli::add_demo_command(app),     fs::cli::add_run_command(app),
+      fs::cli::add_serve_command(app),    fs::cli::add_check_command(app),
+      fs::cli::add_config_command(app),   fs::cli::add_db_command(app),
+      fs::cli::add_produce_command(app),  fs::cli::add_train_command(app),
+      fs::cli::add_evaluate_command(app), fs::cli::add_score_command(app),
+      fs::cli::add_bench_command(app),    fs::cli::add_alert_test_command(app),
   };
 
   try {

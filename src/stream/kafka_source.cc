@@ -30,6 +30,9 @@ Result<size_t> KafkaSource::next_batch(std::vector<flow::FlowRecord>& out, size_
       continue;
     }
     rec.key = std::move(key);
+    // The store keys a flow by event time too: a flow without one takes the message's
+    // timestamp, which stays the same when the message is read again after a crash.
+    if (!rec.stime && m.timestamp_ms >= 0) rec.stime = static_cast<double>(m.timestamp_ms) / 1000;
     out.push_back(std::move(rec));
     sent_ms_.push_back(m.sent_ms.value_or(-1));
     ++added;

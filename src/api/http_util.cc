@@ -1,0 +1,180 @@
+#include "api/http_util.h"
+
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace flowsentry::api {
+
+void send_json(httplib::Response& res, const nlohmann::json& body, int status) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& error,
+                const std::vector<Problem>& details) {
+  nlohmann::json body{{"error", error}};
+  auto arr = nlohmann::json::array();
+  for (const auto& d : details) arr.push_back({{"field", d.field}, {"problem", d.problem}});
+  body["details"] = std::move(arr);
+  send_json(res, body, status);
+}
+
+std::optional<double> parse_duration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  double unit = 1;
+  switch (text.back()) {
+    case 's':
+      unit = 1;
+      text.remove_suffix(1);
+      break;
+    case 'm':
+      unit = 60;
+      text.remove_suffix(1);
+      break;
+    case 'h':
+      unit = 3600;
+      text.remove_suffix(1);
+      break;
+    case 'd':
+      unit = 86400;
+      text.remove_suffix(1);
+      break;
+    default:
+      break;
+  }
+  double v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(v) || v <= 0) {
+    return std::nullopt;
+  }
+  return v * unit;
+}
+
+namespace {
+
+std::optional<double> time_param(const httplib::Request& req, const char* name,
+                                 std::vector<Problem>& problems) {
+  if (!req.has_param(name)) return std::nullopt;
+  auto text = req.get_param_value(name);
+  double v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(v) || v < 0) {
+    problems.push_back({name, fmt::format("'{}' is not a time in epoch seconds", text)});
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string filter_param(const httplib::Request& req, const char* name,
+                         std::vector<Problem>& problems) {
+  if (!req.has_param(name)) return "";
+  auto v = req.get_param_value(name);
+  if (v.size() > 200) problems.push_back({name, "is longer than 200 characters"});
+  return v;
+}
+
+}  // namespace
+
+store::Query parse_query(const httplib::Request& req, double now, std::vector<Problem>& problems) {
+  store::Query q;
+  double window = 15 * 60;
+  if (req.has_param("window")) {
+    auto w = parse_duration(req.get_param_value("window"));
+    if (!w || *w > 400 * 86400.0) {
+      problems.push_back({"window", "expected a duration such as 5m, 1h or 24h (at most 400d)"});
+    } else {
+      window = *w;
+    }
+  }
+  auto from = time_param(req, "from", problems);
+  auto to = time_param(req, "to", problems);
+  q.to = to.value_or(from ? now : now + 1);
+  q.from = from.value_or(q.to - window);
+  if (q.from >= q.to) problems.push_back({"from", "must be before 'to'"});
+  q.proto = filter_param(req, "proto", problems);
+  q.service = filter_param(req, "service", problems);
+  q.state = filter_param(req, "state", problems);
+  return q;
+}
+
+int int_param(const httplib::Request& req, const std::string& name, int fallback, int min, int max,
+              std::vector<Problem>& problems) {
+  if (!req.has_param(name.c_str())) return fallback;
+  auto text = req.get_param_value(name.c_str());
+  int v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v < min || v > max) {
+    problems.push_back({name, fmt::format("expected an integer from {} to {}", min, max)});
+    return fallback;
+  }
+  return v;
+}
+
+bool wants_csv(const httplib::Request& req) {
+  if (req.has_param("format")) return req.get_param_value("format") == "csv";
+  auto accept = req.get_header_value("Accept");
+  return accept.find("text/csv") != std::string::npos &&
+         accept.find("application/json") == std::string::npos;
+}
+
+nlohmann::json flow_json(const store::StoredFlow& f) {
+  return {{"source", f.key.source},
+          {"partition", f.key.partition},
+          {"offset", f.key.offset},
+          {"stime", f.stime},
+          {"score", f.score},
+          {"label", f.label},
+          {"attack_cat", f.attack_cat},
+          {"proto", f.proto},
+          {"service", f.service},
+          {"state", f.state},
+          {"model_version", f.model_version},
+          {"sload", f.sload},
+          {"dload", f.dload},
+          {"spkts", f.spkts},
+          {"dpkts", f.dpkts},
+          {"sjit", f.sjit},
+          {"djit", f.djit},
+          {"sttl", f.sttl},
+          {"dttl", f.dttl},
+          {"dur", f.dur},
+          {"tcprtt", f.tcprtt},
+          {"synack", f.synack},
+          {"ackdat", f.ackdat},
+          {"ct_state_ttl", f.ct_state_ttl}};
+}
+
+namespace {
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string flows_csv(const std::vector<store::StoredFlow>& flows) {
+  std::string out =
+      "source,partition,offset,stime,score,label,attack_cat,proto,service,state,model_version,"
+      "sload,dload,spkts,dpkts,sjit,djit,sttl,dttl,dur,tcprtt,synack,ackdat,ct_state_ttl\r\n";
+  for (const auto& f : flows) {
+    fmt::format_to(std::back_inserter(out),
+                   "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+                   csv_field(f.key.source), f.key.partition, f.key.offset, f.stime, f.score,
+                   f.label, csv_field(f.attack_cat), csv_field(f.proto), csv_field(f.service),
+                   csv_field(f.state), csv_field(f.model_version), f.sload, f.dload, f.spkts,
+                   f.dpkts, f.sjit, f.djit, f.sttl, f.dttl, f.dur, f.tcprtt, f.synack, f.ackdat,
+                   f.ct_state_ttl);
+  }
+  return out;
+}
+
+}  // namespace flowsentry::api

@@ -1,0 +1,134 @@
+// POST /predict: one flow or an array of up to kMaxFlows, scored with explanations.
+#include <atomic>
+
+#include <fmt/format.h>
+
+#include "api/http_util.h"
+#include "api/routes.h"
+#include "flow/json_codec.h"
+
+namespace flowsentry::api {
+namespace {
+
+constexpr size_t kMaxFlows = 10000;
+constexpr int kTopFeatures = 3;
+
+bool is_json(const httplib::Request& req) {
+  auto type = req.get_header_value("Content-Type");
+  auto semi = type.find(';');
+  if (semi != std::string::npos) type.resize(semi);
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  return type == "application/json";
+}
+
+// Per-thread buffers: a request allocates nothing once its thread has served a few.
+struct Scratch {
+  flow::JsonDecoder decoder;
+  std::vector<flow::FlowRecord> flows;
+  std::vector<flow::RecordProblem> problems;
+  std::vector<model::Verdict> verdicts;
+  std::vector<model::ScoredFlow> to_store;
+  std::string body;
+};
+
+std::atomic<int64_t> g_predict_sequence{0};
+
+void handle_predict(const ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (!ctx.scorer) {
+    send_error(res, 503, "no model loaded");
+    return;
+  }
+  if (!is_json(req)) {
+    send_error(res, 415, "expected Content-Type: application/json",
+               {{"Content-Type", "got '" + req.get_header_value("Content-Type") + "'"}});
+    return;
+  }
+  std::vector<Problem> bad_params;
+  bool explain = true, store = false;
+  if (req.has_param("explain")) {
+    auto v = req.get_param_value("explain");
+    if (v != "0" && v != "1") bad_params.push_back({"explain", "expected 0 or 1"});
+    explain = v != "0";
+  }
+  if (req.has_param("store")) {
+    auto v = req.get_param_value("store");
+    if (v != "0" && v != "1") bad_params.push_back({"store", "expected 0 or 1"});
+    store = v == "1";
+  }
+  if (!bad_params.empty()) {
+    send_error(res, 400, "bad query parameter", bad_params);
+    return;
+  }
+  if (store && !ctx.store) {
+    send_error(res, 503, "store=1 was asked but this process has no store");
+    return;
+  }
+
+  thread_local Scratch s;
+  s.flows.clear();
+  s.problems.clear();
+  bool is_array = false;
+  if (auto st = s.decoder.decode(req.body, s.flows, s.problems, &is_array); !st.ok()) {
+    send_error(res, 400, "body is not a flow object or an array of flow objects",
+               {{st.error().where.empty() ? "/" : st.error().where, st.error().message}});
+    return;
+  }
+  size_t total = s.flows.size() + s.problems.size();
+  if (is_array && total > kMaxFlows) {
+    send_error(res, 400, "too many flows",
+               {{"/", fmt::format("array has {} flows; at most {}", total, kMaxFlows)}});
+    return;
+  }
+  if (is_array && total == 0) {
+    send_error(res, 400, "no flows", {{"/", "array is empty"}});
+    return;
+  }
+  if (!s.problems.empty()) {
+    std::vector<Problem> details;
+    for (size_t i = 0; i < s.problems.size() && i < 100; ++i) {
+      const auto& p = s.problems[i].problem;
+      details.push_back({p.field.empty() ? "/" : p.field, p.problem});
+    }
+    send_error(res, 400, fmt::format("{} invalid flow(s)", s.problems.size()), details);
+    return;
+  }
+
+  model::ExplainOptions opts{explain ? kTopFeatures : 0, false};
+  if (auto st = ctx.scorer->score(s.flows, s.verdicts, opts); !st.ok()) {
+    send_error(res, 503, "scoring failed: " + st.error().message);
+    return;
+  }
+  if (store) {
+    s.to_store.resize(s.flows.size());
+    double now = wall_now();
+    for (size_t i = 0; i < s.flows.size(); ++i) {
+      auto& sf = s.to_store[i];
+      sf.flow = s.flows[i];
+      if (!sf.flow.stime) sf.flow.stime = now;
+      sf.flow.key = {"predict", 0, g_predict_sequence.fetch_add(1)};
+      sf.verdict = s.verdicts[i];
+    }
+    if (auto w = ctx.store->write(s.to_store); !w.ok()) {
+      send_error(res, 503, "scored, but storing failed: " + w.error().message);
+      return;
+    }
+  }
+  s.body.clear();
+  if (is_array) s.body += '[';
+  for (size_t i = 0; i < s.verdicts.size(); ++i) {
+    if (i) s.body += ',';
+    model::append_verdict_json(s.verdicts[i], s.body);
+  }
+  if (is_array) s.body += ']';
+  res.set_content(s.body, "application/json");
+}
+
+}  // namespace
+
+void add_predict_routes(httplib::Server& server, const ApiContext& context) {
+  server.Post("/predict", [&context](const httplib::Request& req, httplib::Response& res) {
+    handle_predict(context, req, res);
+  });
+}
+
+}  // namespace flowsentry::api

@@ -1,0 +1,287 @@
+// GET /api/v1/...: the dashboard's queries. Each parses its parameters, asks the store, and
+// writes JSON (or CSV for the anomaly tables).
+#include <fmt/format.h>
+
+#include "api/http_util.h"
+#include "api/routes.h"
+
+namespace flowsentry::api {
+namespace {
+
+using Req = httplib::Request;
+using Res = httplib::Response;
+
+// Parses the common parameters; on a problem answers 400 and returns nullopt.
+std::optional<store::Query> query_or_400(const Req& req, Res& res, std::vector<Problem>& problems) {
+  auto q = parse_query(req, wall_now(), problems);
+  if (!problems.empty()) {
+    send_error(res, 400, "bad query parameter", problems);
+    return std::nullopt;
+  }
+  return q;
+}
+
+template <class T>
+bool ok_or_503(const Result<T>& r, Res& res) {
+  if (r.ok()) return true;
+  send_error(res, 503, "store query failed: " + r.error().message);
+  return false;
+}
+
+nlohmann::json series_json(const store::ScoreSeries& s) {
+  auto points = nlohmann::json::array();
+  for (const auto& p : s.points) {
+    points.push_back(
+        {{"t", p.t}, {"count", p.count}, {"anomalies", p.anomalies}, {"avg_score", p.avg_score}});
+  }
+  return {{"bucket_seconds", s.bucket_seconds}, {"points", std::move(points)}};
+}
+
+nlohmann::json kpis_json(const store::KpiSeries& s) {
+  auto points = nlohmann::json::array();
+  for (const auto& p : s.points) {
+    points.push_back({{"t", p.t},
+                      {"count", p.count},
+                      {"sload", p.sload},
+                      {"dload", p.dload},
+                      {"spkts", p.spkts},
+                      {"dpkts", p.dpkts},
+                      {"sjit", p.sjit},
+                      {"djit", p.djit},
+                      {"tcprtt", p.tcprtt},
+                      {"synack", p.synack},
+                      {"ackdat", p.ackdat}});
+  }
+  return {{"bucket_seconds", s.bucket_seconds}, {"points", std::move(points)}};
+}
+
+nlohmann::json alert_json(const store::StoredAlert& a) {
+  auto payload = nlohmann::json::parse(a.payload_json, nullptr, false);
+  return {{"id", a.id},
+          {"type", a.type},
+          {"key", a.key},
+          {"created", a.created},
+          {"payload", payload.is_discarded() ? nlohmann::json(a.payload_json) : payload},
+          {"delivery_status", a.delivery_status},
+          {"acknowledged", a.acknowledged},
+          {"snoozed_until",
+           a.snoozed_until ? nlohmann::json(*a.snoozed_until) : nlohmann::json(nullptr)}};
+}
+
+nlohmann::json drift_json(const store::DriftEvent& e) {
+  auto details = nlohmann::json::parse(e.details_json, nullptr, false);
+  return {{"time", e.time},
+          {"kind", e.kind},
+          {"measure", e.measure},
+          {"value", e.value},
+          {"threshold", e.threshold},
+          {"details", details.is_discarded() ? nlohmann::json::object() : details}};
+}
+
+void send_flows(const Req& req, Res& res, const std::vector<store::StoredFlow>& flows) {
+  if (wants_csv(req)) {
+    res.set_header("Content-Disposition", "attachment; filename=\"anomalies.csv\"");
+    res.set_content(flows_csv(flows), "text/csv");
+    return;
+  }
+  auto arr = nlohmann::json::array();
+  for (const auto& f : flows) arr.push_back(flow_json(f));
+  send_json(res, {{"flows", std::move(arr)}});
+}
+
+void summary(const ApiContext& ctx, const Req& req, Res& res) {
+  std::vector<Problem> problems;
+  auto q = query_or_400(req, res, problems);
+  if (!q) return;
+  auto series = ctx.store->score_series(*q);
+  if (!ok_or_503(series, res)) return;
+  int64_t flows = 0, anomalies = 0;
+  for (const auto& p : series->points) {
+    flows += p.count;
+    anomalies += p.anomalies;
+  }
+  auto alerts = ctx.store->list_alerts(q->from, q->to, 10000);
+  if (!ok_or_503(alerts, res)) return;
+  auto drift = ctx.store->list_drift(q->from, q->to, 1);
+  if (!ok_or_503(drift, res)) return;
+  double seconds = std::max(1.0, std::min(q->to, wall_now()) - q->from);
+  nlohmann::json body{{"from", q->from},
+                      {"to", q->to},
+                      {"flows", flows},
+                      {"anomalies", anomalies},
+                      {"anomaly_rate", flows ? static_cast<double>(anomalies) / flows : 0.0},
+                      {"flows_per_second", static_cast<double>(flows) / seconds},
+                      {"latency_p95_ms", nullptr},
+                      {"drift_status", drift->empty() ? "ok" : "drift"},
+                      {"alerts_in_window", alerts->size()},
+                      {"received", nullptr},
+                      {"rejected", nullptr}};
+  if (ctx.scorer) {
+    body["model_version"] = ctx.scorer->model_version();
+    body["threshold"] = ctx.scorer->threshold();
+  }
+  if (ctx.pipeline_status) {
+    auto live = ctx.pipeline_status();  // a named object: items() must not outlive it
+    for (auto& [k, v] : live.items()) body[k] = v;
+  }
+  send_json(res, body);
+}
+
+store::MixColumn mix_column(const Req& req, std::vector<Problem>& problems) {
+  auto c = req.has_param("column") ? req.get_param_value("column") : "proto";
+  if (c != "proto" && c != "state") problems.push_back({"column", "expected proto or state"});
+  return c == "state" ? store::MixColumn::kState : store::MixColumn::kProto;
+}
+
+void model_info(const ApiContext& ctx, Res& res) {
+  if (!ctx.scorer) {
+    send_error(res, 503, "no model loaded");
+    return;
+  }
+  const auto& a = ctx.scorer->artifact();
+  send_json(res, {{"meta", a.meta.to_json()},
+                  {"metrics", a.metrics},
+                  {"reference", a.reference},
+                  {"model_card", model::render_model_card(a.meta, a.metrics)}});
+}
+
+void alert_action(const ApiContext& ctx, const Req& req, Res& res, bool snooze) {
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    send_error(res, 400, "body must be a JSON object", {{"/", "invalid JSON"}});
+    return;
+  }
+  std::string id = req.matches[1];
+  Status st;
+  if (snooze) {
+    if (!body.contains("until") || !(body["until"].is_number() || body["until"].is_null())) {
+      send_error(res, 400, "bad body", {{"/until", "expected epoch seconds or null"}});
+      return;
+    }
+    std::optional<double> until;
+    if (body["until"].is_number()) until = body["until"].get<double>();
+    st = ctx.store->snooze_alert(id, until);
+  } else {
+    if (!body.contains("acknowledged") || !body["acknowledged"].is_boolean()) {
+      send_error(res, 400, "bad body", {{"/acknowledged", "expected true or false"}});
+      return;
+    }
+    st = ctx.store->acknowledge_alert(id, body["acknowledged"].get<bool>());
+  }
+  if (!st.ok()) {
+    if (st.error().code == ErrorCode::kNotFound) {
+      send_error(res, 404, "no alert with id " + id);
+    } else {
+      send_error(res, 503, "store update failed: " + st.error().message);
+    }
+    return;
+  }
+  send_json(res, {{"ok", true}});
+}
+
+}  // namespace
+
+void add_query_routes(httplib::Server& server, const ApiContext& context) {
+  const ApiContext* ctx = &context;
+  // Every store-backed route answers 503 when this process has no store.
+  auto with_store = [ctx](auto handler) {
+    return [ctx, handler](const Req& req, Res& res) {
+      if (!ctx->store) {
+        send_error(res, 503, "this process has no store (start it with --store)");
+        return;
+      }
+      handler(req, res);
+    };
+  };
+  server.Get("/api/v1/summary",
+             with_store([ctx](const Req& req, Res& res) { summary(*ctx, req, res); }));
+  server.Get("/api/v1/series", with_store([ctx](const Req& req, Res& res) {
+               std::vector<Problem> problems;
+               auto q = query_or_400(req, res, problems);
+               if (!q) return;
+               auto r = ctx->store->score_series(*q);
+               if (ok_or_503(r, res)) send_json(res, series_json(*r));
+             }));
+  server.Get("/api/v1/kpis", with_store([ctx](const Req& req, Res& res) {
+               std::vector<Problem> problems;
+               auto q = query_or_400(req, res, problems);
+               if (!q) return;
+               auto r = ctx->store->kpi_series(*q);
+               if (ok_or_503(r, res)) send_json(res, kpis_json(*r));
+             }));
+  server.Get(
+      "/api/v1/mix", with_store([ctx](const Req& req, Res& res) {
+        std::vector<Problem> problems;
+        auto column = mix_column(req, problems);
+        int k = int_param(req, "k", 8, 1, 50, problems);
+        auto q = query_or_400(req, res, problems);
+        if (!q) return;
+        auto r = ctx->store->mix(*q, column, k);
+        if (!ok_or_503(r, res)) return;
+        auto entries = nlohmann::json::array();
+        for (const auto& e : r->entries) {
+          entries.push_back({{"value", e.value}, {"normal", e.normal}, {"anomaly", e.anomaly}});
+        }
+        send_json(res, {{"column", column == store::MixColumn::kState ? "state" : "proto"},
+                        {"entries", std::move(entries)}});
+      }));
+  server.Get(
+      "/api/v1/heatmap", with_store([ctx](const Req& req, Res& res) {
+        std::vector<Problem> problems;
+        auto q = query_or_400(req, res, problems);
+        if (!q) return;
+        auto r = ctx->store->ct_state_ttl_counts(*q);
+        if (!ok_or_503(r, res)) return;
+        auto cells = nlohmann::json::array();
+        for (const auto& c : *r) {
+          cells.push_back(
+              {{"ct_state_ttl", c.ct_state_ttl}, {"normal", c.normal}, {"anomaly", c.anomaly}});
+        }
+        send_json(res, {{"cells", std::move(cells)}});
+      }));
+  server.Get("/api/v1/anomalies/recent", with_store([ctx](const Req& req, Res& res) {
+               std::vector<Problem> problems;
+               int limit = int_param(req, "limit", 100, 1, 10000, problems);
+               auto q = query_or_400(req, res, problems);
+               if (!q) return;
+               auto r = ctx->store->recent_anomalies(*q, limit);
+               if (ok_or_503(r, res)) send_flows(req, res, *r);
+             }));
+  server.Get("/api/v1/anomalies/top", with_store([ctx](const Req& req, Res& res) {
+               std::vector<Problem> problems;
+               int limit = int_param(req, "limit", 10, 1, 10000, problems);
+               auto q = query_or_400(req, res, problems);
+               if (!q) return;
+               auto r = ctx->store->top_scores(*q, limit);
+               if (ok_or_503(r, res)) send_flows(req, res, *r);
+             }));
+  server.Get("/api/v1/drift", with_store([ctx](const Req& req, Res& res) {
+               std::vector<Problem> problems;
+               int limit = int_param(req, "limit", 100, 1, 10000, problems);
+               auto q = query_or_400(req, res, problems);
+               if (!q) return;
+               auto r = ctx->store->list_drift(q->from, q->to, limit);
+               if (!ok_or_503(r, res)) return;
+               auto events = nlohmann::json::array();
+               for (const auto& e : *r) events.push_back(drift_json(e));
+               send_json(res, {{"events", std::move(events)}});
+             }));
+  server.Get("/api/v1/alerts", with_store([ctx](const Req& req, Res& res) {
+               std::vector<Problem> problems;
+               int limit = int_param(req, "limit", 100, 1, 10000, problems);
+               auto q = query_or_400(req, res, problems);
+               if (!q) return;
+               auto r = ctx->store->list_alerts(q->from, q->to, limit);
+               if (!ok_or_503(r, res)) return;
+               auto alerts = nlohmann::json::array();
+               for (const auto& a : *r) alerts.push_back(alert_json(a));
+               send_json(res, {{"alerts", std::move(alerts)}});
+             }));
+  server.Post(R"(/api/v1/alerts/([^/]+)/ack)",
+              with_store([ctx](const Req& req, Res& res) { alert_action(*ctx, req, res, false); }));
+  server.Post(R"(/api/v1/alerts/([^/]+)/snooze)",
+              with_store([ctx](const Req& req, Res& res) { alert_action(*ctx, req, res, true); }));
+  server.Get("/api/v1/model", [ctx](const Req&, Res& res) { model_info(*ctx, res); });
+}
+
+}  // namespace flowsentry::api

@@ -1,0 +1,63 @@
+// ApiServer: the HTTP face of flowsentry — probes, /predict, /metrics, the dashboard's queries,
+// the OpenAPI document and the embedded dashboard. Handlers only translate HTTP to calls on the
+// scorer, the store and the hooks below; the logic lives in those modules.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "model/scorer.h"
+#include "store/store.h"
+
+namespace flowsentry::api {
+
+struct ApiOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0 picks a free port
+  size_t max_body_bytes = 8u << 20;
+  int threads = 4;
+  std::string token;  // bearer token for /predict, /alert-test and /api/; empty = open
+  int read_timeout_s = 10;
+  int idle_timeout_s = 10;
+};
+
+// What the server reads; everything but the scorer may be missing (then the endpoints that
+// need it answer 503 with the reason).
+struct ApiContext {
+  const model::Scorer* scorer = nullptr;
+  store::Store* store = nullptr;
+  // Sends a test alert through every notifier: {"results": [{"notifier","ok","detail"}]}.
+  std::function<nlohmann::json()> alert_test;
+  // Live pipeline figures for /api/v1/summary: {"received","rejected","flows_per_second",
+  // "latency_p95_ms","drift_status"}.
+  std::function<nlohmann::json()> pipeline_status;
+};
+
+class ApiServer {
+ public:
+  ApiServer(ApiOptions options, ApiContext context);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds and starts serving on a background thread. Returns the bound port.
+  Result<int> start();
+  void stop();
+  int port() const { return port_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// The OpenAPI 3.1 description of every endpoint.
+const nlohmann::json& openapi_document();
+
+}  // namespace flowsentry::api

@@ -1,0 +1,315 @@
+// The HTTP API through a real server on a free loopback port.
+#include "api/routes.h"
+#include "api/server.h"
+
+#include <httplib.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "common/config.h"
+#include "flow/json_codec.h"
+#include "pipeline/testing/tiny_model.h"
+#include "stream/generator.h"
+
+namespace flowsentry::api {
+namespace {
+
+using json = nlohmann::json;
+
+class ApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    scorer_ = testing::train_tiny_scorer().release();
+    ASSERT_NE(scorer_, nullptr);
+    db_ = new testing::TempDb("api");
+    auto s = store::open_store(db_->path());
+    ASSERT_TRUE(s.ok()) << s.error().to_string();
+    store_ = s.value().release();
+    // 3,000 generated flows (with attack bursts), stamped in the last few minutes.
+    stream::GeneratorOptions g;
+    g.seed = 3;
+    g.scenario = stream::Scenario::kAttack;
+    g.burst_every = 600;
+    g.burst_len = 60;
+    g.start_time = wall_now() - 300;
+    g.time_step = 0.05;
+    stream::FlowGenerator gen(g);
+    std::vector<flow::FlowRecord> flows;
+    for (int i = 0; i < 3000; ++i) flows.push_back(gen.next());
+    std::vector<model::Verdict> verdicts;
+    ASSERT_TRUE(scorer_->score(flows, verdicts).ok());
+    std::vector<model::ScoredFlow> scored;
+    for (size_t i = 0; i < flows.size(); ++i) {
+      scored.push_back({flows[i], verdicts[i]});
+      stored_anomalies_ += verdicts[i].label;
+    }
+    ASSERT_TRUE(store_->write(scored).ok());
+    sample_flow_ = flow::to_json(flows[0]);
+    attack_flow_ = flow::to_json(gen.next_attack());
+  }
+  static void TearDownTestSuite() {
+    delete store_;
+    delete db_;
+    delete scorer_;
+  }
+
+  void SetUp() override { start({}); }
+
+  void start(ApiOptions o) {
+    server_.reset();
+    o.port = 0;
+    o.threads = 4;
+    ApiContext ctx;
+    ctx.scorer = scorer_;
+    ctx.store = store_;
+    ctx.alert_test = [] {
+      return json{{"results", {{{"notifier", "log"}, {"ok", true}, {"detail", "logged"}}}}};
+    };
+    server_ = std::make_unique<ApiServer>(o, ctx);
+    auto port = server_->start();
+    ASSERT_TRUE(port.ok()) << port.error().to_string();
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", *port);
+  }
+
+  httplib::Result post_json(const std::string& path, const std::string& body) {
+    return client_->Post(path.c_str(), body, "application/json");
+  }
+
+  static json body(const httplib::Result& r) { return json::parse(r->body); }
+
+  static inline model::Scorer* scorer_ = nullptr;
+  static inline store::Store* store_ = nullptr;
+  static inline testing::TempDb* db_ = nullptr;
+  static inline int64_t stored_anomalies_ = 0;
+  static inline std::string sample_flow_, attack_flow_;
+  std::unique_ptr<ApiServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ApiTest, HealthAndReadiness) {
+  auto h = client_->Get("/healthz");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200);
+  EXPECT_EQ(body(h)["status"], "ok");
+  auto r = client_->Get("/readyz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(body(r)["model_version"], scorer_->model_version());
+  EXPECT_EQ(body(r)["store"], "sqlite");
+}
+
+TEST_F(ApiTest, PredictOneFlowWithExplanation) {
+  auto r = post_json("/predict", attack_flow_);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto b = body(r);
+  ASSERT_TRUE(b.is_object());
+  EXPECT_GE(b["score"].get<double>(), 0.0);
+  EXPECT_LE(b["score"].get<double>(), 1.0);
+  EXPECT_EQ(b["label"].get<int>(), b["score"].get<double>() >= scorer_->threshold() ? 1 : 0);
+  EXPECT_EQ(b["model_version"], scorer_->model_version());
+  EXPECT_TRUE(b.contains("attack_cat"));
+  EXPECT_TRUE(b.contains("attack_cat_prob"));
+  ASSERT_EQ(b["top_features"].size(), 3u);
+  EXPECT_TRUE(b["top_features"][0].contains("contribution"));
+  auto quiet = post_json("/predict?explain=0", attack_flow_);
+  EXPECT_FALSE(body(quiet).contains("top_features")) << quiet->body;
+}
+
+TEST_F(ApiTest, PredictBatchKeepsOrderAndMatchesTheScorer) {
+  auto r = post_json("/predict", "[" + sample_flow_ + "," + attack_flow_ + "]");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto b = body(r);
+  ASSERT_EQ(b.size(), 2u);
+  flow::JsonDecoder d;
+  std::vector<flow::FlowRecord> flows(2);
+  ASSERT_FALSE(d.decode_one(sample_flow_, flows[0]));
+  ASSERT_FALSE(d.decode_one(attack_flow_, flows[1]));
+  std::vector<model::Verdict> v;
+  ASSERT_TRUE(scorer_->score(flows, v).ok());
+  EXPECT_NEAR(b[0]["score"].get<double>(), v[0].score, 1e-6);
+  EXPECT_NEAR(b[1]["score"].get<double>(), v[1].score, 1e-6);
+}
+
+TEST_F(ApiTest, PredictNamesEachBadFieldByPointer) {
+  std::string bad = attack_flow_;
+  bad.replace(bad.find("\"sttl\":"), 7, "\"sttl\":9");  // e.g. 254 -> 9254
+  auto r = post_json("/predict", "[" + sample_flow_ + "," + bad + "]");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  auto b = body(r);
+  EXPECT_EQ(b["details"][0]["field"], "/1/sttl") << r->body;
+  EXPECT_NE(b["details"][0]["problem"].get<std::string>().find("above 255"), std::string::npos);
+}
+
+TEST_F(ApiTest, PredictRejectsBadBodies) {
+  auto malformed = post_json("/predict", "{\"dur\": ");
+  EXPECT_EQ(malformed->status, 400);
+  EXPECT_TRUE(body(malformed).contains("details"));
+  EXPECT_EQ(post_json("/predict", "[]")->status, 400);
+  EXPECT_EQ(post_json("/predict", "42")->status, 400);
+  auto missing = post_json("/predict", "{\"dur\": 1}");
+  EXPECT_EQ(missing->status, 400);
+  EXPECT_EQ(body(missing)["details"][0]["field"].get<std::string>().front(), '/');
+  auto text = client_->Post("/predict", sample_flow_, "text/plain");
+  EXPECT_EQ(text->status, 415);
+  EXPECT_EQ(post_json("/predict?explain=maybe", sample_flow_)->status, 400);
+}
+
+TEST_F(ApiTest, PredictRejectsMoreThanTenThousandFlows) {
+  std::string many = "[";
+  for (int i = 0; i < 10001; ++i) many += (i ? "," : "") + sample_flow_;
+  many += "]";
+  auto r = post_json("/predict", many);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("at most 10000"), std::string::npos);
+}
+
+TEST_F(ApiTest, OversizedBodyIs413) {
+  ApiOptions o;
+  o.max_body_bytes = 1000;
+  start(o);
+  auto r = post_json("/predict", "[" + sample_flow_ + "," + sample_flow_ + "]");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+}
+
+TEST_F(ApiTest, UnknownPathIs404AndWrongMethodIs405) {
+  auto r = client_->Get("/nope");
+  EXPECT_EQ(r->status, 404);
+  EXPECT_TRUE(body(r).contains("error"));
+  auto m = client_->Get("/predict");
+  EXPECT_EQ(m->status, 405);
+  EXPECT_EQ(m->get_header_value("Allow"), "POST");
+}
+
+TEST_F(ApiTest, TokenProtectsPredictAndQueriesButNotHealth) {
+  ApiOptions o;
+  o.token = "s3cret";
+  start(o);
+  EXPECT_EQ(post_json("/predict", sample_flow_)->status, 401);
+  EXPECT_EQ(client_->Get("/api/v1/series")->status, 401);
+  EXPECT_EQ(client_->Get("/healthz")->status, 200);
+  EXPECT_EQ(client_->Get("/metrics")->status, 200);
+  httplib::Headers auth{{"Authorization", "Bearer s3cret"}};
+  EXPECT_EQ(client_->Post("/predict", auth, sample_flow_, "application/json")->status, 200);
+  httplib::Headers wrong{{"Authorization", "Bearer s3cre7"}};
+  EXPECT_EQ(client_->Get("/api/v1/series", wrong)->status, 401);
+}
+
+TEST_F(ApiTest, MetricsCountRequestsByEndpoint) {
+  post_json("/predict", sample_flow_);
+  auto r = client_->Get("/metrics");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("flowsentry_http_requests_total{endpoint=\"/predict\",status=\"200\"}"),
+            std::string::npos);
+  EXPECT_NE(r->body.find("flowsentry_http_request_seconds_bucket{endpoint=\"/predict\""),
+            std::string::npos);
+}
+
+TEST_F(ApiTest, SeriesCountsEveryStoredFlow) {
+  auto r = client_->Get("/api/v1/series?window=1h");
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto series = body(r);  // named: the loop below must not outlive it
+  ASSERT_FALSE(series["points"].empty()) << r->body;
+  int64_t flows = 0, anomalies = 0;
+  for (const auto& p : series["points"]) {
+    flows += p["count"].get<int64_t>();
+    anomalies += p["anomalies"].get<int64_t>();
+  }
+  EXPECT_EQ(flows, 3000);
+  EXPECT_EQ(anomalies, stored_anomalies_);
+  auto s = body(client_->Get("/api/v1/summary?window=1h"));
+  EXPECT_EQ(s["flows"], 3000);
+  EXPECT_EQ(s["anomalies"], stored_anomalies_);
+}
+
+TEST_F(ApiTest, FiltersNarrowTheAnswer) {
+  auto all = body(client_->Get("/api/v1/summary?window=1h"))["flows"].get<int64_t>();
+  auto udp = body(client_->Get("/api/v1/summary?window=1h&proto=udp"))["flows"].get<int64_t>();
+  EXPECT_GT(udp, 0);
+  EXPECT_LT(udp, all);
+}
+
+TEST_F(ApiTest, MixHeatmapAndKpisHaveData) {
+  auto mix = body(client_->Get("/api/v1/mix?window=1h&column=state&k=3"));
+  EXPECT_EQ(mix["column"], "state");
+  EXPECT_FALSE(mix["entries"].empty());
+  EXPECT_LE(mix["entries"].size(), 4u);  // top 3 + other
+  auto heat = body(client_->Get("/api/v1/heatmap?window=1h"));
+  EXPECT_FALSE(heat["cells"].empty());
+  auto kpis = body(client_->Get("/api/v1/kpis?window=1h"));
+  EXPECT_FALSE(kpis["points"].empty());
+  EXPECT_TRUE(kpis["points"][0].contains("tcprtt"));
+}
+
+TEST_F(ApiTest, AnomaliesAsJsonAndCsvAgree) {
+  auto j = client_->Get("/api/v1/anomalies/recent?window=1h&limit=50");
+  ASSERT_EQ(j->status, 200);
+  auto flows = body(j)["flows"];
+  EXPECT_EQ(flows.size(), std::min<size_t>(50, stored_anomalies_));
+  for (const auto& f : flows) EXPECT_EQ(f["label"], 1);
+  auto c = client_->Get("/api/v1/anomalies/recent?window=1h&limit=50&format=csv");
+  ASSERT_EQ(c->status, 200);
+  EXPECT_EQ(c->get_header_value("Content-Type"), "text/csv");
+  size_t lines = std::count(c->body.begin(), c->body.end(), '\n');
+  EXPECT_EQ(lines, flows.size() + 1);  // header + rows
+  auto top = body(client_->Get("/api/v1/anomalies/top?window=1h&limit=5"))["flows"];
+  ASSERT_EQ(top.size(), 5u);
+  EXPECT_GE(top[0]["score"].get<double>(), top[4]["score"].get<double>());
+}
+
+TEST_F(ApiTest, BadQueryParametersAre400WithTheField) {
+  auto r = client_->Get("/api/v1/anomalies/recent?limit=0");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body(r)["details"][0]["field"], "limit");
+  EXPECT_EQ(client_->Get("/api/v1/series?window=soon")->status, 400);
+  EXPECT_EQ(client_->Get("/api/v1/series?from=20&to=10")->status, 400);
+  EXPECT_EQ(client_->Get("/api/v1/mix?column=colour")->status, 400);
+}
+
+TEST_F(ApiTest, AlertsCanBeAcknowledgedAndSnoozed) {
+  store::StoredAlert a;
+  a.id = "alert-1";
+  a.type = "burst";
+  a.key = "burst|tcp";
+  a.created = wall_now() - 10;
+  a.payload_json = R"({"hits_in_window": 12})";
+  a.delivery_status = "sent";
+  ASSERT_TRUE(store_->record_alert(a).ok());
+  EXPECT_EQ(post_json("/api/v1/alerts/alert-1/ack", R"({"acknowledged": true})")->status, 200);
+  EXPECT_EQ(post_json("/api/v1/alerts/alert-1/snooze", R"({"until": 1e10})")->status, 200);
+  auto list = body(client_->Get("/api/v1/alerts?window=1h"));
+  ASSERT_EQ(list["alerts"].size(), 1u);
+  EXPECT_EQ(list["alerts"][0]["acknowledged"], true);
+  EXPECT_EQ(list["alerts"][0]["payload"]["hits_in_window"], 12);
+  EXPECT_EQ(post_json("/api/v1/alerts/alert-1/ack", R"({"acknowledged": "yes"})")->status, 400);
+  EXPECT_EQ(post_json("/api/v1/alerts/no-such/ack", R"({"acknowledged": true})")->status, 404);
+}
+
+TEST_F(ApiTest, ModelAndAlertTest) {
+  auto m = body(client_->Get("/api/v1/model"));
+  EXPECT_EQ(m["meta"]["model_version"], scorer_->model_version());
+  EXPECT_FALSE(m["model_card"].get<std::string>().empty());
+  auto a = post_json("/alert-test", "");
+  EXPECT_EQ(a->status, 200);
+  EXPECT_EQ(body(a)["results"][0]["notifier"], "log");
+}
+
+TEST_F(ApiTest, OpenApiDescribesEveryRoute) {
+  auto doc = body(client_->Get("/openapi.json"));
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  for (const char* path :
+       {"/healthz", "/readyz", "/metrics", "/predict", "/alert-test", "/api/v1/summary",
+        "/api/v1/series", "/api/v1/kpis", "/api/v1/mix", "/api/v1/heatmap",
+        "/api/v1/anomalies/recent", "/api/v1/anomalies/top", "/api/v1/drift", "/api/v1/alerts",
+        "/api/v1/alerts/{id}/ack", "/api/v1/alerts/{id}/snooze", "/api/v1/model"}) {
+    EXPECT_TRUE(doc["paths"].contains(path)) << path;
+  }
+}
+
+}  // namespace
+}  // namespace flowsentry::api

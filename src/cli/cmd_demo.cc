@@ -1,0 +1,124 @@
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/service.h"
+#include "cli/signals.h"
+#include "common/log.h"
+#include "pipeline/probe.h"
+
+namespace flowsentry::cli {
+namespace {
+
+constexpr const char* kDatasetTest = "../shared/datasets/unsw-nb15/test.csv";
+
+struct DemoOpts {
+  int port = 8080;
+  std::string data;
+  std::string db = "flowsentry-demo.db";
+  double eps = 500;
+  bool once = false;
+  std::string model = "models/default";
+  std::string config_file;
+  std::vector<std::string> set;
+};
+
+int run_demo(const DemoOpts& o) {
+  auto config = load_config(o.config_file, o.set);
+  if (!config) return kExitUsage;
+  auto log = module_logger("demo");
+  std::string data = o.data;
+  if (data.empty()) {
+    data = std::filesystem::exists(kDatasetTest) ? kDatasetTest : "generator:attack";
+    log->info("no --data given: replaying {}", data);
+  }
+  block_signals();
+  Service service(*config);
+  auto fail = [&](const Status& st) {
+    std::cerr << "flowsentry demo: " << st.error().to_string() << "\n";
+    return kExitRuntime;
+  };
+  if (auto st = service.load_model(o.model); !st.ok()) return fail(st);
+  if (auto st = service.open_store(o.db); !st.ok()) return fail(st);
+  if (auto st = service.start_detection(); !st.ok()) return fail(st);
+  auto source = open_source(data, o.eps, !o.once);
+  if (!source.ok()) return fail(source.error());
+
+  pipeline::PipelineOptions popts;
+  popts.batch_size = static_cast<size_t>(config->get_int("pipeline.batch_size"));
+  popts.batch_wait = std::chrono::milliseconds(config->get_int("pipeline.batch_ms"));
+  popts.queue_batches = static_cast<size_t>(config->get_int("pipeline.queue_batches"));
+  pipeline::Pipeline pipe(**source, *service.scorer(), *service.store(), popts);
+  auto* detection = service.detection();
+  pipe.add_observer([detection](auto batch) { detection->observe(batch); });
+  pipe.set_dead_letter([&log](std::vector<stream::Rejected>& rejected) {
+    for (const auto& r : rejected) {
+      log->warn("rejected {}:{}: {} {}", r.key.source, r.key.offset, r.problem.field,
+                r.problem.problem);
+    }
+  });
+
+  auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  auto status = [&pipe, detection, &elapsed] {
+    auto s = pipe.stats();
+    auto j = detection->status();
+    j["received"] = s.received;
+    j["rejected"] = s.rejected;
+    j["scored_per_second"] = elapsed() > 0 ? static_cast<double>(s.scored) / elapsed() : 0.0;
+    j["latency_p95_ms"] = pipeline::Probe::get().end_to_end_seconds.quantile(0.95) * 1000;
+    return j;
+  };
+  if (auto st = service.start_api(o.port, status); !st.ok()) return fail(st);
+  std::cerr << fmt::format("flowsentry demo: dashboard on http://{}:{}/ (Ctrl-C to stop)\n",
+                           config->get_string("api.host"), service.api_port());
+
+  Status result;
+  std::thread runner([&] { result = pipe.run(); });
+  int sig = 0;
+  auto last_print = std::chrono::steady_clock::now();
+  while (!(sig = wait_for_signal(std::chrono::milliseconds(500)))) {
+    detection->tick(pipeline::now_seconds());
+    if (std::chrono::steady_clock::now() - last_print > std::chrono::seconds(10)) {
+      last_print = std::chrono::steady_clock::now();
+      log->info("{}", progress_line(pipe.stats(), elapsed()));
+    }
+  }
+  log->info("signal {} received: finishing the batches in flight", sig);
+  pipe.stop();
+  runner.join();
+  service.stop_api();
+  log->info("stopped: {}", progress_line(pipe.stats(), elapsed()));
+  if (!result.ok()) return fail(result);
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_demo_command(CLI::App& root) {
+  auto* app = root.add_subcommand(
+      "demo", "Everything in one process: replay flows, score, store, detect, serve the dashboard");
+  auto o = std::make_shared<DemoOpts>();
+  app->add_option("--port", o->port, "HTTP port for the API and dashboard (0 = any free port)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  app->add_option("--data", o->data,
+                  "CSV or JSON-lines file to replay, or generator:normal|attack|drift[:SEED] "
+                  "(default: the UNSW-NB15 test set when present, else generator:attack)");
+  app->add_option("--db", o->db, "SQLite file for the verdicts")->capture_default_str();
+  app->add_option("--eps", o->eps, "Flows per second to replay (0 = as fast as possible)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e7));
+  app->add_flag("--once", o->once, "Replay the file once, then keep serving");
+  app->add_option("--model", o->model, "Model artifact directory")->capture_default_str();
+  app->add_option("--config", o->config_file, "TOML settings file")->check(CLI::ExistingFile);
+  app->add_option("--set", o->set, "Override a setting, KEY=VALUE (repeatable)");
+  return {app, [o] { return run_demo(*o); }};
+}
+
+}  // namespace flowsentry::cli

@@ -1,0 +1,251 @@
+// flowsentry run: the production process. Roles:
+//   worker   Kafka `flows` -> score -> store -> commit; publishes anomalies; drift per worker
+//   alerter  Kafka `anomalies` -> burst rule -> notifications (one per deployment: global alerts)
+//   all      worker with the burst rule and notifications in the same process
+#include <atomic>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/service.h"
+#include "cli/signals.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "pipeline/anomaly_message.h"
+#include "pipeline/probe.h"
+#include "stream/kafka_consumer.h"
+#include "stream/kafka_producer.h"
+#include "stream/kafka_source.h"
+
+namespace flowsentry::cli {
+namespace {
+
+struct RunOpts {
+  std::string config_file;
+  std::vector<std::string> set;
+  std::string brokers, topic, group, store, model, role;
+  int port = -1;
+};
+
+auto& log() {
+  static auto logger = module_logger("run");
+  return logger;
+}
+
+stream::ConsumerConfig consumer_config(const Config& c, const std::string& topic,
+                                       const std::string& group) {
+  stream::ConsumerConfig cc;
+  cc.brokers = c.get_string("kafka.brokers");
+  cc.group = group;
+  cc.topics = {topic};
+  // A store outage holds the worker back without polling; stay in the group meanwhile.
+  cc.extra["max.poll.interval.ms"] = "600000";
+  return cc;
+}
+
+void on_rebalance(const stream::RebalanceEvent& e) {
+  std::string parts;
+  for (const auto& tp : e.partitions) parts += fmt::format(" {}[{}]", tp.topic, tp.partition);
+  log()->info("rebalance: {}{}", stream::rebalance_kind_name(e.kind), parts);
+}
+
+// Scores `flows` from Kafka until stopped. Every step of a batch runs on this thread, so the
+// consumer is polled and committed from one thread and commits follow the store.
+Status run_worker(const Config& c, Service& service, pipeline::Pipeline*& running,
+                  std::atomic<bool>& stop) {
+  auto consumer = stream::KafkaConsumer::create(
+      consumer_config(c, c.get_string("kafka.topic"), c.get_string("kafka.group")), on_rebalance);
+  if (!consumer.ok()) return consumer.error();
+  stream::ProducerConfig pc;
+  pc.brokers = c.get_string("kafka.brokers");
+  auto producer = stream::KafkaProducer::create(pc);
+  if (!producer.ok()) return producer.error();
+  auto format = c.get_string("kafka.format") == "csv" ? stream::MessageFormat::kCsv
+                                                      : stream::MessageFormat::kJson;
+  stream::KafkaSource source(std::move(consumer.value()), format);
+
+  pipeline::PipelineOptions po;
+  po.batch_size = static_cast<size_t>(c.get_int("pipeline.batch_size"));
+  po.batch_wait = std::chrono::milliseconds(c.get_int("pipeline.batch_ms"));
+  po.inline_reader = true;
+  pipeline::Pipeline pipe(source, *service.scorer(), *service.store(), po);
+  auto& prod = *producer.value();
+  const auto dlq = c.get_string("kafka.dlq_topic");
+  const auto anomalies = c.get_string("kafka.anomalies_topic");
+  pipe.set_dead_letter([&](std::vector<stream::Rejected>& rejected) {
+    for (const auto& r : rejected) {
+      if (auto st = prod.produce_dead_letter(dlq, r); !st.ok()) {
+        log()->error("dead-letter produce failed: {}", st.error().to_string());
+      }
+    }
+  });
+  auto* detection = service.detection();
+  pipe.add_observer([detection](auto batch) { detection->observe(batch); });
+  pipe.add_observer([&](std::span<const model::ScoredFlow> batch) {
+    for (const auto& f : batch) {
+      if (!f.verdict.label) continue;
+      auto key =
+          fmt::format("{}/{}/{}", f.flow.key.source, f.flow.key.partition, f.flow.key.offset);
+      if (auto st = prod.produce(anomalies, key, pipeline::encode_anomaly(f)); !st.ok()) {
+        log()->error("anomalies produce failed: {}", st.error().to_string());
+      }
+    }
+    prod.poll();
+  });
+  auto& lag = MetricsRegistry::global().gauge("flowsentry_kafka_consumer_lag",
+                                              "Messages behind the end of the assigned partitions");
+  pipe.set_commit([&](std::span<const model::ScoredFlow> batch) {
+    std::vector<flow::RecordKey> keys;
+    keys.reserve(batch.size());
+    for (const auto& f : batch) keys.push_back(f.flow.key);
+    // Rejected messages of the batch count as handled too: their offsets are in polled_offsets.
+    auto offsets = stream::offsets_after(keys);
+    for (const auto& polled : source.polled_offsets()) {
+      bool found = false;
+      for (auto& o : offsets) {
+        if (o.topic == polled.topic && o.partition == polled.partition) {
+          o.offset = std::max(o.offset, polled.offset);
+          found = true;
+        }
+      }
+      if (!found) offsets.push_back(polled);
+    }
+    if (auto st = source.consumer().commit(offsets); !st.ok()) {
+      log()->warn("offset commit failed (the batch is stored; it may be read again): {}",
+                  st.error().to_string());
+    }
+    lag.set(static_cast<double>(source.consumer().total_lag()));
+  });
+  running = &pipe;
+  if (stop) pipe.stop();
+  auto st = pipe.run();
+  running = nullptr;
+  if (auto closed = source.consumer().close(); !closed.ok()) {
+    log()->warn("consumer close: {}", closed.error().to_string());
+  }
+  if (auto f = prod.flush(std::chrono::seconds(5)); !f.ok()) {
+    log()->warn("producer flush: {}", f.error().to_string());
+  }
+  auto s = pipe.stats();
+  log()->info("worker stopped: {} scored, {} stored, {} rejected", s.scored, s.stored, s.rejected);
+  return st;
+}
+
+// Consumes the `anomalies` topic and runs the burst rule: alerts are global across workers.
+Status run_alerter(const Config& c, Service& service, std::atomic<bool>& stop) {
+  auto consumer =
+      stream::KafkaConsumer::create(consumer_config(c, c.get_string("kafka.anomalies_topic"),
+                                                    c.get_string("kafka.group") + "-alerter"),
+                                    on_rebalance);
+  if (!consumer.ok()) return consumer.error();
+  auto& cons = *consumer.value();
+  flow::JsonDecoder decoder;
+  std::vector<stream::KafkaMessage> messages;
+  std::vector<model::ScoredFlow> batch;
+  std::string problem;
+  while (!stop) {
+    messages.clear();
+    auto n = cons.poll_batch(messages, 1000, std::chrono::milliseconds(200));
+    if (!n.ok()) return n.error();
+    batch.clear();
+    for (const auto& m : messages) {
+      if (auto s = pipeline::decode_anomaly(m.value, decoder, problem)) {
+        batch.push_back(std::move(*s));
+      } else {
+        pipeline::Probe::rejected("bad_anomaly_message").inc();
+        log()->warn("{}[{}]@{}: not an anomaly message: {}", m.topic, m.partition, m.offset,
+                    problem);
+      }
+    }
+    if (!batch.empty()) service.detection()->observe(batch);
+    service.detection()->tick(pipeline::now_seconds());
+    if (!messages.empty()) {
+      if (auto st = cons.commit(stream::KafkaConsumer::next_offsets(messages)); !st.ok()) {
+        log()->warn("offset commit failed: {}", st.error().to_string());
+      }
+    }
+  }
+  return cons.close();
+}
+
+int run_run(RunOpts o) {
+  std::vector<std::string> set = o.set;
+  auto flag = [&](const std::string& value, const char* key) {
+    if (!value.empty()) set.push_back(std::string(key) + "=" + value);
+  };
+  flag(o.brokers, "kafka.brokers");
+  flag(o.topic, "kafka.topic");
+  flag(o.group, "kafka.group");
+  flag(o.store, "store.url");
+  flag(o.model, "model.path");
+  flag(o.role, "pipeline.role");
+  if (o.port >= 0) flag(std::to_string(o.port), "api.port");
+  auto config = load_config(o.config_file, set);
+  if (!config) return kExitUsage;
+  const auto role = config->get_string("pipeline.role");
+  block_signals();
+  Service service(*config);
+  auto fail = [](const Status& st) {
+    std::cerr << "flowsentry run: " << st.error().to_string() << "\n";
+    return kExitRuntime;
+  };
+  const bool worker = role != "alerter";
+  if (worker) {
+    if (auto st = service.load_model(config->get_string("model.path")); !st.ok()) return fail(st);
+  }
+  if (auto st = service.open_store(config->get_string("store.url")); !st.ok()) return fail(st);
+  if (auto st = service.start_detection(role != "worker", worker); !st.ok()) return fail(st);
+  if (auto st = service.start_api(static_cast<int>(config->get_int("api.port"))); !st.ok()) {
+    return fail(st);
+  }
+  log()->info("role {}: api on port {}", role, service.api_port());
+
+  std::atomic<bool> stop{false};
+  pipeline::Pipeline* running = nullptr;
+  Status result;
+  std::thread main_loop([&] {
+    result =
+        worker ? run_worker(*config, service, running, stop) : run_alerter(*config, service, stop);
+    stop = true;
+  });
+  while (!stop) {
+    if (int sig = wait_for_signal(std::chrono::milliseconds(500))) {
+      log()->info("signal {}: finishing the batch in flight, committing, leaving the group", sig);
+      stop = true;
+      if (running) running->stop();
+    } else if (worker && service.detection()) {
+      service.detection()->tick(pipeline::now_seconds());
+    }
+  }
+  if (running) running->stop();
+  main_loop.join();
+  service.stop_api();
+  if (!result.ok()) return fail(result);
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_run_command(CLI::App& root) {
+  auto* app = root.add_subcommand("run", "Run a worker, the alerter, or both, on Kafka");
+  auto o = std::make_shared<RunOpts>();
+  app->add_option("--config", o->config_file, "TOML settings file")->check(CLI::ExistingFile);
+  app->add_option("--set", o->set, "Override a setting, KEY=VALUE (repeatable)");
+  app->add_option("--role", o->role, "worker, alerter or all (pipeline.role)")
+      ->check(CLI::IsMember({"worker", "alerter", "all"}));
+  app->add_option("--brokers", o->brokers, "Kafka bootstrap servers (kafka.brokers)");
+  app->add_option("--topic", o->topic, "Topic with the flows (kafka.topic)");
+  app->add_option("--group", o->group, "Consumer group (kafka.group)");
+  app->add_option("--store", o->store, "Store URL: SQLite path or postgresql://... (store.url)");
+  app->add_option("--model", o->model, "Model artifact directory (model.path)");
+  app->add_option("--port", o->port, "HTTP port for health, metrics and the API (api.port)")
+      ->check(CLI::Range(0, 65535));
+  app->footer(
+      "Every setting can also come from the TOML file or FLOWSENTRY_<SECTION>_<KEY>; flags win.\n"
+      "SIGINT/SIGTERM: stop consuming, finish the batch in flight, store, commit, exit 0.");
+  return {app, [o] { return run_run(*o); }};
+}
+
+}  // namespace flowsentry::cli

@@ -1,0 +1,62 @@
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/service.h"
+#include "cli/signals.h"
+#include "common/log.h"
+
+namespace flowsentry::cli {
+namespace {
+
+struct ServeOpts {
+  std::string model = "models/default";
+  std::string store;
+  int port = -1;
+  std::string config_file;
+  std::vector<std::string> set;
+};
+
+int run_serve(const ServeOpts& o) {
+  auto config = load_config(o.config_file, o.set);
+  if (!config) return kExitUsage;
+  block_signals();
+  Service service(*config);
+  auto fail = [](const Status& st) {
+    std::cerr << "flowsentry serve: " << st.error().to_string() << "\n";
+    return kExitRuntime;
+  };
+  if (auto st = service.load_model(o.model); !st.ok()) return fail(st);
+  if (!o.store.empty()) {
+    if (auto st = service.open_store(o.store); !st.ok()) return fail(st);
+  }
+  if (auto st = service.start_detection(); !st.ok()) return fail(st);
+  int port = o.port >= 0 ? o.port : static_cast<int>(config->get_int("api.port"));
+  if (auto st = service.start_api(port); !st.ok()) return fail(st);
+  std::cerr << fmt::format("flowsentry serve: http://{}:{}/ (Ctrl-C to stop)\n",
+                           config->get_string("api.host"), service.api_port());
+  while (!wait_for_signal(std::chrono::seconds(1))) {
+  }
+  service.stop_api();
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_serve_command(CLI::App& root) {
+  auto* app =
+      root.add_subcommand("serve", "Serve the HTTP API (scoring, and queries with --store)");
+  auto o = std::make_shared<ServeOpts>();
+  app->add_option("--model", o->model, "Model artifact directory")->capture_default_str();
+  app->add_option("--store", o->store,
+                  "Store URL for the dashboard queries (SQLite path or "
+                  "postgresql://...); without it only scoring is served");
+  app->add_option("--port", o->port, "HTTP port (default: the api.port setting, 8080)")
+      ->check(CLI::Range(0, 65535));
+  app->add_option("--config", o->config_file, "TOML settings file")->check(CLI::ExistingFile);
+  app->add_option("--set", o->set, "Override a setting, KEY=VALUE (repeatable)");
+  return {app, [o] { return run_serve(*o); }};
+}
+
+}  // namespace flowsentry::cli

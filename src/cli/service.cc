@@ -1,0 +1,132 @@
+#include "cli/service.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "detect/options.h"
+#include "stream/file_source.h"
+#include "stream/generator.h"
+
+namespace flowsentry::cli {
+
+Service::~Service() {
+  stop_api();
+  if (dispatcher_) dispatcher_->flush(std::chrono::seconds(2));
+  detection_.reset();
+  dispatcher_.reset();
+}
+
+Status Service::load_model(const std::string& dir) {
+  auto s = model::Scorer::load(dir);
+  if (!s.ok()) return s.error();
+  scorer_ = std::move(s.value());
+  module_logger("model")->info("model {} loaded from {} (threshold {:.4f})",
+                               scorer_->model_version(), dir, scorer_->threshold());
+  return {};
+}
+
+Status Service::open_store(const std::string& url) {
+  store::StoreOptions o;
+  o.url = url;
+  o.retention_days = static_cast<int>(config_.get_int("store.retention_days"));
+  o.pool_max = static_cast<int>(config_.get_int("store.pool_max"));
+  auto s = store::open_store(o);
+  if (!s.ok()) return s.error();
+  store_ = std::move(s.value());
+  return {};
+}
+
+Status Service::start_detection(bool bursts, bool drift) {
+  dispatcher_ = std::make_unique<detect::Dispatcher>(detect::dispatcher_options(config_),
+                                                     detect::notifiers_from_config(config_, true));
+  auto options = pipeline::detection_options(config_);
+  options.bursts = bursts;
+  options.drift = drift;
+  detect::MixReference reference;
+  if (scorer_) reference = pipeline::mix_reference(scorer_->artifact().reference);
+  detection_ = std::make_unique<pipeline::DetectionStage>(options, std::move(reference),
+                                                          *dispatcher_, store_.get());
+  return {};
+}
+
+Status Service::start_api(int port, std::function<nlohmann::json()> pipeline_status) {
+  api::ApiOptions o;
+  o.host = config_.get_string("api.host");
+  o.port = port;
+  o.max_body_bytes = static_cast<size_t>(config_.get_int("api.max_body_mb")) << 20;
+  o.threads = static_cast<int>(config_.get_int("api.threads"));
+  o.token = config_.get_string("api.token");
+  api::ApiContext ctx;
+  ctx.scorer = scorer_.get();
+  ctx.store = store_.get();
+  ctx.pipeline_status = std::move(pipeline_status);
+  if (dispatcher_) {
+    ctx.alert_test = [d = dispatcher_.get()] {
+      detect::Alert a;
+      a.type = "test";
+      a.context = fmt::format("{:.3f}", pipeline::now_seconds());  // never cooled down
+      a.severity = detect::Severity::kInfo;
+      a.summary = "flowsentry test alert";
+      a.time = pipeline::now_seconds();
+      d->submit(a);
+      d->flush(std::chrono::seconds(15));
+      auto results = nlohmann::json::array();
+      auto records = d->log().alerts();
+      if (!records.empty()) {
+        for (const auto& r : d->log().deliveries_for(records.back().id)) {
+          results.push_back({{"notifier", r.notifier},
+                             {"ok", r.ok},
+                             {"detail", r.error.empty() ? r.status : r.status + ": " + r.error}});
+        }
+      }
+      return nlohmann::json{{"results", results}};
+    };
+  }
+  api_ = std::make_unique<api::ApiServer>(o, ctx);
+  auto bound = api_->start();
+  if (!bound.ok()) return bound.error();
+  return {};
+}
+
+void Service::stop_api() {
+  if (api_) api_->stop();
+}
+
+Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, double eps,
+                                                    bool loop) {
+  if (data.starts_with("generator")) {
+    // generator[:SCENARIO[:SEED]]
+    std::string rest = data.size() > 10 ? data.substr(10) : "attack";
+    auto colon = rest.find(':');
+    stream::GeneratorSourceOptions o;
+    auto scenario = stream::parse_scenario(rest.substr(0, colon));
+    if (!scenario.ok()) return scenario.error();
+    o.generator.scenario = *scenario;
+    if (colon != std::string::npos) {
+      auto seed = rest.substr(colon + 1);
+      auto [p, ec] = std::from_chars(seed.data(), seed.data() + seed.size(), o.generator.seed);
+      if (ec != std::errc() || p != seed.data() + seed.size()) {
+        return make_error(ErrorCode::kInvalidArgument, "seed '" + seed + "' is not a number", data);
+      }
+    }
+    o.eps = eps;
+    o.wall_clock = true;
+    return std::unique_ptr<stream::Source>(new stream::GeneratorSource(o));
+  }
+  stream::FileSourceOptions o;
+  o.eps = eps;
+  o.loop = loop;
+  auto f = stream::FileSource::open(data, o);
+  if (!f.ok()) return f.error();
+  return std::unique_ptr<stream::Source>(std::move(f.value()));
+}
+
+std::string progress_line(const pipeline::PipelineStats& s, double seconds) {
+  return fmt::format("{} flows scored ({:.0f}/s), {} stored, {} anomalies, {} rejected", s.scored,
+                     seconds > 0 ? static_cast<double>(s.scored) / seconds : 0.0, s.stored,
+                     s.anomalies, s.rejected);
+}
+
+}  // namespace flowsentry::cli

@@ -1,0 +1,55 @@
+// Service: the long-running parts a command asks for, built from the settings — the scorer,
+// the store, alert delivery, the detection stage and the HTTP server. Commands (demo, serve,
+// run) pick the parts they need and wire a pipeline between them.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/server.h"
+#include "common/config.h"
+#include "detect/dispatcher.h"
+#include "model/scorer.h"
+#include "pipeline/detection.h"
+#include "pipeline/pipeline.h"
+#include "store/store.h"
+#include "stream/source.h"
+
+namespace flowsentry::cli {
+
+class Service {
+ public:
+  explicit Service(const Config& config) : config_(config) {}
+  ~Service();
+
+  Status load_model(const std::string& dir);
+  Status open_store(const std::string& url);
+  // Dispatcher from the alert settings (log notifier always on) and the detection stage.
+  Status start_detection(bool bursts = true, bool drift = true);
+  // Serves the API on `port` (the api.* settings give host, token, limits).
+  Status start_api(int port, std::function<nlohmann::json()> pipeline_status = {});
+
+  model::Scorer* scorer() { return scorer_.get(); }
+  store::Store* store() { return store_.get(); }
+  pipeline::DetectionStage* detection() { return detection_.get(); }
+  detect::Dispatcher* dispatcher() { return dispatcher_.get(); }
+  int api_port() const { return api_ ? api_->port() : 0; }
+  void stop_api();
+
+ private:
+  const Config& config_;
+  std::unique_ptr<model::Scorer> scorer_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<detect::Dispatcher> dispatcher_;
+  std::unique_ptr<pipeline::DetectionStage> detection_;
+  std::unique_ptr<api::ApiServer> api_;
+};
+
+// Opens a flow source named on the command line: "generator:SCENARIO[:SEED]" or a file path.
+// `eps` limits the rate (0 = as fast as possible); `loop` replays a file forever.
+Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, double eps, bool loop);
+
+// Prints a one-line status every `every` while the pipeline runs (to stderr).
+std::string progress_line(const pipeline::PipelineStats& s, double seconds);
+
+}  // namespace flowsentry::cli

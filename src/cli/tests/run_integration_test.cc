@@ -1,0 +1,279 @@
+// `flowsentry run` against a real Kafka broker and a real PostgreSQL server, both started by
+// the suite on free loopback ports: the scenarios of the streaming pipeline issue. Each test
+// uses its own topic, consumer group and database.
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/tests/process.h"
+#include "store/store.h"
+#include "stream/kafka_consumer.h"
+
+namespace flowsentry::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::string kBinary = FLOWSENTRY_BINARY;
+const std::string kSource = FLOWSENTRY_SOURCE_DIR;
+
+class RunTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    state_ = fs::temp_directory_path() / ("fs_run_it_" + std::to_string(getpid()));
+    fs::create_directories(state_);
+    auto env =
+        "FLOWSENTRY_KAFKA_DIR=" + (state_ / "kafka").string() +
+        " FLOWSENTRY_KAFKA_PARTITIONS=6 FLOWSENTRY_KAFKA_OWNER_PID=" + std::to_string(getpid()) +
+        " ";
+    auto [kc, brokers] =
+        shell(env + kSource + "/scripts/kafka start 2>" + (state_ / "kafka-start.log").string());
+    ASSERT_EQ(kc, 0) << "scripts/kafka start failed; see " << (state_ / "kafka-start.log");
+    brokers_ = brokers.substr(brokers.find_last_of('\n') + 1);
+    auto [pc, url] = shell("FLOWSENTRY_PG_DIR=" + (state_ / "pg").string() + " " + kSource +
+                           "/scripts/postgres start 2>" + (state_ / "pg-start.log").string());
+    ASSERT_EQ(pc, 0) << "scripts/postgres start failed; see " << (state_ / "pg-start.log");
+    pg_url_ = url.substr(url.find_last_of('\n') + 1);
+  }
+  static void TearDownTestSuite() {
+    shell("FLOWSENTRY_KAFKA_DIR=" + (state_ / "kafka").string() + " " + kSource +
+          "/scripts/kafka stop >/dev/null 2>&1");
+    shell("FLOWSENTRY_PG_DIR=" + (state_ / "pg").string() + " " + kSource +
+          "/scripts/postgres stop >/dev/null 2>&1");
+    if (!::testing::Test::HasFailure()) fs::remove_all(state_);
+  }
+
+  void SetUp() override {
+    name_ = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (auto& c : name_) c = static_cast<char>(std::tolower(c));
+    topic_ = "flows_" + name_;
+    // A database of the test's own.
+    PGconn* c = PQconnectdb(pg_url_.c_str());
+    ASSERT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+    PQclear(PQexec(c, ("DROP DATABASE IF EXISTS " + name_).c_str()));
+    auto* r = PQexec(c, ("CREATE DATABASE " + name_).c_str());
+    ASSERT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(c);
+    PQclear(r);
+    PQfinish(c);
+    db_url_ = pg_url_.substr(0, pg_url_.find_last_of('/') + 1) + name_;
+  }
+
+  std::string log_path(const std::string& what) {
+    return (state_ / (name_ + "-" + what + ".log")).string();
+  }
+
+  std::unique_ptr<Process> worker(const std::string& tag, const std::string& role = "worker",
+                                  std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{kBinary,     "run",
+                                  "--role",    role,
+                                  "--brokers", brokers_,
+                                  "--topic",   topic_,
+                                  "--group",   "g_" + name_,
+                                  "--store",   db_url_,
+                                  "--model",   kSource + "/models/default",
+                                  "--port",    "0",
+                                  "--set",     "pipeline.batch_ms=20",
+                                  "--set",     "kafka.anomalies_topic=anomalies_" + name_,
+                                  "--set",     "kafka.dlq_topic=dlq_" + name_};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return std::make_unique<Process>(argv, log_path(tag));
+  }
+
+  int produce(std::vector<std::string> args) {
+    std::vector<std::string> argv{kBinary,   "produce", "--brokers", brokers_,
+                                  "--topic", topic_,    "--quiet"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Process p(argv, log_path("produce"));
+    int code = p.wait(180s);
+    EXPECT_EQ(code, 0) << p.log_tail();
+    return code;
+  }
+
+  int64_t stored() {
+    auto s = store::open_store(db_url_);
+    if (!s.ok()) return -1;
+    store::Query q;
+    q.from = 0;
+    q.to = 4e9;
+    auto n = (*s)->count(q);
+    return n.ok() ? *n : -1;
+  }
+
+  // Rows and distinct record keys, straight from the table.
+  std::pair<int64_t, int64_t> rows_and_keys() {
+    PGconn* c = PQconnectdb(db_url_.c_str());
+    auto* r = PQexec(c,
+                     "SELECT count(*), count(DISTINCT (source, source_partition, source_offset)) "
+                     "FROM anomaly_scores");
+    std::pair<int64_t, int64_t> out{-1, -1};
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+      out = {std::stoll(PQgetvalue(r, 0, 0)), std::stoll(PQgetvalue(r, 0, 1))};
+    }
+    PQclear(r);
+    PQfinish(c);
+    return out;
+  }
+
+  // Waits until `want` rows are stored (or the timeout); returns the last count seen.
+  int64_t wait_stored(int64_t want, std::chrono::seconds timeout = 120s) {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    int64_t n = -1;
+    while (std::chrono::steady_clock::now() < end) {
+      n = stored();
+      if (n >= want) return n;
+      std::this_thread::sleep_for(250ms);
+    }
+    return n;
+  }
+
+  void expect_exactly(int64_t n) {
+    auto [rows, keys] = rows_and_keys();
+    EXPECT_EQ(rows, n);
+    EXPECT_EQ(keys, n);  // each record key once: nothing duplicated
+  }
+
+  static inline fs::path state_;
+  static inline std::string brokers_, pg_url_;
+  std::string name_, topic_, db_url_;
+};
+
+TEST_F(RunTest, EveryProducedFlowIsStoredExactlyOnce) {
+  auto w = worker("worker");
+  ASSERT_EQ(produce({"--data", "generator:normal", "--count", "100000"}), 0);
+  EXPECT_EQ(wait_stored(100000), 100000) << w->log_tail();
+  std::this_thread::sleep_for(1s);
+  expect_exactly(100000);
+}
+
+TEST_F(RunTest, AWorkerKilledMidStreamLosesAndDuplicatesNothing) {
+  ASSERT_EQ(produce({"--data", "generator:normal", "--count", "100000"}), 0);
+  auto w = worker("worker-1");
+  wait_stored(20000);
+  w->kill(SIGKILL);
+  w->wait(10s);
+  int64_t before = stored();
+  EXPECT_LT(before, 100000) << "the worker finished before it could be killed";
+  auto again = worker("worker-2");
+  EXPECT_EQ(wait_stored(100000), 100000) << again->log_tail();
+  std::this_thread::sleep_for(1s);
+  expect_exactly(100000);
+}
+
+TEST_F(RunTest, ADatabaseOutageHoldsTheWorkerBackAndLosesNothing) {
+  auto w = worker("worker");
+  std::thread producer([&] {
+    produce({"--data", "generator:normal", "--count", "60000", "--eps", "4000"});
+  });
+  wait_stored(10000);
+  auto [code, out] = shell("FLOWSENTRY_PG_DIR=" + (state_ / "pg").string() + " " + kSource +
+                           "/scripts/postgres restart 10 2>&1");
+  EXPECT_EQ(code, 0) << out;
+  producer.join();
+  EXPECT_EQ(wait_stored(60000), 60000) << w->log_tail();
+  expect_exactly(60000);
+  EXPECT_NE(w->log().find("store write failed"), std::string::npos) << "no outage was seen";
+}
+
+TEST_F(RunTest, MalformedMessagesGoToTheDeadLetterTopicWithTheirReason) {
+  auto w = worker("worker");
+  ASSERT_EQ(produce({"--data", "generator:normal", "--count", "20000", "--malformed-rate", "0.01",
+                     "--seed", "9"}),
+            0);
+  // Read the dead-letter topic from the start.
+  stream::ConsumerConfig cc;
+  cc.brokers = brokers_;
+  cc.group = "dlq_reader_" + name_;
+  cc.topics = {"dlq_" + name_};
+  auto c = stream::KafkaConsumer::create(cc);
+  ASSERT_TRUE(c.ok());
+  std::vector<stream::KafkaMessage> dlq;
+  auto end = std::chrono::steady_clock::now() + 60s;
+  int64_t good = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    (*c)->poll_batch(dlq, 1000, 500ms).value();
+    good = stored();
+    if (good + static_cast<int64_t>(dlq.size()) >= 20000) break;
+  }
+  EXPECT_GT(dlq.size(), 100u);
+  EXPECT_LT(dlq.size(), 300u);
+  EXPECT_EQ(good + static_cast<int64_t>(dlq.size()), 20000) << w->log_tail();
+  for (const auto& m : dlq) {
+    bool has_reason = false;
+    for (const auto& [k, v] : m.headers) has_reason |= k == "flowsentry-reason" && !v.empty();
+    EXPECT_TRUE(has_reason) << "message at offset " << m.offset << " has no reason header";
+  }
+  EXPECT_TRUE((*c)->close().ok());
+}
+
+TEST_F(RunTest, TwoWorkersShareSixPartitionsAndSurviveOneBeingKilled) {
+  auto a = worker("worker-a");
+  auto b = worker("worker-b");
+  std::thread producer([&] {
+    produce({"--data", "generator:normal", "--count", "100000", "--eps", "10000"});
+  });
+  wait_stored(30000);
+  a->kill(SIGKILL);
+  producer.join();
+  EXPECT_EQ(wait_stored(100000, 180s), 100000) << b->log_tail();
+  std::this_thread::sleep_for(1s);
+  expect_exactly(100000);
+  EXPECT_NE(b->log().find("rebalance"), std::string::npos);
+}
+
+TEST_F(RunTest, AnInjectedBurstRaisesExactlyOneAlert) {
+  // A webhook receiver on loopback counts the alerts it is sent.
+  httplib::Server receiver;
+  std::atomic<int> bursts{0};
+  std::mutex mu;
+  std::vector<nlohmann::json> received;
+  receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+    auto j = nlohmann::json::parse(req.body, nullptr, false);
+    std::lock_guard lock(mu);
+    received.push_back(j);
+    if (!j.is_discarded() && j.value("type", "") == "burst") ++bursts;
+    res.set_content("ok", "text/plain");
+  });
+  int port = receiver.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { receiver.listen_after_bind(); });
+  auto hook = "alert.webhook_url=http://127.0.0.1:" + std::to_string(port) + "/hook";
+  auto w = worker("worker", "worker");
+  auto alerter = worker("alerter", "alerter", {"--set", hook});
+  ASSERT_EQ(produce({"--data", "generator:normal", "--count", "20000", "--eps", "5000",
+                     "--inject-burst", "200@10000"}),
+            0);
+  wait_stored(20000);
+  auto end = std::chrono::steady_clock::now() + 30s;
+  while (bursts == 0 && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(200ms);
+  std::this_thread::sleep_for(3s);  // a second alert for the same burst would come by now
+  EXPECT_EQ(bursts.load(), 1) << alerter->log_tail();
+  receiver.stop();
+  serving.join();
+}
+
+TEST_F(RunTest, SigtermDuringLoadExitsCleanlyAndLosesNothing) {
+  std::thread producer([&] {
+    produce({"--data", "generator:normal", "--count", "60000", "--eps", "10000"});
+  });
+  auto w = worker("worker-1");
+  wait_stored(15000);
+  auto t0 = std::chrono::steady_clock::now();
+  w->kill(SIGTERM);
+  int code = w->wait(15s);
+  EXPECT_EQ(code, 0) << w->log_tail();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  producer.join();
+  auto again = worker("worker-2");
+  EXPECT_EQ(wait_stored(60000), 60000) << again->log_tail();
+  std::this_thread::sleep_for(1s);
+  expect_exactly(60000);
+}
+
+}  // namespace
+}  // namespace flowsentry::testing

@@ -1,0 +1,175 @@
+#include "pipeline/detection.h"
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "detect/options.h"
+#include "pipeline/pipeline.h"
+
+namespace flowsentry::pipeline {
+namespace {
+
+auto& log() {
+  static auto logger = module_logger("pipeline");
+  return logger;
+}
+
+constexpr double kDriftRecentSeconds = 15 * 60;  // "drift" status lasts this long
+
+}  // namespace
+
+DetectionOptions detection_options(const Config& config) {
+  DetectionOptions o;
+  o.adwin = detect::adwin_options(config);
+  o.mix = detect::mix_drift_options(config);
+  o.burst = detect::burst_options(config);
+  o.single_flow = detect::single_flow_options(config);
+  return o;
+}
+
+detect::MixReference mix_reference(const nlohmann::json& reference) {
+  detect::MixReference out;
+  for (const char* field : detect::kMixFields) {
+    if (!reference.contains(field) || !reference[field].contains("counts")) continue;
+    for (const auto& [value, n] : reference[field]["counts"].items()) {
+      if (n.is_number()) out[field][value] = n.get<double>();
+    }
+  }
+  return out;
+}
+
+DetectionStage::DetectionStage(DetectionOptions options, detect::MixReference reference,
+                               detect::Dispatcher& dispatcher, store::Store* store)
+    : options_(options),
+      score_drift_(options.adwin),
+      mix_drift_(options.mix, std::move(reference)),
+      burst_(options.burst),
+      dispatcher_(dispatcher),
+      store_(store),
+      id_prefix_(fmt::format("{:x}", static_cast<int64_t>(now_seconds() * 1000))) {
+  if (!store_) return;
+  // Delivery results update the stored alert, so the dashboard shows them.
+  dispatcher_.log().on_delivery([this](const detect::DeliveryRecord& d) {
+    MetricsRegistry::global()
+        .counter("flowsentry_alert_deliveries_total", "Alert deliveries by notifier and outcome",
+                 {{"notifier", d.notifier}, {"status", d.status}})
+        .inc();
+    for (const auto& a : dispatcher_.log().alerts()) {
+      if (a.id != d.alert_id) continue;
+      store::StoredAlert s{
+          fmt::format("{}-{}", id_prefix_, a.id),
+          a.alert.type,
+          a.alert.key(),
+          a.alert.time,
+          a.alert.to_json().dump(),
+          fmt::format("{} {}{}", d.notifier, d.status, d.error.empty() ? "" : ": " + d.error)};
+      if (auto st = store_->record_alert(s); !st.ok()) {
+        log()->warn("recording delivery of alert {}: {}", a.id, st.error().to_string());
+      }
+    }
+  });
+}
+
+void DetectionStage::raise(const detect::Alert& alert) {
+  auto result = dispatcher_.submit(alert);
+  const char* disposition = result == detect::SubmitResult::kQueued       ? "queued"
+                            : result == detect::SubmitResult::kSuppressed ? "suppressed"
+                                                                          : "dropped";
+  MetricsRegistry::global()
+      .counter("flowsentry_alerts_total", "Alerts raised, by type and what happened to them",
+               {{"type", alert.type}, {"disposition", disposition}})
+      .inc();
+  if (alert.type == "score_drift" || alert.type == "mix_drift") last_drift_ = alert.time;
+  ++alerts_;
+  if (!store_ || result != detect::SubmitResult::kQueued) return;
+  // The log gave the alert its id when it was submitted: the newest record is this one.
+  auto records = dispatcher_.log().alerts();
+  uint64_t id = records.empty() ? alerts_ : records.back().id;
+  store::StoredAlert s{fmt::format("{}-{}", id_prefix_, id),
+                       alert.type,
+                       alert.key(),
+                       alert.time,
+                       alert.to_json().dump(),
+                       "pending"};
+  if (auto st = store_->record_alert(s); !st.ok()) {
+    log()->warn("recording alert: {}", st.error().to_string());
+  }
+  if (alert.type == "score_drift" && store_) {
+    store::DriftEvent e{alert.time,
+                        "score",
+                        "adwin",
+                        alert.payload.value("mean_after", 0.0),
+                        alert.payload.value("mean_before", 0.0),
+                        alert.payload.dump()};
+    if (auto st = store_->record_drift(e); !st.ok()) {
+      log()->warn("recording drift event: {}", st.error().to_string());
+    }
+  }
+}
+
+void DetectionStage::record_window(const detect::MixWindow& w) {
+  for (const auto& m : w.measurements) {
+    MetricsRegistry::global()
+        .gauge("flowsentry_mix_drift", "Last traffic-mix divergence by field and baseline",
+               {{"field", m.field},
+                {"baseline", m.baseline},
+                {"measure", detect::measure_name(options_.mix.measure)}})
+        .set(m.value);
+    if (!store_) continue;
+    nlohmann::json details{{"field", m.field}, {"baseline", m.baseline},
+                           {"over", m.over},   {"consecutive", m.consecutive},
+                           {"flows", w.flows}, {"window_start", w.start}};
+    store::DriftEvent e{w.end,
+                        "mix",
+                        detect::measure_name(options_.mix.measure),
+                        m.value,
+                        options_.mix.threshold,
+                        details.dump()};
+    if (auto st = store_->record_drift(e); !st.ok()) {
+      log()->warn("recording mix measurement: {}", st.error().to_string());
+    }
+  }
+  for (const auto& a : w.alerts) raise(a);
+}
+
+void DetectionStage::observe(std::span<const model::ScoredFlow> batch) {
+  std::lock_guard lock(mu_);
+  if (options_.drift) {
+    for (const auto& a : score_drift_.observe(batch)) raise(a);
+    MetricsRegistry::global()
+        .gauge("flowsentry_adwin_width", "Flows in ADWIN's window over the score stream")
+        .set(static_cast<double>(score_drift_.adwin().width()));
+    for (const auto& w : mix_drift_.observe(batch)) record_window(w);
+  }
+  if (options_.bursts) {
+    for (const auto& a : burst_.observe(batch)) raise(a);
+  }
+  if (options_.single_flow.enabled) {
+    for (const auto& f : batch) {
+      if (auto a = detect::single_flow_alert(options_.single_flow, f,
+                                             detect::event_time(f, detect::system_now))) {
+        raise(*a);
+      }
+    }
+  }
+}
+
+void DetectionStage::tick(double now) {
+  std::lock_guard lock(mu_);
+  if (options_.drift) {
+    for (const auto& w : mix_drift_.advance(now)) record_window(w);
+  }
+  if (options_.bursts) burst_.advance(now);
+}
+
+nlohmann::json DetectionStage::status() const {
+  std::lock_guard lock(mu_);
+  bool recent = last_drift_ > 0 && now_seconds() - last_drift_ < kDriftRecentSeconds;
+  return {{"drift_status", recent ? "drift" : "ok"},
+          {"adwin_width", score_drift_.adwin().width()},
+          {"adwin_mean", score_drift_.adwin().mean()},
+          {"alerts", alerts_}};
+}
+
+}  // namespace flowsentry::pipeline

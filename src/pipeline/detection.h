@@ -1,0 +1,67 @@
+// DetectionStage: the detectors wired as one pipeline observer. After a batch is stored it
+// feeds ADWIN (score drift), the traffic-mix windows and the burst rule (plus the optional
+// single-flow rule), hands every alert to the Dispatcher (which never blocks) and records
+// alerts, delivery results and drift measurements in the store for the dashboard.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <span>
+
+#include <nlohmann/json.hpp>
+
+#include "common/config.h"
+#include "detect/burst.h"
+#include "detect/dispatcher.h"
+#include "detect/mix_drift.h"
+#include "detect/score_drift.h"
+#include "model/verdict.h"
+#include "store/store.h"
+
+namespace flowsentry::pipeline {
+
+struct DetectionOptions {
+  detect::AdwinOptions adwin;
+  detect::MixDriftOptions mix;
+  detect::BurstOptions burst;
+  detect::SingleFlowOptions single_flow;
+  bool bursts = true;  // false on a worker whose bursts are judged by a separate alerter
+  bool drift = true;   // false on the alerter, which sees only anomalies
+};
+
+DetectionOptions detection_options(const Config& config);
+
+// The model artifact's reference.json categorical counts, as the mix detector wants them.
+detect::MixReference mix_reference(const nlohmann::json& reference);
+
+class DetectionStage {
+ public:
+  // `store` may be null (nothing recorded). The dispatcher must outlive the stage.
+  DetectionStage(DetectionOptions options, detect::MixReference reference,
+                 detect::Dispatcher& dispatcher, store::Store* store);
+
+  void observe(std::span<const model::ScoredFlow> batch);
+  // Closes quiet time windows and ends finished burst episodes; call now and then.
+  void tick(double now);
+
+  // {"drift_status": "ok"|"drift", "adwin_width", "adwin_mean", "alerts"}
+  nlohmann::json status() const;
+
+ private:
+  void raise(const detect::Alert& alert);
+  void record_window(const detect::MixWindow& w);
+
+  DetectionOptions options_;
+  detect::ScoreDriftDetector score_drift_;
+  detect::MixDriftDetector mix_drift_;
+  detect::BurstDetector burst_;
+  detect::Dispatcher& dispatcher_;
+  store::Store* store_;
+  std::string id_prefix_;
+  mutable std::mutex mu_;  // observe() and tick() come from different threads
+  double last_drift_ = 0;
+  uint64_t alerts_ = 0;
+};
+
+}  // namespace flowsentry::pipeline

@@ -1,0 +1,105 @@
+// Pipeline: source -> batch -> score -> store -> observers -> commit.
+//
+// Two threads joined by a bounded queue of batches. The reader pulls batches from the source
+// (by size and by latency) and blocks when the queue is full, so a slow or failing store holds
+// the source back instead of growing memory. The worker scores a batch, writes it to the store
+// (retrying with exponential backoff until it succeeds or the pipeline stops), then hands it
+// to the observers (detectors, the anomalies topic) and finally to the commit hook: a source's
+// position is only committed after its batch is durably stored. Rejected records go to the
+// dead-letter hook with their reason and are counted.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "common/result.h"
+#include "model/scorer.h"
+#include "store/store.h"
+#include "stream/source.h"
+
+namespace flowsentry::pipeline {
+
+struct PipelineOptions {
+  size_t batch_size = 1000;
+  std::chrono::milliseconds batch_wait{50};
+  size_t queue_batches = 8;
+  int explain_top_k = 3;  // SHAP explanations for anomalies only; 0 = none
+  std::chrono::milliseconds retry_initial{100};
+  std::chrono::milliseconds retry_max{5000};
+  // Gives up on stop after this long draining; unstored batches are not committed.
+  std::chrono::milliseconds drain_timeout{8000};
+  // Read, score, store and commit on the calling thread, one batch at a time. Needed for
+  // sources that must be polled and committed from one thread (Kafka); nothing is in flight
+  // when the source is next polled, so a rebalance never catches an unstored batch.
+  bool inline_reader = false;
+};
+
+struct PipelineStats {
+  uint64_t received = 0;
+  uint64_t rejected = 0;
+  uint64_t scored = 0;
+  uint64_t stored = 0;  // newly stored (duplicates of a replay are not counted)
+  uint64_t anomalies = 0;
+  uint64_t store_errors = 0;
+  uint64_t batches = 0;
+};
+
+class Pipeline {
+ public:
+  using Observer = std::function<void(std::span<const model::ScoredFlow>)>;
+  using DeadLetter = std::function<void(std::vector<stream::Rejected>&)>;
+  // Returns the wall-clock time a record entered the system (e.g. the producer's send time)
+  // or a negative value when unknown; used for the end-to-end latency metric.
+  using SentTime = std::function<double(const flow::FlowRecord&)>;
+
+  Pipeline(stream::Source& source, const model::Scorer& scorer, store::Store& store,
+           PipelineOptions options = {});
+
+  void add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
+  void set_commit(Observer commit) { commit_ = std::move(commit); }
+  void set_dead_letter(DeadLetter dead_letter) { dead_letter_ = std::move(dead_letter); }
+
+  // Runs until the source ends and everything read is stored, or until stop() is called
+  // (then it finishes the batches in flight). Returns the first unrecoverable error.
+  Status run();
+  // Safe from any thread and from a signal-watching thread.
+  void stop() { stop_.store(true); }
+  bool stopping() const { return stop_.load(); }
+
+  PipelineStats stats() const;
+
+ private:
+  struct Batch {
+    std::vector<flow::FlowRecord> flows;
+    double read_at = 0;
+  };
+  Status run_inline();
+  Status process(Batch& batch);
+  Status store_with_retry(std::span<const model::ScoredFlow> scored);
+  void drain_rejected();
+
+  stream::Source& source_;
+  const model::Scorer& scorer_;
+  store::Store& store_;
+  PipelineOptions options_;
+  std::vector<Observer> observers_;
+  Observer commit_;
+  DeadLetter dead_letter_;
+
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> reader_failed_{false};
+  Error reader_error_;
+  std::atomic<uint64_t> received_{0}, rejected_{0}, scored_{0}, stored_{0}, anomalies_{0},
+      store_errors_{0}, batches_{0};
+  std::vector<stream::Rejected> rejected_buf_;
+  std::vector<model::Verdict> verdicts_;
+  std::vector<model::ScoredFlow> scored_buf_;
+};
+
+// Wall-clock seconds since the epoch.
+double now_seconds();
+
+}  // namespace flowsentry::pipeline

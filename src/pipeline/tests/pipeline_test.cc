@@ -1,0 +1,287 @@
+#include "pipeline/pipeline.h"
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/testing/tiny_model.h"
+
+namespace flowsentry::pipeline {
+namespace {
+
+// A model trained once on generated traffic: small and quick, enough to score flows.
+class PipelineTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    scorer_ = testing::train_tiny_scorer().release();
+    ASSERT_NE(scorer_, nullptr);
+  }
+  static void TearDownTestSuite() { delete scorer_; }
+
+  void SetUp() override {
+    db_ = std::make_unique<testing::TempDb>(
+        std::string("pipeline_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    auto s = store::open_store(db_->path());
+    ASSERT_TRUE(s.ok()) << s.error().to_string();
+    store_ = std::move(s.value());
+  }
+  void TearDown() override { store_.reset(); }
+
+  static stream::GeneratorSourceOptions generated(uint64_t count) {
+    stream::GeneratorSourceOptions o;
+    o.generator.seed = 11;
+    o.generator.scenario = stream::Scenario::kAttack;
+    o.generator.burst_every = 1000;
+    o.generator.burst_len = 50;
+    o.count = count;
+    return o;
+  }
+
+  int64_t stored_rows() {
+    store::Query q;
+    q.from = 0;
+    q.to = 4e9;
+    auto n = store_->count(q);
+    EXPECT_TRUE(n.ok());
+    return n.ok() ? *n : -1;
+  }
+
+  static inline model::Scorer* scorer_ = nullptr;
+  std::unique_ptr<testing::TempDb> db_;
+  std::unique_ptr<store::Store> store_;
+};
+
+// A store that fails its first `failures` writes, as a database that is down would.
+class FlakyStore : public store::Store {
+ public:
+  FlakyStore(store::Store& inner, int failures) : inner_(inner), failures_(failures) {}
+  std::string_view backend() const override { return "flaky"; }
+  Result<int64_t> write(std::span<const model::ScoredFlow> batch) override {
+    if (failures_ > 0) {
+      --failures_;
+      return make_error(ErrorCode::kUnavailable, "database is down");
+    }
+    return inner_.write(batch);
+  }
+  Status record_alert(const store::StoredAlert& a) override { return inner_.record_alert(a); }
+  Status acknowledge_alert(std::string_view id, bool a) override {
+    return inner_.acknowledge_alert(id, a);
+  }
+  Status snooze_alert(std::string_view id, std::optional<double> u) override {
+    return inner_.snooze_alert(id, u);
+  }
+  Result<std::vector<store::StoredAlert>> list_alerts(double f, double t, int l) override {
+    return inner_.list_alerts(f, t, l);
+  }
+  Status record_drift(const store::DriftEvent& e) override { return inner_.record_drift(e); }
+  Result<std::vector<store::DriftEvent>> list_drift(double f, double t, int l) override {
+    return inner_.list_drift(f, t, l);
+  }
+  Result<store::ScoreSeries> score_series(const store::Query& q) override {
+    return inner_.score_series(q);
+  }
+  Result<store::KpiSeries> kpi_series(const store::Query& q) override {
+    return inner_.kpi_series(q);
+  }
+  Result<store::Mix> mix(const store::Query& q, store::MixColumn c, int k) override {
+    return inner_.mix(q, c, k);
+  }
+  Result<std::vector<store::CtStateTtlCell>> ct_state_ttl_counts(const store::Query& q) override {
+    return inner_.ct_state_ttl_counts(q);
+  }
+  Result<std::vector<store::StoredFlow>> recent_anomalies(const store::Query& q, int l) override {
+    return inner_.recent_anomalies(q, l);
+  }
+  Result<std::vector<store::StoredFlow>> top_scores(const store::Query& q, int l) override {
+    return inner_.top_scores(q, l);
+  }
+  Result<int64_t> count(const store::Query& q) override { return inner_.count(q); }
+  Result<int64_t> apply_retention(double now) override { return inner_.apply_retention(now); }
+  Status migrate() override { return inner_.migrate(); }
+  Result<std::vector<store::MigrationState>> migration_status() override {
+    return inner_.migration_status();
+  }
+
+ private:
+  store::Store& inner_;
+  int failures_;
+};
+
+TEST_F(PipelineTest, EveryFlowOfAFiniteSourceIsScoredAndStoredOnce) {
+  stream::GeneratorSource source(generated(5000));
+  PipelineOptions opts;
+  opts.batch_size = 700;
+  Pipeline p(source, *scorer_, *store_, opts);
+  auto st = p.run();
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  auto s = p.stats();
+  EXPECT_EQ(s.received, 5000u);
+  EXPECT_EQ(s.scored, 5000u);
+  EXPECT_EQ(s.stored, 5000u);
+  EXPECT_EQ(stored_rows(), 5000);
+  EXPECT_GT(s.anomalies, 0u);  // the generated bursts are attacks
+  EXPECT_LT(s.anomalies, 5000u);
+}
+
+TEST_F(PipelineTest, InlineModeStoresEverythingAndCommitsOnTheReadingThread) {
+  stream::GeneratorSource source(generated(2500));
+  PipelineOptions opts;
+  opts.batch_size = 600;
+  opts.inline_reader = true;
+  Pipeline p(source, *scorer_, *store_, opts);
+  auto reader_thread = std::this_thread::get_id();
+  int64_t committed = 0;
+  p.set_commit([&](std::span<const model::ScoredFlow> b) {
+    EXPECT_EQ(std::this_thread::get_id(), reader_thread);
+    committed += static_cast<int64_t>(b.size());
+    EXPECT_EQ(stored_rows(), committed);
+  });
+  auto st = p.run();
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  EXPECT_EQ(committed, 2500);
+  EXPECT_EQ(stored_rows(), 2500);
+}
+
+TEST_F(PipelineTest, ReplayingTheSameFlowsStoresNothingNew) {
+  for (int run = 0; run < 2; ++run) {
+    stream::GeneratorSource source(generated(1200));
+    Pipeline p(source, *scorer_, *store_);
+    auto st = p.run();
+    ASSERT_TRUE(st.ok()) << st.error().to_string();
+    EXPECT_EQ(p.stats().stored, run == 0 ? 1200u : 0u);
+  }
+  EXPECT_EQ(stored_rows(), 1200);
+}
+
+TEST_F(PipelineTest, ObserversAndCommitSeeABatchOnlyAfterItIsStored) {
+  stream::GeneratorSource source(generated(3000));
+  PipelineOptions opts;
+  opts.batch_size = 500;
+  Pipeline p(source, *scorer_, *store_, opts);
+  int64_t committed = 0;
+  std::vector<std::string> order;
+  p.add_observer([&](std::span<const model::ScoredFlow> b) {
+    order.push_back("observe");
+    EXPECT_GE(stored_rows(), committed + static_cast<int64_t>(b.size()));
+  });
+  p.set_commit([&](std::span<const model::ScoredFlow> b) {
+    order.push_back("commit");
+    committed += static_cast<int64_t>(b.size());
+    EXPECT_EQ(stored_rows(), committed);  // durable before the position moves
+  });
+  auto st = p.run();
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  EXPECT_EQ(committed, 3000);
+  ASSERT_EQ(order.size(), 12u);
+  EXPECT_EQ(order[0], "observe");
+  EXPECT_EQ(order[1], "commit");
+}
+
+TEST_F(PipelineTest, AStoreOutageHoldsBackAndLosesNothing) {
+  FlakyStore flaky(*store_, 4);
+  stream::GeneratorSource source(generated(2000));
+  PipelineOptions opts;
+  opts.batch_size = 500;
+  opts.queue_batches = 1;
+  opts.retry_initial = std::chrono::milliseconds(5);
+  Pipeline p(source, *scorer_, flaky, opts);
+  auto st = p.run();
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  EXPECT_EQ(p.stats().store_errors, 4u);
+  EXPECT_EQ(stored_rows(), 2000);
+}
+
+TEST_F(PipelineTest, VerdictsCarryTheModelAndExplanationsForAnomaliesOnly) {
+  stream::GeneratorSource source(generated(2000));
+  Pipeline p(source, *scorer_, *store_);
+  size_t explained = 0, anomalies = 0;
+  p.add_observer([&](std::span<const model::ScoredFlow> b) {
+    for (const auto& f : b) {
+      EXPECT_EQ(f.verdict.model_version, scorer_->model_version());
+      EXPECT_TRUE(f.flow.stime.has_value());  // stamped when missing
+      anomalies += f.verdict.label;
+      if (!f.verdict.top_features.empty()) {
+        ++explained;
+        EXPECT_EQ(f.verdict.label, 1);
+        EXPECT_EQ(f.verdict.top_features.size(), 3u);
+      }
+    }
+  });
+  auto st = p.run();
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  EXPECT_GT(anomalies, 0u);
+  EXPECT_EQ(explained, anomalies);
+}
+
+TEST_F(PipelineTest, StopFinishesTheBatchesInFlight) {
+  auto o = generated(0);  // endless
+  o.eps = 20000;
+  stream::GeneratorSource source(o);
+  Pipeline p(source, *scorer_, *store_);
+  int64_t committed = 0;
+  p.set_commit([&](std::span<const model::ScoredFlow> b) { committed += b.size(); });
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    p.stop();
+  });
+  auto st = p.run();
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  stopper.join();
+  EXPECT_GT(committed, 0);
+  EXPECT_EQ(static_cast<uint64_t>(committed), p.stats().received);
+  EXPECT_EQ(stored_rows(), committed);
+}
+
+}  // namespace
+}  // namespace flowsentry::pipeline
+
+#include "pipeline/anomaly_message.h"
+
+namespace flowsentry::pipeline {
+namespace {
+
+TEST(AnomalyMessageTest, RoundTripsFlowVerdictAndKey) {
+  stream::GeneratorOptions g;
+  g.seed = 5;
+  stream::FlowGenerator gen(g);
+  model::ScoredFlow s{gen.next_attack(), {}};
+  s.flow.stime = 1.7e9;
+  s.flow.key = {"flows", 3, 42};
+  s.verdict.score = 0.97;
+  s.verdict.label = 1;
+  s.verdict.attack_cat = "DoS";
+  s.verdict.attack_cat_prob = 0.6;
+  s.verdict.threshold = 0.4;
+  s.verdict.model_version = "xgb-abc";
+  s.verdict.top_features = {{"sttl", 254, 2.5}, {"proto", 3, -0.5}};
+  flow::JsonDecoder d;
+  std::string problem;
+  auto back = decode_anomaly(encode_anomaly(s), d, problem);
+  ASSERT_TRUE(back) << problem;
+  EXPECT_EQ(back->flow.num, s.flow.num);
+  EXPECT_EQ(back->flow.proto, s.flow.proto);
+  EXPECT_EQ(back->flow.stime, s.flow.stime);
+  EXPECT_EQ(back->flow.key.source, "flows");
+  EXPECT_EQ(back->flow.key.partition, 3);
+  EXPECT_EQ(back->flow.key.offset, 42);
+  EXPECT_DOUBLE_EQ(back->verdict.score, 0.97);
+  EXPECT_EQ(back->verdict.attack_cat, "DoS");
+  ASSERT_EQ(back->verdict.top_features.size(), 2u);
+  EXPECT_EQ(back->verdict.top_features[0].feature, "sttl");
+}
+
+TEST(AnomalyMessageTest, RejectsAFlowWithoutAScore) {
+  stream::GeneratorOptions g;
+  stream::FlowGenerator gen(g);
+  flow::JsonDecoder d;
+  std::string problem;
+  EXPECT_FALSE(decode_anomaly(flow::to_json(gen.next()), d, problem));
+  EXPECT_NE(problem.find("score"), std::string::npos);
+  EXPECT_FALSE(decode_anomaly("not json", d, problem));
+}
+
+}  // namespace
+}  // namespace flowsentry::pipeline
