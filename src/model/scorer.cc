@@ -48,7 +48,10 @@ Result<std::unique_ptr<Scorer>> Scorer::load(const std::string& dir, ScorerOptio
   probe.proto = "tcp";
   probe.state = "FIN";
   std::vector<Verdict> v;
-  if (auto st = s->score({&probe, 1}, v, {.top_k = 1}); !st) {
+  const std::vector<flow::FlowRecord> probes(kSmallBatch, probe);
+  auto st = s->score({&probe, 1}, v, {.top_k = 1});
+  if (st) st = s->score(probes, v);
+  if (!st) {
     return make_error(ErrorCode::kIncompatible,
                       "the model files do not fit meta.json: " + st.error().message, dir);
   }
@@ -60,6 +63,25 @@ Scorer::Scorer(std::unique_ptr<Artifact> artifact, ScorerOptions opts)
   const std::string n = std::to_string(std::max(1, opts.nthread));
   (void)artifact_->binary.set_param("nthread", n);
   (void)artifact_->attack_cat.set_param("nthread", n);
+  // A slice over every round is a full copy of the model.
+  for (auto [from, to] : {std::pair{&artifact_->binary, &binary_small_},
+                          std::pair{&artifact_->attack_cat, &attack_cat_small_}}) {
+    auto rounds = from->rounds();
+    auto copy = rounds ? from->slice(*rounds) : Result<xgb::Booster>(rounds.error());
+    if (copy) {
+      *to = std::move(*copy);
+      (void)to->set_param("nthread", "1");
+    }
+  }
+  // Warm-up: XGBoost configures a learner on its first prediction; doing it here keeps that out
+  // of concurrent calls. Failures surface again on real calls (and in load()).
+  flow::FlowRecord probe;
+  probe.proto = "tcp";
+  probe.state = "FIN";
+  const std::vector<flow::FlowRecord> probes(kSmallBatch, probe);
+  std::vector<Verdict> v;
+  (void)score({&probe, 1}, v);
+  (void)score(probes, v);
 }
 
 Status Scorer::score(std::span<const flow::FlowRecord> flows, std::vector<Verdict>& out,
@@ -78,7 +100,7 @@ Status Scorer::score(std::span<const flow::FlowRecord> flows, std::span<Verdict>
 
   const float* p = nullptr;
   size_t len = 0;
-  if (auto st = artifact_->binary.predict_dense(x.data(), n, kF, &p, &len); !st) return st;
+  if (auto st = binary_for(n).predict_dense(x.data(), n, kF, &p, &len); !st) return st;
   if (len != n) {
     return make_error(ErrorCode::kIncompatible,
                       fmt::format("binary model returned {} values for {} rows", len, n));
@@ -94,7 +116,7 @@ Status Scorer::score(std::span<const flow::FlowRecord> flows, std::span<Verdict>
     v.top_features.clear();
   }
   const size_t k = classes_.size();
-  if (auto st = artifact_->attack_cat.predict_dense(x.data(), n, kF, &p, &len); !st) return st;
+  if (auto st = attack_cat_for(n).predict_dense(x.data(), n, kF, &p, &len); !st) return st;
   if (len != n * k) {
     return make_error(
         ErrorCode::kIncompatible,
@@ -165,7 +187,7 @@ Status Scorer::score_binary(std::span<const flow::FlowRecord> flows,
   for (size_t i = 0; i < n; ++i) fs.encode(flows[i], &x[i * kF]);
   const float* p = nullptr;
   size_t len = 0;
-  if (auto st = artifact_->binary.predict_dense(x.data(), n, kF, &p, &len); !st) return st;
+  if (auto st = binary_for(n).predict_dense(x.data(), n, kF, &p, &len); !st) return st;
   if (len != n) return make_error(ErrorCode::kIncompatible, "binary model output size mismatch");
   std::copy_n(p, n, scores.begin());
   return {};

@@ -47,7 +47,19 @@ class Scorer {
   Status explain(std::span<const float> features, std::span<const size_t> rows, int top_k,
                  std::span<Verdict> out) const;
 
+  // Small batches (one flow from the API) go to single-threaded copies of the boosters: an
+  // OpenMP team for a handful of rows costs more than it saves.
+  static constexpr size_t kSmallBatch = 64;
+  const xgb::Booster& binary_for(size_t n) const {
+    return n < kSmallBatch && binary_small_.handle() ? binary_small_ : artifact_->binary;
+  }
+  const xgb::Booster& attack_cat_for(size_t n) const {
+    return n < kSmallBatch && attack_cat_small_.handle() ? attack_cat_small_
+                                                         : artifact_->attack_cat;
+  }
+
   std::unique_ptr<Artifact> artifact_;
+  xgb::Booster binary_small_, attack_cat_small_;
   std::vector<std::string> classes_;
   mutable std::mutex explain_mu_;  // DMatrix-based SHAP prediction is serialised
 };
