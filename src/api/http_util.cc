@@ -121,30 +121,38 @@ bool wants_csv(const httplib::Request& req) {
 }
 
 nlohmann::json flow_json(const store::StoredFlow& f) {
-  return {{"source", f.key.source},
-          {"partition", f.key.partition},
-          {"offset", f.key.offset},
-          {"stime", f.stime},
-          {"score", f.score},
-          {"label", f.label},
-          {"attack_cat", f.attack_cat},
-          {"proto", f.proto},
-          {"service", f.service},
-          {"state", f.state},
-          {"model_version", f.model_version},
-          {"sload", f.sload},
-          {"dload", f.dload},
-          {"spkts", f.spkts},
-          {"dpkts", f.dpkts},
-          {"sjit", f.sjit},
-          {"djit", f.djit},
-          {"sttl", f.sttl},
-          {"dttl", f.dttl},
-          {"dur", f.dur},
-          {"tcprtt", f.tcprtt},
-          {"synack", f.synack},
-          {"ackdat", f.ackdat},
-          {"ct_state_ttl", f.ct_state_ttl}};
+  nlohmann::json j = {{"source", f.key.source},
+                      {"partition", f.key.partition},
+                      {"offset", f.key.offset},
+                      {"stime", f.stime},
+                      {"score", f.score},
+                      {"label", f.label},
+                      {"attack_cat", f.attack_cat},
+                      {"proto", f.proto},
+                      {"service", f.service},
+                      {"state", f.state},
+                      {"model_version", f.model_version},
+                      {"sload", f.sload},
+                      {"dload", f.dload},
+                      {"spkts", f.spkts},
+                      {"dpkts", f.dpkts},
+                      {"sjit", f.sjit},
+                      {"djit", f.djit},
+                      {"sttl", f.sttl},
+                      {"dttl", f.dttl},
+                      {"dur", f.dur},
+                      {"tcprtt", f.tcprtt},
+                      {"synack", f.synack},
+                      {"ackdat", f.ackdat},
+                      {"ct_state_ttl", f.ct_state_ttl}};
+  auto e = nlohmann::json::parse(f.explanation_json, nullptr, false);
+  if (e.is_object()) {
+    if (e.contains("attack_cat_prob")) j["attack_cat_prob"] = e["attack_cat_prob"];
+    if (e.contains("top_features") && !e["top_features"].empty()) {
+      j["top_features"] = e["top_features"];
+    }
+  }
+  return j;
 }
 
 namespace {

@@ -134,6 +134,8 @@ json schemas() {
   for (const char* k : {"partition", "offset", "label", "ct_state_ttl"}) {
     stored[k] = {{"type", "integer"}};
   }
+  stored["attack_cat_prob"] = {{"type", "number"}};
+  stored["top_features"] = {{"type", "array"}, {"items", ref("Contribution")}};
   s["StoredFlow"] = {{"type", "object"}, {"properties", stored}, {"required", {"stime", "score"}}};
   s["Flows"] = {{"type", "object"},
                 {"required", {"flows"}},
@@ -249,12 +251,26 @@ json paths() {
   p["/api/v1/mix"]["get"] = get_op(
       "Proto or state mix, normal vs anomaly, top-K then other",
       with(window_params(),
-           {query_param("column", {{"type", "string"}, {"enum", {"proto", "state"}}}, "Column"),
+           {query_param("column", {{"type", "string"}, {"enum", {"proto", "state", "service"}}},
+                        "Column"),
             query_param("k", {{"type", "integer"}, {"minimum", 1}, {"maximum", 50}}, "Top K")}),
       {{"type", "object"},
        {"properties",
         {{"column", {{"type", "string"}}},
          {"entries", {{"type", "array"}, {"items", mix_entry}}}}}});
+  p["/api/v1/points"]["get"] = get_op(
+      "Individual scores, newest first",
+      with(
+          window_params(),
+          {query_param("limit",
+                       {{"type", "integer"}, {"minimum", 1}, {"maximum", 50000}, {"default", 5000}},
+                       "Most points returned")}),
+      {{"type", "object"},
+       {"properties",
+        {{"points",
+          {{"type", "array"},
+           {"items",
+            {{"type", "object"}, {"properties", number_props({"t", "score", "label"})}}}}}}}});
   p["/api/v1/heatmap"]["get"] =
       get_op("ct_state_ttl by label counts", window_params(),
              {{"type", "object"},

@@ -129,8 +129,12 @@ void summary(const ApiContext& ctx, const Req& req, Res& res) {
 
 store::MixColumn mix_column(const Req& req, std::vector<Problem>& problems) {
   auto c = req.has_param("column") ? req.get_param_value("column") : "proto";
-  if (c != "proto" && c != "state") problems.push_back({"column", "expected proto or state"});
-  return c == "state" ? store::MixColumn::kState : store::MixColumn::kProto;
+  if (c != "proto" && c != "state" && c != "service") {
+    problems.push_back({"column", "expected proto, state or service"});
+  }
+  return c == "state"     ? store::MixColumn::kState
+         : c == "service" ? store::MixColumn::kService
+                          : store::MixColumn::kProto;
 }
 
 void model_info(const ApiContext& ctx, Res& res) {
@@ -222,9 +226,24 @@ void add_query_routes(httplib::Server& server, const ApiContext& context) {
         for (const auto& e : r->entries) {
           entries.push_back({{"value", e.value}, {"normal", e.normal}, {"anomaly", e.anomaly}});
         }
-        send_json(res, {{"column", column == store::MixColumn::kState ? "state" : "proto"},
-                        {"entries", std::move(entries)}});
+        const char* name = column == store::MixColumn::kState     ? "state"
+                           : column == store::MixColumn::kService ? "service"
+                                                                  : "proto";
+        send_json(res, {{"column", name}, {"entries", std::move(entries)}});
       }));
+  server.Get("/api/v1/points", with_store([ctx](const Req& req, Res& res) {
+               std::vector<Problem> problems;
+               int limit = int_param(req, "limit", 5000, 1, 50000, problems);
+               auto q = query_or_400(req, res, problems);
+               if (!q) return;
+               auto r = ctx->store->score_samples(*q, limit);
+               if (!ok_or_503(r, res)) return;
+               auto points = nlohmann::json::array();
+               for (const auto& p : *r) {
+                 points.push_back({{"t", p.t}, {"score", p.score}, {"label", p.label}});
+               }
+               send_json(res, {{"points", std::move(points)}});
+             }));
   server.Get(
       "/api/v1/heatmap", with_store([ctx](const Req& req, Res& res) {
         std::vector<Problem> problems;

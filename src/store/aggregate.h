@@ -39,7 +39,7 @@ const char* rollup_table(const ReadPart& part);
 // per-(bucket, label) totals instead of the per-group rows.
 std::vector<ReadPart> plan_reads(const Query& q, int64_t bucket, bool totals_ok = false);
 
-enum class GroupBy { kBucket, kProto, kState, kCtStateTtl, kNone };
+enum class GroupBy { kBucket, kProto, kState, kService, kCtStateTtl, kNone };
 
 // One group of a partial read: key (bucket start, proto, state, ct_state_ttl or ""), label.
 struct AggRow {

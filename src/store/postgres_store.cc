@@ -18,7 +18,7 @@ namespace {
 constexpr const char* kColumns =
     "stime, source, source_partition, source_offset, score, label, attack_cat, proto, state, "
     "service, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, tcprtt, synack, ackdat, "
-    "ct_state_ttl, model_version";
+    "ct_state_ttl, model_version, explanation";
 
 constexpr int64_t kMigrationLock = 0x666c6f77;  // "flow"
 constexpr int64_t kPartitionLock = 0x70617274;  // "part"
@@ -326,6 +326,8 @@ Result<int64_t> PostgresStore::write_on(PgConn& c, std::span<const model::Scored
     for (NumField k : kNums) fmt::format_to(out, "\t{}", f[k]);
     fmt::format_to(out, "\t{}\t", static_cast<int64_t>(f[flow::kCtStateTtl]));
     append_copy_text(buf, v.model_version);
+    buf += '\t';
+    append_copy_text(buf, explanation_json(v));
     buf += '\n';
     if (buf.size() > (1 << 20) - 4096 && !(sent = flush())) break;
   }

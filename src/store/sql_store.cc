@@ -52,7 +52,7 @@ Status check_window(const Query& q) {
 constexpr const char* kFlowColumns =
     "stime, source, source_partition, source_offset, score, label, attack_cat, proto, service, "
     "state, model_version, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, tcprtt, "
-    "synack, ackdat, ct_state_ttl";
+    "synack, ackdat, ct_state_ttl, explanation";
 
 StoredFlow flow_from_row(const SqlRow& r) {
   StoredFlow f;
@@ -71,6 +71,7 @@ StoredFlow flow_from_row(const SqlRow& r) {
                     &f.sttl,  &f.dttl,  &f.dur,   &f.tcprtt, &f.synack, &f.ackdat};
   for (size_t i = 0; i < std::size(nums); ++i) *nums[i] = cell_double(r[11 + i]);
   f.ct_state_ttl = cell_int(r[23]);
+  f.explanation_json = r[24].value_or("");
   return f;
 }
 
@@ -93,6 +94,9 @@ Result<std::vector<AggRow>> SqlStore::aggregate(const Query& q, GroupBy by, int6
         break;
       case GroupBy::kState:
         key = "state";
+        break;
+      case GroupBy::kService:
+        key = "service";
         break;
       case GroupBy::kCtStateTtl:
         key = "ct_state_ttl";
@@ -149,8 +153,10 @@ Result<KpiSeries> SqlStore::kpi_series(const Query& q) {
 
 Result<Mix> SqlStore::mix(const Query& q, MixColumn column, int top_k) {
   if (auto st = check_window(q); !st.ok()) return st.error();
-  auto rows =
-      aggregate(q, column == MixColumn::kProto ? GroupBy::kProto : GroupBy::kState, 0, false);
+  auto by = column == MixColumn::kProto   ? GroupBy::kProto
+            : column == MixColumn::kState ? GroupBy::kState
+                                          : GroupBy::kService;
+  auto rows = aggregate(q, by, 0, false);
   if (!rows.ok()) return rows.error();
   return merge_mix(*rows, top_k);
 }
@@ -186,6 +192,23 @@ Result<std::vector<StoredFlow>> SqlStore::flows(const Query& q, const std::strin
   std::vector<StoredFlow> out;
   out.reserve(rows->size());
   for (const auto& r : *rows) out.push_back(flow_from_row(r));
+  return out;
+}
+
+Result<std::vector<ScoreSample>> SqlStore::score_samples(const Query& q, int limit) {
+  if (auto st = check_window(q); !st.ok()) return st.error();
+  std::string sql = "SELECT stime, score, label FROM anomaly_scores WHERE stime >= ? AND stime < ?";
+  std::vector<SqlParam> params{q.from, q.to};
+  add_filters(q, sql, params);
+  sql += " ORDER BY stime DESC LIMIT ?";
+  params.emplace_back(static_cast<int64_t>(std::max(limit, 0)));
+  auto rows = query(sql, params);
+  if (!rows.ok()) return rows.error();
+  std::vector<ScoreSample> out;
+  out.reserve(rows->size());
+  for (const auto& r : *rows) {
+    out.push_back({cell_double(r[0]), cell_double(r[1]), static_cast<int>(cell_int(r[2]))});
+  }
   return out;
 }
 

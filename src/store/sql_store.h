@@ -33,6 +33,7 @@ class SqlStore : public Store {
   Result<std::vector<StoredFlow>> recent_anomalies(const Query& q, int limit) override;
   Result<std::vector<StoredFlow>> top_scores(const Query& q, int limit) override;
   Result<int64_t> count(const Query& q) override;
+  Result<std::vector<ScoreSample>> score_samples(const Query& q, int limit) override;
 
  protected:
   // Runs one statement (reads go to a read connection where the backend has one).

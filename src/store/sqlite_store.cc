@@ -20,8 +20,8 @@ namespace {
 constexpr const char* kInsertFlow =
     "INSERT INTO anomaly_scores (stime, source, source_partition, source_offset, score, label, "
     "attack_cat, proto, state, service, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, "
-    "tcprtt, synack, ackdat, ct_state_ttl, model_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "tcprtt, synack, ackdat, ct_state_ttl, model_version, explanation) VALUES (?, ?, ?, ?, ?, ?, "
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (source, source_partition, source_offset) DO NOTHING";
 
 std::string upsert_rollup_sql(const char* table, bool totals) {
@@ -242,6 +242,8 @@ Result<int64_t> SqliteStore::write_locked(std::span<const model::ScoredFlow> bat
     }
     sqlite3_bind_int64(st, 23, static_cast<int64_t>(f[flow::kCtStateTtl]));
     bind_text(st, 24, v.model_version);
+    const std::string explanation = explanation_json(v);  // bound without a copy: keep it alive
+    bind_text(st, 25, explanation);
     if (sqlite3_step(st) != SQLITE_DONE) {
       auto e = sqlite_error(writer_, fmt::format("insert of record {}/{}/{} failed", f.key.source,
                                                  f.key.partition, f.key.offset));

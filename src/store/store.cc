@@ -11,6 +11,19 @@
 
 namespace flowsentry::store {
 
+std::string explanation_json(const model::Verdict& v) {
+  std::string out = fmt::format("{{\"attack_cat_prob\":{},\"top_features\":[", v.attack_cat_prob);
+  for (size_t i = 0; i < v.top_features.size(); ++i) {
+    const auto& c = v.top_features[i];
+    // Feature names are identifiers from the model's feature table: no escaping needed.
+    fmt::format_to(std::back_inserter(out),
+                   "{}{{\"feature\":\"{}\",\"value\":{},\"contribution\":{}}}", i ? "," : "",
+                   c.feature, c.value, c.contribution);
+  }
+  out += "]}";
+  return out;
+}
+
 Status check_batch(std::span<const model::ScoredFlow> batch) {
   for (const auto& sf : batch) {
     const auto& k = sf.flow.key;

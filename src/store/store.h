@@ -69,7 +69,7 @@ struct Mix {
   std::vector<MixEntry> entries;
 };
 
-enum class MixColumn { kProto, kState };
+enum class MixColumn { kProto, kState, kService };
 
 struct CtStateTtlCell {
   int64_t ct_state_ttl = 0;
@@ -89,7 +89,19 @@ struct StoredFlow {
   double sload = 0, dload = 0, spkts = 0, dpkts = 0, sjit = 0, djit = 0;
   double sttl = 0, dttl = 0, dur = 0, tcprtt = 0, synack = 0, ackdat = 0;
   int64_t ct_state_ttl = 0;
+  // {"attack_cat_prob": p, "top_features": [{feature, value, contribution}]}; may be empty.
+  std::string explanation_json;
 };
+
+// One stored score, for the dashboard's scatter of individual flows.
+struct ScoreSample {
+  double t = 0;
+  double score = 0;
+  int label = 0;
+};
+
+// The explanation column's JSON for a verdict.
+std::string explanation_json(const model::Verdict& v);
 
 struct StoredAlert {
   std::string id;    // unique; recording the same id again updates the alert
@@ -155,6 +167,8 @@ class Store {
   // Highest scores first (ties: newest first, then key order).
   virtual Result<std::vector<StoredFlow>> top_scores(const Query& q, int limit) = 0;
   virtual Result<int64_t> count(const Query& q) = 0;
+  // Individual scores, newest first, at most `limit`.
+  virtual Result<std::vector<ScoreSample>> score_samples(const Query& q, int limit) = 0;
 
   // Drops flows (and their rollups) older than the start of the UTC day `retention_days`
   // before `now`. Returns how many daily partitions (PostgreSQL) or rows (SQLite) went.

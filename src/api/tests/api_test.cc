@@ -38,7 +38,7 @@ class ApiTest : public ::testing::Test {
     std::vector<flow::FlowRecord> flows;
     for (int i = 0; i < 3000; ++i) flows.push_back(gen.next());
     std::vector<model::Verdict> verdicts;
-    ASSERT_TRUE(scorer_->score(flows, verdicts).ok());
+    ASSERT_TRUE(scorer_->score(flows, verdicts, {3, true}).ok());
     std::vector<model::ScoredFlow> scored;
     for (size_t i = 0; i < flows.size(); ++i) {
       scored.push_back({flows[i], verdicts[i]});
@@ -246,6 +246,19 @@ TEST_F(ApiTest, MixHeatmapAndKpisHaveData) {
   EXPECT_TRUE(kpis["points"][0].contains("tcprtt"));
 }
 
+TEST_F(ApiTest, PointsServiceMixAndStoredExplanations) {
+  auto pts = body(client_->Get("/api/v1/points?window=1h&limit=100"));
+  ASSERT_EQ(pts["points"].size(), 100u);
+  EXPECT_GE(pts["points"][0]["t"].get<double>(), pts["points"][99]["t"].get<double>());
+  auto mix = body(client_->Get("/api/v1/mix?window=1h&column=service"));
+  EXPECT_EQ(mix["column"], "service");
+  EXPECT_FALSE(mix["entries"].empty());
+  auto recent = body(client_->Get("/api/v1/anomalies/recent?window=1h&limit=5"));
+  ASSERT_FALSE(recent["flows"].empty());
+  EXPECT_TRUE(recent["flows"][0].contains("attack_cat_prob"));
+  ASSERT_EQ(recent["flows"][0]["top_features"].size(), 3u) << recent.dump();
+}
+
 TEST_F(ApiTest, AnomaliesAsJsonAndCsvAgree) {
   auto j = client_->Get("/api/v1/anomalies/recent?window=1h&limit=50");
   ASSERT_EQ(j->status, 200);
@@ -303,8 +316,8 @@ TEST_F(ApiTest, OpenApiDescribesEveryRoute) {
   auto doc = body(client_->Get("/openapi.json"));
   EXPECT_EQ(doc["openapi"], "3.1.0");
   for (const char* path :
-       {"/healthz", "/readyz", "/metrics", "/predict", "/alert-test", "/api/v1/summary",
-        "/api/v1/series", "/api/v1/kpis", "/api/v1/mix", "/api/v1/heatmap",
+       {"/api/v1/points", "/healthz", "/readyz", "/metrics", "/predict", "/alert-test",
+        "/api/v1/summary", "/api/v1/series", "/api/v1/kpis", "/api/v1/mix", "/api/v1/heatmap",
         "/api/v1/anomalies/recent", "/api/v1/anomalies/top", "/api/v1/drift", "/api/v1/alerts",
         "/api/v1/alerts/{id}/ack", "/api/v1/alerts/{id}/snooze", "/api/v1/model"}) {
     EXPECT_TRUE(doc["paths"].contains(path)) << path;

@@ -99,6 +99,9 @@ class FlakyStore : public store::Store {
     return inner_.top_scores(q, l);
   }
   Result<int64_t> count(const store::Query& q) override { return inner_.count(q); }
+  Result<std::vector<store::ScoreSample>> score_samples(const store::Query& q, int l) override {
+    return inner_.score_samples(q, l);
+  }
   Result<int64_t> apply_retention(double now) override { return inner_.apply_retention(now); }
   Status migrate() override { return inner_.migrate(); }
   Result<std::vector<store::MigrationState>> migration_status() override {
