@@ -114,7 +114,7 @@ int int_param(const httplib::Request& req, const std::string& name, int fallback
 }
 
 bool wants_csv(const httplib::Request& req) {
-  if (req.has_param("format")) return req.get_param_value("format") == "csv";
+  if (req.has_param("format")) return req.get_param_value("format") == "csv";  // validated before
   auto accept = req.get_header_value("Accept");
   return accept.find("text/csv") != std::string::npos &&
          accept.find("application/json") == std::string::npos;

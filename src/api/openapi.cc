@@ -53,7 +53,8 @@ json limit_param(int fallback) {
       "Most rows returned");
 }
 
-json with(json params, const json& extra) {
+// An initializer_list, not a json: nlohmann would read `{one_param}` as that object itself.
+json with(json params, std::initializer_list<json> extra) {
   for (const auto& p : extra) params.push_back(p);
   return params;
 }
@@ -309,7 +310,7 @@ json paths() {
                       {"type", {{"type", "string"}}},
                       {"key", {{"type", "string"}}},
                       {"created", {{"type", "number"}}},
-                      {"payload", {}},
+                      {"payload", json::object()},
                       {"delivery_status", {{"type", "string"}}},
                       {"acknowledged", {{"type", "boolean"}}},
                       {"snoozed_until", {{"type", {"number", "null"}}}}}}}}}}}}});

@@ -78,6 +78,15 @@ nlohmann::json drift_json(const store::DriftEvent& e) {
           {"details", details.is_discarded() ? nlohmann::json::object() : details}};
 }
 
+// format must be json or csv (and given once), checked before the query runs.
+void check_format(const Req& req, std::vector<Problem>& problems) {
+  if (!req.has_param("format")) return;
+  auto v = req.get_param_value("format");
+  if (req.get_param_value_count("format") != 1 || (v != "json" && v != "csv")) {
+    problems.push_back({"format", "expected json or csv"});
+  }
+}
+
 void send_flows(const Req& req, Res& res, const std::vector<store::StoredFlow>& flows) {
   if (wants_csv(req)) {
     res.set_header("Content-Disposition", "attachment; filename=\"anomalies.csv\"");
@@ -261,6 +270,7 @@ void add_query_routes(httplib::Server& server, const ApiContext& context) {
   server.Get("/api/v1/anomalies/recent", with_store([ctx](const Req& req, Res& res) {
                std::vector<Problem> problems;
                int limit = int_param(req, "limit", 100, 1, 10000, problems);
+               check_format(req, problems);
                auto q = query_or_400(req, res, problems);
                if (!q) return;
                auto r = ctx->store->recent_anomalies(*q, limit);
@@ -269,6 +279,7 @@ void add_query_routes(httplib::Server& server, const ApiContext& context) {
   server.Get("/api/v1/anomalies/top", with_store([ctx](const Req& req, Res& res) {
                std::vector<Problem> problems;
                int limit = int_param(req, "limit", 10, 1, 10000, problems);
+               check_format(req, problems);
                auto q = query_or_400(req, res, problems);
                if (!q) return;
                auto r = ctx->store->top_scores(*q, limit);

@@ -116,6 +116,14 @@ void ApiServer::Impl::configure() {
 
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     t_request_start = std::chrono::steady_clock::now();
+    // Any method a known route does not declare (PUT, TRACE, ...) is 405 with Allow.
+    auto allowed = allowed_methods().find(endpoint_of(req.path));
+    if (allowed != allowed_methods().end() && req.method != allowed->second &&
+        !(req.method == "HEAD" && allowed->second == "GET")) {
+      res.set_header("Allow", allowed->second);
+      send_error(res, 405, "method " + req.method + " is not allowed here; use " + allowed->second);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (!options.token.empty() && needs_token(req.path)) {
       auto auth = req.get_header_value("Authorization");
       if (!auth.starts_with("Bearer ") || !same_secret(auth.substr(7), options.token)) {

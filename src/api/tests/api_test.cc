@@ -184,6 +184,9 @@ TEST_F(ApiTest, UnknownPathIs404AndWrongMethodIs405) {
   auto m = client_->Get("/predict");
   EXPECT_EQ(m->status, 405);
   EXPECT_EQ(m->get_header_value("Allow"), "POST");
+  auto d = client_->Delete("/healthz");
+  EXPECT_EQ(d->status, 405);
+  EXPECT_EQ(d->get_header_value("Allow"), "GET");
 }
 
 TEST_F(ApiTest, TokenProtectsPredictAndQueriesButNotHealth) {
@@ -282,6 +285,7 @@ TEST_F(ApiTest, BadQueryParametersAre400WithTheField) {
   EXPECT_EQ(client_->Get("/api/v1/series?window=soon")->status, 400);
   EXPECT_EQ(client_->Get("/api/v1/series?from=20&to=10")->status, 400);
   EXPECT_EQ(client_->Get("/api/v1/mix?column=colour")->status, 400);
+  EXPECT_EQ(client_->Get("/api/v1/anomalies/top?format=xml")->status, 400);
 }
 
 TEST_F(ApiTest, AlertsCanBeAcknowledgedAndSnoozed) {

@@ -246,7 +246,7 @@ TEST_F(RunTest, AnInjectedBurstRaisesExactlyOneAlert) {
   auto w = worker("worker", "worker");
   auto alerter = worker("alerter", "alerter", {"--set", hook});
   ASSERT_EQ(produce({"--data", "generator:normal", "--count", "20000", "--eps", "5000",
-                     "--inject-burst", "200@10000"}),
+                     "--inject-burst", "200@2"}),
             0);
   wait_stored(20000);
   auto end = std::chrono::steady_clock::now() + 30s;
