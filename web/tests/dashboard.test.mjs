@@ -181,7 +181,7 @@ async function fixedWindowUrl(extra = '') {
   return `${base}/?window=custom&from=${from}&to=${to}&refresh=0${extra}`;
 }
 
-describe('dashboard in chromium', { timeout: 280000 }, () => {
+describe('dashboard in chromium', { timeout: 560000 }, () => {
   before(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'flowsentry-web-'));
     const port = await freePort();
