@@ -18,22 +18,23 @@ std::string metrics_table(const nlohmann::json& metrics) {
     out += fmt::format(
         "| {} | {} | {:.4f} | {:.2f}% | {:.4f} | {:.4f} | {:.2f}% | {:.4f} | {:.4f} | {:.4f} | "
         "{:.4f} |\n",
-        split, r["rows"].get<int64_t>(), r["auc"].get<double>(),
-        100 * r["fpr_at_recall_95"].get<double>(), r["threshold"].get<double>(),
-        r["recall"].get<double>(), 100 * r["fpr"].get<double>(), r["precision"].get<double>(),
-        r["f1"].get<double>(), r["multiclass"]["accuracy"].get<double>(),
-        r["multiclass"]["macro_f1"].get<double>());
+        split, r.at("rows").get<int64_t>(), r.at("auc").get<double>(),
+        100 * r.at("fpr_at_recall_95").get<double>(), r.at("threshold").get<double>(),
+        r.at("recall").get<double>(), 100 * r.at("fpr").get<double>(),
+        r.at("precision").get<double>(), r.at("f1").get<double>(),
+        r.at("multiclass").at("accuracy").get<double>(),
+        r.at("multiclass").at("macro_f1").get<double>());
   }
   return out;
 }
 
 std::string per_class_table(const nlohmann::json& r) {
   std::string out = "| class | precision | recall | F1 | support |\n|---|---|---|---|---|\n";
-  for (const auto& name : r["multiclass"]["classes"]) {
-    const auto& pc = r["multiclass"]["per_class"][name.get<std::string>()];
+  for (const auto& name : r.at("multiclass").at("classes")) {
+    const auto& pc = r.at("multiclass").at("per_class").at(name.get<std::string>());
     out += fmt::format("| {} | {:.3f} | {:.3f} | {:.3f} | {} |\n", name.get<std::string>(),
-                       pc["precision"].get<double>(), pc["recall"].get<double>(),
-                       pc["f1"].get<double>(), pc["support"].get<int64_t>());
+                       pc.at("precision").get<double>(), pc.at("recall").get<double>(),
+                       pc.at("f1").get<double>(), pc.at("support").get<int64_t>());
   }
   return out;
 }
