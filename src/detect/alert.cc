@@ -6,11 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "common/clock.h"
+
 namespace flowsentry::detect {
 
 double system_now() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
+  return wall_seconds();
 }
 
 std::string iso8601(double epoch_seconds) {

@@ -2,30 +2,22 @@
 
 #include <libpq-fe.h>
 
-#include <chrono>
 #include <ctime>
-#include <map>
 
 #include <fmt/format.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "store/migrations.h"
+#include "store/pg_write.h"
+#include "store/rollup.h"
 #include "store/write_batch.h"
 
 namespace flowsentry::store {
 namespace {
 
-constexpr const char* kColumns =
-    "stime, source, source_partition, source_offset, score, label, attack_cat, proto, state, "
-    "service, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, tcprtt, synack, ackdat, "
-    "ct_state_ttl, model_version, explanation";
-
 constexpr int64_t kMigrationLock = 0x666c6f77;  // "flow"
 constexpr int64_t kPartitionLock = 0x70617274;  // "part"
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string partition_name(int64_t day) {
   std::time_t t = static_cast<std::time_t>(day);
@@ -50,63 +42,6 @@ int64_t partition_day(std::string_view name) {
   return static_cast<int64_t>(timegm(&tm));
 }
 
-// COPY text format: backslash, tab, newline and carriage return are escaped.
-void append_copy_text(std::string& out, std::string_view s) {
-  for (char ch : s) {
-    switch (ch) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        out += ch;
-    }
-  }
-}
-
-// One data-modifying CTE adding the inserted rows (`ins`) to a rollup table; `totals` tables are
-// keyed by (bucket, label) only.
-std::string rollup_cte(const char* name, const char* table, int64_t seconds, bool totals) {
-  const char* key = totals ? "bucket, label" : "bucket, proto, service, state, label, ct_state_ttl";
-  std::string cols = std::string(key) + ", n, score_sum";
-  std::string sums = "count(*), sum(score)";
-  std::string sets = "n = r.n + excluded.n, score_sum = r.score_sum + excluded.score_sum";
-  for (const char* c : kKpiColumns) {
-    cols += fmt::format(", {}_sum", c);
-    sums += fmt::format(", sum({})", c);
-    sets += fmt::format(", {0}_sum = r.{0}_sum + excluded.{0}_sum", c);
-  }
-  return fmt::format(
-      "{0} AS (INSERT INTO {1} AS r ({2}) SELECT floor(stime / {3})::bigint * {3}, {4}, {5} "
-      "FROM ins GROUP BY {6} ORDER BY {6} ON CONFLICT ({7}) DO UPDATE SET {8} RETURNING 1)",
-      name, table, cols, seconds, totals ? "label" : "proto, service, state, label, ct_state_ttl",
-      sums, totals ? "1, 2" : "1, 2, 3, 4, 5, 6", key, sets);
-}
-
-const std::string& move_staged_sql() {
-  static const std::string kSql = [] {
-    std::string kpis;
-    for (const char* c : kKpiColumns) kpis += fmt::format(", {}", c);
-    return fmt::format(
-        "WITH ins AS (INSERT INTO anomaly_scores ({0}) SELECT {0} FROM fs_staging "
-        "ON CONFLICT DO NOTHING RETURNING stime, proto, service, state, label, ct_state_ttl, "
-        "score{1}), {2}, {3}, {4}, {5} SELECT count(*) FROM ins",
-        kColumns, kpis, rollup_cte("r10", "rollup_10s", kRollupFine, false),
-        rollup_cte("r5", "rollup_5m", kRollupCoarse, false),
-        rollup_cte("t10", "rollup_10s_total", kRollupFine, true),
-        rollup_cte("t5", "rollup_5m_total", kRollupCoarse, true));
-  }();
-  return kSql;
-}
-
 struct PgResult {
   PGresult* r;
   explicit PgResult(PGresult* res) : r(res) {}
@@ -129,11 +64,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const StoreOptions& o
   std::unique_ptr<PostgresStore> s(new PostgresStore(options, std::move(*pool)));
   if (options.migrate) {
     if (auto st = s->migrate(); !st.ok()) return st.error();
-    std::set<int64_t> ahead;
-    for (int i = 0; i <= options.partitions_ahead; ++i) {
-      ahead.insert(day_start(now_seconds()) + i * kSecondsPerDay);
-    }
-    if (auto st = s->ensure_partitions(ahead); !st.ok()) return st.error();
+    if (auto st = s->prepare_ahead(wall_seconds()); !st.ok()) return st.error();
   }
   return s;
 }
@@ -260,6 +191,14 @@ Status PostgresStore::ensure_partitions(const std::set<int64_t>& days) {
   return {};
 }
 
+Status PostgresStore::prepare_ahead(double now) {
+  std::set<int64_t> ahead;
+  for (int i = 0; i <= options_.partitions_ahead; ++i) {
+    ahead.insert(day_start(now) + i * kSecondsPerDay);
+  }
+  return ensure_partitions(ahead);
+}
+
 Result<std::vector<int64_t>> PostgresStore::partitions() {
   auto rows = query(
       "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
@@ -275,8 +214,70 @@ Result<std::vector<int64_t>> PostgresStore::partitions() {
   return days;
 }
 
+Status PostgresStore::copy_in(PgConn& c, const std::string& table, const std::string& data) {
+  {
+    PgResult res(PQexec(
+        c.conn,
+        fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", table, kPgFlowColumns).c_str()));
+    if (PQresultStatus(res.r) != PGRES_COPY_IN) {
+      return pg_error(c, fmt::format("COPY into {} failed", table), PQresultErrorMessage(res.r));
+    }
+  }
+  constexpr size_t kChunk = 1 << 20;
+  bool sent = true;
+  for (size_t at = 0; sent && at < data.size(); at += kChunk) {
+    const size_t n = std::min(kChunk, data.size() - at);
+    sent = PQputCopyData(c.conn, data.data() + at, static_cast<int>(n)) == 1;
+  }
+  if (PQputCopyEnd(c.conn, sent ? nullptr : "client failed to send") != 1) {
+    return pg_error(c, "COPY end failed", nullptr);
+  }
+  std::optional<Error> failed;
+  while (PGresult* r = PQgetResult(c.conn)) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && !failed) {
+      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      failed = pg_error(c, fmt::format("COPY into {} failed", table), PQresultErrorMessage(r));
+      if (state && std::string_view(state) == "23505") failed->code = ErrorCode::kValidation;
+    }
+    PQclear(r);
+  }
+  if (failed) return *failed;
+  if (!sent) return pg_error(c, fmt::format("COPY into {} failed", table), nullptr);
+  return {};
+}
+
+// The common case first: the batch is new, so COPY it straight into anomaly_scores and add all
+// of it to the rollups. A key already stored (a replay) makes the COPY fail whole with a
+// unique violation; then the batch goes through the staging table and INSERT ... ON CONFLICT DO
+// NOTHING, and only the rows that statement returns are added to the rollups.
 Result<int64_t> PostgresStore::write_on(PgConn& c, std::span<const model::ScoredFlow> batch) {
-  using flow::NumField;
+  auto fail = [&](Error e) -> Result<int64_t> {
+    if (PQstatus(c.conn) == CONNECTION_OK) (void)exec_on(c, "ROLLBACK");
+    return e;
+  };
+  const std::string data = pg_binary_copy(batch);
+  if (auto st = exec_on(c, "BEGIN"); !st.ok()) return st.error();
+  std::vector<model::ScoredFlow> returned;  // slow path: the rows actually inserted
+  RollupBuilder rollups;                    // views into batch or returned
+  int64_t inserted = 0;
+  if (auto st = copy_in(c, "anomaly_scores", data); st.ok()) {
+    for (const auto& sf : batch) rollups.add(sf);
+    inserted = static_cast<int64_t>(batch.size());
+  } else if (st.error().code != ErrorCode::kValidation) {
+    return fail(st.error());
+  } else {
+    (void)exec_on(c, "ROLLBACK");
+    auto r = write_existing_on(c, data, returned);
+    if (!r.ok()) return fail(r.error());
+    for (const auto& sf : returned) rollups.add(sf);
+    inserted = *r;
+  }
+  if (auto st = exec_on(c, pg_rollup_sql(rollups) + "COMMIT"); !st.ok()) return fail(st.error());
+  return inserted;
+}
+
+Result<int64_t> PostgresStore::write_existing_on(PgConn& c, const std::string& data,
+                                                 std::vector<model::ScoredFlow>& inserted) {
   if (!c.staging_ready) {
     if (auto st = exec_on(c,
                           "CREATE TEMP TABLE IF NOT EXISTS fs_staging (LIKE anomaly_scores) "
@@ -287,68 +288,34 @@ Result<int64_t> PostgresStore::write_on(PgConn& c, std::span<const model::Scored
     c.staging_ready = true;
   }
   if (auto st = exec_on(c, "BEGIN"); !st.ok()) return st.error();
-  auto fail = [&](Error e) -> Result<int64_t> {
-    if (PQstatus(c.conn) == CONNECTION_OK) (void)exec_on(c, "ROLLBACK");
-    return e;
-  };
-  {
-    PgResult res(PQexec(c.conn, fmt::format("COPY fs_staging ({}) FROM STDIN", kColumns).c_str()));
-    if (PQresultStatus(res.r) != PGRES_COPY_IN) {
-      return fail(pg_error(c, "COPY into staging failed", PQresultErrorMessage(res.r)));
-    }
+  if (auto st = copy_in(c, "fs_staging", data); !st.ok()) return st.error();
+  static const std::string kMove = [] {
+    std::string kpis;
+    for (const char* col : kKpiColumns) kpis += fmt::format(", {}", col);
+    return fmt::format(
+        "INSERT INTO anomaly_scores ({0}) SELECT {0} FROM fs_staging ON CONFLICT DO NOTHING "
+        "RETURNING stime, proto, service, state, label, ct_state_ttl, score{1}",
+        kPgFlowColumns, kpis);
+  }();
+  auto rows = query_on(c, kMove, {});
+  if (!rows.ok()) return rows.error();
+  static constexpr flow::NumField kKpis[] = {flow::kSload,  flow::kDload,  flow::kSpkts,
+                                             flow::kDpkts,  flow::kSjit,   flow::kDjit,
+                                             flow::kTcprtt, flow::kSynack, flow::kAckdat};
+  inserted.resize(rows->size());
+  for (size_t i = 0; i < rows->size(); ++i) {
+    const auto& r = (*rows)[i];
+    auto& f = inserted[i].flow;
+    f.stime = cell_double(r[0]);
+    f.proto = r[1].value_or("");
+    f.service = r[2].value_or("");
+    f.state = r[3].value_or("");
+    inserted[i].verdict.label = static_cast<int>(cell_int(r[4]));
+    f[flow::kCtStateTtl] = static_cast<double>(cell_int(r[5]));
+    inserted[i].verdict.score = cell_double(r[6]);
+    for (size_t k = 0; k < std::size(kKpis); ++k) f[kKpis[k]] = cell_double(r[7 + k]);
   }
-  static constexpr NumField kNums[] = {flow::kSload, flow::kDload,  flow::kSpkts,  flow::kDpkts,
-                                       flow::kSjit,  flow::kDjit,   flow::kSttl,   flow::kDttl,
-                                       flow::kDur,   flow::kTcprtt, flow::kSynack, flow::kAckdat};
-  std::string buf;
-  buf.reserve(1 << 20);
-  auto flush = [&]() -> bool {
-    if (buf.empty()) return true;
-    bool ok = PQputCopyData(c.conn, buf.data(), static_cast<int>(buf.size())) == 1;
-    buf.clear();
-    return ok;
-  };
-  bool sent = true;
-  for (const auto& sf : batch) {
-    const auto& f = sf.flow;
-    const auto& v = sf.verdict;
-    auto out = std::back_inserter(buf);
-    fmt::format_to(out, "{}\t", *f.stime);
-    append_copy_text(buf, f.key.source);
-    fmt::format_to(out, "\t{}\t{}\t{}\t{}\t", f.key.partition, f.key.offset, v.score, v.label);
-    append_copy_text(buf, v.attack_cat);
-    buf += '\t';
-    append_copy_text(buf, f.proto);
-    buf += '\t';
-    append_copy_text(buf, f.state);
-    buf += '\t';
-    append_copy_text(buf, f.service);
-    for (NumField k : kNums) fmt::format_to(out, "\t{}", f[k]);
-    fmt::format_to(out, "\t{}\t", static_cast<int64_t>(f[flow::kCtStateTtl]));
-    append_copy_text(buf, v.model_version);
-    buf += '\t';
-    append_copy_text(buf, explanation_json(v));
-    buf += '\n';
-    if (buf.size() > (1 << 20) - 4096 && !(sent = flush())) break;
-  }
-  if (sent) sent = flush();
-  if (PQputCopyEnd(c.conn, sent ? nullptr : "client failed to send") != 1) {
-    return fail(pg_error(c, "COPY end failed", nullptr));
-  }
-  bool copy_ok = true;
-  std::string copy_msg;
-  while (PGresult* r = PQgetResult(c.conn)) {
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-      copy_ok = false;
-      copy_msg = PQresultErrorMessage(r);
-    }
-    PQclear(r);
-  }
-  if (!copy_ok || !sent) return fail(pg_error(c, "COPY into staging failed", copy_msg.c_str()));
-  auto moved = query_on(c, move_staged_sql(), {});
-  if (!moved.ok()) return fail(moved.error());
-  if (auto st = exec_on(c, "COMMIT"); !st.ok()) return fail(st.error());
-  return cell_int(moved->at(0).at(0));
+  return static_cast<int64_t>(rows->size());
 }
 
 Result<int64_t> PostgresStore::write(std::span<const model::ScoredFlow> batch) {
@@ -356,7 +323,7 @@ Result<int64_t> PostgresStore::write(std::span<const model::ScoredFlow> batch) {
   if (batch.empty()) return int64_t{0};
   std::set<int64_t> days;
   for (const auto& sf : batch) days.insert(day_start(*sf.flow.stime));
-  const int64_t today = day_start(now_seconds());
+  const int64_t today = day_start(wall_seconds());
   for (int i = 0; i <= options_.partitions_ahead; ++i) days.insert(today + i * kSecondsPerDay);
   for (int attempt = 1;; ++attempt) {
     if (auto st = ensure_partitions(days); !st.ok()) return st.error();
@@ -369,7 +336,35 @@ Result<int64_t> PostgresStore::write(std::span<const model::ScoredFlow> batch) {
       known_days_.clear();
       continue;
     }
+    if (r.ok() && *r > 0) analyze_growing(batch);
     return r;
+  }
+}
+
+// A day's partition starts empty and fills within the day, while the dashboard queries exactly
+// that day: with statistics from when it was small, the planner picks whole-partition scans for
+// "newest anomalies" and "top scores" (hundreds of ms at 1M rows). Autovacuum analyzes on its
+// own schedule, up to a minute late; this analyzes each time a partition has doubled since
+// (at least kAnalyzeEvery rows), a handful of times a day.
+void PostgresStore::analyze_growing(std::span<const model::ScoredFlow> batch) {
+  constexpr int64_t kAnalyzeEvery = 20000;
+  std::vector<int64_t> due;
+  {
+    std::lock_guard lock(days_mu_);
+    for (const auto& sf : batch) ++growth_[day_start(*sf.flow.stime)].since;
+    for (auto& [day, g] : growth_) {
+      if (g.since < std::max(kAnalyzeEvery, g.analyzed)) continue;
+      g.analyzed += g.since;
+      g.since = 0;
+      due.push_back(day);
+    }
+  }
+  for (int64_t day : due) {
+    auto st = with_conn([&](PgConn& c) { return exec_on(c, "ANALYZE " + partition_name(day)); });
+    if (!st.ok()) {
+      module_logger("store")->warn("ANALYZE {} failed: {}", partition_name(day),
+                                   st.error().to_string());
+    }
   }
 }
 
@@ -386,6 +381,7 @@ Result<int64_t> PostgresStore::apply_retention(double now) {
     {
       std::lock_guard lock(days_mu_);
       known_days_.erase(d);
+      growth_.erase(d);
     }
     ++dropped;
     module_logger("store")->info("retention: dropped partition {}", partition_name(d));
@@ -434,36 +430,13 @@ Status PostgresStore::migrate() {
                                fmt::format("migration {} failed: {}", m.name, st.error().message),
                                st.error().where));
       }
-      std::vector<SqlParam> params{m.version, std::string(m.name), now_seconds()};
+      std::vector<SqlParam> params{m.version, std::string(m.name), wall_seconds()};
       auto r = query_on(c, "INSERT INTO schema_migrations VALUES (?, ?, ?)", params);
       if (!r.ok()) return fail(r.error());
       module_logger("store")->info("applying migration {} to {}", m.name, pool_->display_url());
     }
     return exec_on(c, "COMMIT");
   });
-}
-
-Result<std::vector<MigrationState>> PostgresStore::migration_status() {
-  std::map<int64_t, MigrationState> all;
-  for (const auto& m : migrations_for("postgres")) {
-    all[m.version] = {m.version, std::string(m.name), false, std::nullopt};
-  }
-  auto exists = query("SELECT to_regclass('schema_migrations') IS NOT NULL", {});
-  if (!exists.ok()) return exists.error();
-  if (exists->at(0).at(0).value_or("f") == "t") {
-    auto rows = query("SELECT version, name, applied_at FROM schema_migrations", {});
-    if (!rows.ok()) return rows.error();
-    for (const auto& r : *rows) {
-      auto& s = all[cell_int(r[0])];
-      s.version = cell_int(r[0]);
-      if (s.name.empty()) s.name = r[1].value_or("");
-      s.applied = true;
-      s.applied_at = cell_double(r[2]);
-    }
-  }
-  std::vector<MigrationState> out;
-  for (auto& [v, s] : all) out.push_back(std::move(s));
-  return out;
 }
 
 }  // namespace flowsentry::store

@@ -1,8 +1,10 @@
-// PostgresStore: anomaly_scores partitioned by day, written through COPY into a per-connection
-// staging table and moved with INSERT ... ON CONFLICT DO NOTHING (idempotent), rollups updated in
-// the same statement from the rows actually inserted; connections from PgPool.
+// PostgresStore: anomaly_scores partitioned by day, written by binary COPY straight into the
+// table; a batch holding keys already stored (a replay) goes through a per-connection staging
+// table and INSERT ... ON CONFLICT DO NOTHING instead (idempotent). Rollups are added in the same
+// transaction from the rows actually inserted; connections from PgPool.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -20,8 +22,8 @@ class PostgresStore final : public SqlStore {
   std::string_view backend() const override { return "postgres"; }
   Result<int64_t> write(std::span<const model::ScoredFlow> batch) override;
   Result<int64_t> apply_retention(double now) override;
+  Status prepare_ahead(double now) override;
   Status migrate() override;
-  Result<std::vector<MigrationState>> migration_status() override;
 
   // Daily partitions (their first second, UTC) that exist now, ascending.
   Result<std::vector<int64_t>> partitions();
@@ -32,10 +34,20 @@ class PostgresStore final : public SqlStore {
   Result<std::vector<SqlRow>> query(const std::string& sql,
                                     std::span<const SqlParam> params) override;
   std::string bucket_expr(int64_t seconds) const override;
+  bool fetch_with_ties() const override { return true; }
+  std::string migrations_table_exists_sql() const override {
+    return "SELECT 1 WHERE to_regclass('schema_migrations') IS NOT NULL";
+  }
 
  private:
   explicit PostgresStore(StoreOptions options, std::unique_ptr<PgPool> pool);
   Result<int64_t> write_on(PgConn& c, std::span<const model::ScoredFlow> batch);
+  // The slow path for a batch with keys already stored: the COPY data through the staging
+  // table; `inserted` gets the rollup columns of the rows actually inserted.
+  Result<int64_t> write_existing_on(PgConn& c, const std::string& data,
+                                    std::vector<model::ScoredFlow>& inserted);
+  // COPY binary `data` into `table`; a unique violation comes back as kValidation.
+  Status copy_in(PgConn& c, const std::string& table, const std::string& data);
   Result<std::vector<SqlRow>> query_on(PgConn& c, const std::string& sql,
                                        std::span<const SqlParam> params);
   Status exec_on(PgConn& c, const std::string& sql);
@@ -48,8 +60,16 @@ class PostgresStore final : public SqlStore {
 
   StoreOptions options_;
   std::unique_ptr<PgPool> pool_;
+  // Runs ANALYZE on the partitions the batch grew, once they have doubled since the last time.
+  void analyze_growing(std::span<const model::ScoredFlow> batch);
+
   std::mutex days_mu_;
   std::set<int64_t> known_days_;  // partitions known to exist
+  struct Growth {
+    int64_t since = 0;     // rows written since the last ANALYZE (about: replays count too)
+    int64_t analyzed = 0;  // rows written up to the last ANALYZE
+  };
+  std::map<int64_t, Growth> growth_;  // by partition day; guarded by days_mu_
 };
 
 }  // namespace flowsentry::store

@@ -1,13 +1,15 @@
-// RollupDelta: what one write adds to a rollup table — per bucket and group (proto, service,
-// state, label, ct_state_ttl) the count and the sums of score and the KPIs. Only flows actually
-// inserted are added, so re-writing a batch leaves the rollups unchanged.
+// Rollups on write, shared by both backends: what one write adds to the four rollup tables
+// (rollup_10s, rollup_5m and their per-(bucket, label) *_total twins) — per bucket and group
+// (proto, service, state, label, ct_state_ttl) the count and the sums of score and the KPIs —
+// and the upsert SQL that adds it. Only flows actually inserted are added, so re-writing a
+// batch leaves the rollups unchanged.
 #pragma once
 
 #include <array>
-#include <cmath>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 #include "model/verdict.h"
@@ -15,9 +17,10 @@
 
 namespace flowsentry::store {
 
+// Text columns are views into the flows added: keep them alive while the key is used.
 struct RollupKey {
   int64_t bucket = 0;
-  std::string proto, service, state;
+  std::string_view proto, service, state;  // empty in the *_total tables
   int label = 0;
   int64_t ct_state_ttl = 0;
 
@@ -28,39 +31,36 @@ struct RollupKey {
 struct RollupSums {
   int64_t n = 0;
   double score_sum = 0;
-  std::array<double, 9> kpi_sum{};
+  std::array<double, 9> kpi_sum{};  // in kKpiColumns order
+
+  void add(const RollupSums& o);
 };
 
-class RollupDelta {
+// One rollup table's additions, sorted by key, so concurrent writers lock rollup rows in the
+// same order.
+struct RollupTable {
+  const char* name = "";
+  bool totals = false;  // keyed by (bucket, label) only
+  std::map<RollupKey, RollupSums> groups;
+};
+
+class RollupBuilder {
  public:
-  // totals: group by (bucket, label) only, for the rollup_*_total tables.
-  RollupDelta(int64_t seconds, bool totals) : seconds_(seconds), totals_(totals) {}
-
-  void add(const model::ScoredFlow& sf) {
-    const auto& f = sf.flow;
-    RollupKey k{
-        static_cast<int64_t>(std::floor(*f.stime / static_cast<double>(seconds_))) * seconds_,
-        totals_ ? std::string() : f.proto,
-        totals_ ? std::string() : f.service,
-        totals_ ? std::string() : f.state,
-        sf.verdict.label,
-        totals_ ? 0 : static_cast<int64_t>(f[flow::kCtStateTtl])};
-    auto& s = groups_[std::move(k)];
-    ++s.n;
-    s.score_sum += sf.verdict.score;
-    static constexpr flow::NumField kKpis[] = {flow::kSload,  flow::kDload,  flow::kSpkts,
-                                               flow::kDpkts,  flow::kSjit,   flow::kDjit,
-                                               flow::kTcprtt, flow::kSynack, flow::kAckdat};
-    for (size_t i = 0; i < s.kpi_sum.size(); ++i) s.kpi_sum[i] += f[kKpis[i]];
-  }
-
-  // Sorted by key, so concurrent writers lock rollup rows in the same order.
-  const std::map<RollupKey, RollupSums>& groups() const { return groups_; }
+  // Adds a flow that was inserted.
+  void add(const model::ScoredFlow& sf);
+  bool empty() const { return fine_.empty(); }
+  // rollup_10s, rollup_5m, rollup_10s_total, rollup_5m_total.
+  std::array<RollupTable, 4> tables() const;
 
  private:
-  int64_t seconds_;
-  bool totals_;
-  std::map<RollupKey, RollupSums> groups_;
+  std::map<RollupKey, RollupSums> fine_, coarse_;
 };
+
+// "INSERT INTO <table> AS r (<key>, n, score_sum, <kpi>_sum...)" — the rows follow, in that
+// column order — and the " ON CONFLICT (<key>) DO UPDATE SET ..." that adds to an existing row.
+std::string rollup_insert_head(const RollupTable& t);
+std::string rollup_conflict_tail(const RollupTable& t);
+// Columns per row: 2 + 2 (+ 4 group columns unless totals) + 9 KPI sums.
+int rollup_columns(const RollupTable& t);
 
 }  // namespace flowsentry::store

@@ -1,9 +1,13 @@
 #include "store/sql_store.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
+#include <map>
 
 #include <fmt/format.h>
+
+#include "store/migrations.h"
 
 namespace flowsentry::store {
 
@@ -217,9 +221,68 @@ Result<std::vector<StoredFlow>> SqlStore::recent_anomalies(const Query& q, int l
                "stime DESC, source, source_partition, source_offset", limit);
 }
 
+// Hour by hour through the (hour, score) index: the top `limit` of each hour the window touches,
+// then the top `limit` of those. New rows land at the current hour's end of that index, which a
+// plain (score) index would scatter over the whole table.
 Result<std::vector<StoredFlow>> SqlStore::top_scores(const Query& q, int limit) {
-  return flows(q, top_scores_from(q), "",
-               "score DESC, stime DESC, source, source_partition, source_offset", limit);
+  constexpr const char* kOrder = "score DESC, stime DESC, source, source_partition, source_offset";
+  constexpr int64_t kHour = 3600;
+  constexpr int64_t kMaxHours = 400;  // SQLite allows 500 terms in a UNION ALL
+  if (auto st = check_window(q); !st.ok()) return st.error();
+  const auto first = static_cast<int64_t>(std::floor(q.from / kHour)) * kHour;
+  const auto last = static_cast<int64_t>(std::ceil(q.to / kHour)) * kHour;  // exclusive
+  if ((last - first) / kHour > kMaxHours) return flows(q, "anomaly_scores", "", kOrder, limit);
+  const auto n = int64_t{std::max(limit, 0)};
+  const std::string hour = bucket_expr(kHour);
+  std::string sql;
+  std::vector<SqlParam> params;
+  for (int64_t h = first; h < last; h += kHour) {
+    if (!sql.empty()) sql += " UNION ALL ";
+    sql += fmt::format(
+        "SELECT * FROM (SELECT {} FROM anomaly_scores WHERE {} = ? AND stime >= ? "
+        "AND stime < ?",
+        kFlowColumns, hour);
+    params.insert(params.end(), {h, std::max(q.from, static_cast<double>(h)),
+                                 std::min(q.to, static_cast<double>(h + kHour))});
+    add_filters(q, sql, params);
+    // Ties on score all come along where the backend can say so, so each hour reads in index
+    // order and stops; the outer sort orders them exactly.
+    sql += fetch_with_ties() ? " ORDER BY score DESC FETCH FIRST ? ROWS WITH TIES"
+                             : fmt::format(" ORDER BY {} LIMIT ?", kOrder);
+    sql += fmt::format(") AS h{}", (h - first) / kHour);
+    params.emplace_back(n);
+  }
+  sql = fmt::format("SELECT * FROM ({}) AS hours ORDER BY {} LIMIT ?", sql, kOrder);
+  params.emplace_back(n);
+  auto rows = query(sql, params);
+  if (!rows.ok()) return rows.error();
+  std::vector<StoredFlow> out;
+  out.reserve(rows->size());
+  for (const auto& r : *rows) out.push_back(flow_from_row(r));
+  return out;
+}
+
+Result<std::vector<MigrationState>> SqlStore::migration_status() {
+  std::map<int64_t, MigrationState> all;
+  for (const auto& m : migrations_for(backend())) {
+    all[m.version] = {m.version, std::string(m.name), false, std::nullopt};
+  }
+  auto exists = query(migrations_table_exists_sql(), {});
+  if (!exists.ok()) return exists.error();
+  if (!exists->empty()) {
+    auto rows = query("SELECT version, name, applied_at FROM schema_migrations", {});
+    if (!rows.ok()) return rows.error();
+    for (const auto& r : *rows) {
+      auto& s = all[cell_int(r[0])];
+      s.version = cell_int(r[0]);
+      if (s.name.empty()) s.name = r[1].value_or("");
+      s.applied = true;
+      s.applied_at = cell_double(r[2]);
+    }
+  }
+  std::vector<MigrationState> out;
+  for (auto& [v, s] : all) out.push_back(std::move(s));
+  return out;
 }
 
 Status SqlStore::record_alert(const StoredAlert& a) {

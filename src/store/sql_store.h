@@ -35,14 +35,20 @@ class SqlStore : public Store {
   Result<int64_t> count(const Query& q) override;
   Result<std::vector<ScoreSample>> score_samples(const Query& q, int limit) override;
 
+  // Every migration this build knows merged with the rows of schema_migrations.
+  Result<std::vector<MigrationState>> migration_status() override;
+
  protected:
   // Runs one statement (reads go to a read connection where the backend has one).
   virtual Result<std::vector<SqlRow>> query(const std::string& sql,
                                             std::span<const SqlParam> params) = 0;
-  // SQL for the start of the `seconds`-long bucket holding raw column stime.
+  // SQL for the start of the `seconds`-long bucket holding raw column stime. The hour bucket
+  // must read exactly as in the anomaly_scores_hour_score index of migration 004.
   virtual std::string bucket_expr(int64_t seconds) const = 0;
-  // The FROM clause of the top-N-by-score query (a backend may name the index to use).
-  virtual std::string top_scores_from(const Query&) const { return "anomaly_scores"; }
+  // Whether `FETCH FIRST n ROWS WITH TIES` is available (PostgreSQL).
+  virtual bool fetch_with_ties() const { return false; }
+  // A query returning a row when the schema_migrations table exists, none otherwise.
+  virtual std::string migrations_table_exists_sql() const = 0;
 
  private:
   Result<std::vector<AggRow>> aggregate(const Query& q, GroupBy by, int64_t bucket, bool kpis);

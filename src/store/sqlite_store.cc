@@ -2,13 +2,13 @@
 
 #include <sqlite3.h>
 
-#include <chrono>
 #include <cmath>
 #include <set>
 #include <tuple>
 
 #include <fmt/format.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "store/migrations.h"
 #include "store/rollup.h"
@@ -24,22 +24,10 @@ constexpr const char* kInsertFlow =
     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (source, source_partition, source_offset) DO NOTHING";
 
-std::string upsert_rollup_sql(const char* table, bool totals) {
-  const char* key = totals ? "bucket, label" : "bucket, proto, service, state, label, ct_state_ttl";
-  std::string sql = fmt::format("INSERT INTO {} ({}, n, score_sum", table, key);
-  for (const char* c : kKpiColumns) sql += fmt::format(", {}_sum", c);
-  sql += totals ? ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                : ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  sql += fmt::format(
-      " ON CONFLICT ({}) DO UPDATE SET n = n + excluded.n, score_sum = score_sum + "
-      "excluded.score_sum",
-      key);
-  for (const char* c : kKpiColumns) sql += fmt::format(", {0}_sum = {0}_sum + excluded.{0}_sum", c);
-  return sql;
-}
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+std::string upsert_rollup_sql(const RollupTable& t) {
+  std::string sql = rollup_insert_head(t) + " VALUES (?";
+  for (int i = 1; i < rollup_columns(t); ++i) sql += ", ?";
+  return sql + ")" + rollup_conflict_tail(t);
 }
 
 }  // namespace
@@ -188,13 +176,6 @@ std::string SqliteStore::bucket_expr(int64_t seconds) const {
   return fmt::format("(CAST(stime / {0} AS INTEGER) * {0})", seconds);
 }
 
-// SQLite's planner walks the stime index and sorts; over long windows walking the score index
-// from the top and skipping rows outside the window reads far fewer rows.
-std::string SqliteStore::top_scores_from(const Query& q) const {
-  return q.to - q.from >= 6 * 3600 ? "anomaly_scores INDEXED BY anomaly_scores_score"
-                                   : "anomaly_scores";
-}
-
 Result<int64_t> SqliteStore::write(std::span<const model::ScoredFlow> batch) {
   if (auto st = check_batch(batch); !st.ok()) return st.error();
   if (batch.empty()) return int64_t{0};
@@ -217,8 +198,7 @@ Result<int64_t> SqliteStore::write_locked(std::span<const model::ScoredFlow> bat
   auto ins = prepare(writer_, kInsertFlow);
   if (!ins.ok()) return ins.error();
   sqlite3_stmt* st = *ins;
-  RollupDelta fine(kRollupFine, false), coarse(kRollupCoarse, false);
-  RollupDelta fine_total(kRollupFine, true), coarse_total(kRollupCoarse, true);
+  RollupBuilder rollups;
   int64_t inserted = 0;
   for (const auto& sf : batch) {
     const auto& f = sf.flow;
@@ -252,40 +232,29 @@ Result<int64_t> SqliteStore::write_locked(std::span<const model::ScoredFlow> bat
     }
     if (sqlite3_changes(writer_.db) == 1) {
       ++inserted;
-      fine.add(sf);
-      coarse.add(sf);
-      fine_total.add(sf);
-      coarse_total.add(sf);
+      rollups.add(sf);
     }
   }
   sqlite3_reset(st);
-  struct Target {
-    RollupDelta* delta;
-    const char* table;
-    bool totals;
-  };
-  for (auto [delta, table, totals] :
-       {Target{&fine, "rollup_10s", false}, Target{&coarse, "rollup_5m", false},
-        Target{&fine_total, "rollup_10s_total", true},
-        Target{&coarse_total, "rollup_5m_total", true}}) {
-    auto up = prepare(writer_, upsert_rollup_sql(table, totals));
+  for (const auto& t : rollups.tables()) {
+    auto up = prepare(writer_, upsert_rollup_sql(t));
     if (!up.ok()) return up.error();
-    for (const auto& [k, s] : delta->groups()) {
+    for (const auto& [k, s] : t.groups) {
       sqlite3_reset(*up);
       int i = 1;
       sqlite3_bind_int64(*up, i++, k.bucket);
-      if (!totals) {
+      if (!t.totals) {
         bind_text(*up, i++, k.proto);
         bind_text(*up, i++, k.service);
         bind_text(*up, i++, k.state);
       }
       sqlite3_bind_int(*up, i++, k.label);
-      if (!totals) sqlite3_bind_int64(*up, i++, k.ct_state_ttl);
+      if (!t.totals) sqlite3_bind_int64(*up, i++, k.ct_state_ttl);
       sqlite3_bind_int64(*up, i++, s.n);
       sqlite3_bind_double(*up, i++, s.score_sum);
       for (double v : s.kpi_sum) sqlite3_bind_double(*up, i++, v);
       if (sqlite3_step(*up) != SQLITE_DONE) {
-        auto e = sqlite_error(writer_, fmt::format("rollup update of {} failed", table));
+        auto e = sqlite_error(writer_, fmt::format("rollup update of {} failed", t.name));
         sqlite3_reset(*up);
         return e;
       }
@@ -346,7 +315,7 @@ Status SqliteStore::migrate() {
     std::string sql(m.sql);
     auto st = exec(writer_, sql.c_str());
     if (st.ok()) {
-      std::vector<SqlParam> params{m.version, std::string(m.name), now_seconds()};
+      std::vector<SqlParam> params{m.version, std::string(m.name), wall_seconds()};
       auto r = run(writer_, "INSERT INTO schema_migrations VALUES (?, ?, ?)", params);
       if (!r.ok()) st = r.error();
     }
@@ -360,32 +329,6 @@ Status SqliteStore::migrate() {
     module_logger("store")->info("applied migration {} to sqlite:{}", m.name, path_);
   }
   return {};
-}
-
-Result<std::vector<MigrationState>> SqliteStore::migration_status() {
-  std::lock_guard lock(writer_.mu);
-  std::map<int64_t, MigrationState> all;
-  for (const auto& m : migrations_for("sqlite")) {
-    all[m.version] = {m.version, std::string(m.name), false, std::nullopt};
-  }
-  auto exists =
-      run(writer_,
-          "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", {});
-  if (!exists.ok()) return exists.error();
-  if (!exists->empty()) {
-    auto rows = run(writer_, "SELECT version, name, applied_at FROM schema_migrations", {});
-    if (!rows.ok()) return rows.error();
-    for (const auto& r : *rows) {
-      auto& s = all[cell_int(r[0])];
-      s.version = cell_int(r[0]);
-      if (s.name.empty()) s.name = r[1].value_or("");
-      s.applied = true;
-      s.applied_at = cell_double(r[2]);
-    }
-  }
-  std::vector<MigrationState> out;
-  for (auto& [v, s] : all) out.push_back(std::move(s));
-  return out;
 }
 
 }  // namespace flowsentry::store

@@ -27,13 +27,14 @@ class SqliteStore final : public SqlStore {
   Result<int64_t> write(std::span<const model::ScoredFlow> batch) override;
   Result<int64_t> apply_retention(double now) override;
   Status migrate() override;
-  Result<std::vector<MigrationState>> migration_status() override;
 
  protected:
   Result<std::vector<SqlRow>> query(const std::string& sql,
                                     std::span<const SqlParam> params) override;
   std::string bucket_expr(int64_t seconds) const override;
-  std::string top_scores_from(const Query& q) const override;
+  std::string migrations_table_exists_sql() const override {
+    return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
+  }
 
  private:
   struct Conn {

@@ -173,6 +173,10 @@ class Store {
   // Drops flows (and their rollups) older than the start of the UTC day `retention_days`
   // before `now`. Returns how many daily partitions (PostgreSQL) or rows (SQLite) went.
   virtual Result<int64_t> apply_retention(double now) = 0;
+  // Creates what writes in the days after `now` need: PostgreSQL's daily partitions up to
+  // `partitions_ahead` days ahead. Nothing to do on SQLite. store::Maintenance runs this and
+  // apply_retention() periodically.
+  virtual Status prepare_ahead(double /*now*/) { return {}; }
 
   virtual Status migrate() = 0;
   virtual Result<std::vector<MigrationState>> migration_status() = 0;

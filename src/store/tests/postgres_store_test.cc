@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "store/maintenance.h"
 #include "store/pg_pool.h"
 #include "store/postgres_store.h"
 #include "store/tests/store_suite.h"
@@ -123,6 +124,22 @@ TEST(PostgresStoreTest, PartitionsAreCreatedForEachDayWrittenAndAhead) {
   EXPECT_FALSE(has(midnight + 86400));
   const double today = std::floor(now_seconds() / 86400) * 86400;
   for (int i = 0; i <= 2; ++i) EXPECT_TRUE(has(today + i * 86400)) << "day +" << i;
+}
+
+TEST(PostgresStoreTest, MaintenanceCreatesPartitionsAheadOfItsClock) {
+  auto s = open_pg(PostgresServer::get().fresh_url());
+  ASSERT_TRUE(s);
+  const double later = kT0 + 100 * 86400 + 7200;  // a day far from "now" and from the data
+  MaintenanceOptions o;
+  o.clock = [&] { return later; };
+  Maintenance m(*s, o);
+  ASSERT_TRUE(m.run_once().ok());
+  auto parts = s->partitions();
+  ASSERT_TRUE(parts.ok()) << parts.error().to_string();
+  for (int i = 0; i <= 2; ++i) {
+    const auto day = static_cast<int64_t>(std::floor(later / 86400) * 86400 + i * 86400);
+    EXPECT_EQ(std::count(parts->begin(), parts->end(), day), 1) << "day +" << i;
+  }
 }
 
 TEST(PostgresStoreTest, RetentionDropsWholeDailyPartitions) {

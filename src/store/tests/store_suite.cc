@@ -375,6 +375,39 @@ TEST_P(StoreTest, WritesAcrossADayBoundaryAreAllStored) {
   check_all_queries(*s, rows, {midnight - 1800, midnight + 1800}, "around midnight");
 }
 
+TEST_P(StoreTest, TextWithQuotesBackslashesAndBracesIsStoredExactly) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  auto rows = make_flows(60, kT0, 600, 8);
+  const char* odd[] = {"it's", "back\\slash", "{brace,comma}", "\"quoted\"", "tab\there", ""};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    rows[i].flow.proto = odd[i % std::size(odd)];
+    rows[i].flow.service = odd[(i + 1) % std::size(odd)];
+    rows[i].flow.key.source = std::string("src'") + odd[i % 3];
+  }
+  ASSERT_EQ(*s->write(rows), 60);
+  ASSERT_EQ(*s->write(rows), 0);  // the replay path escapes the same way
+  check_all_queries(*s, rows, {kT0, kT0 + 600}, "10 min, raw");
+  check_all_queries(*s, rows, {kT0 - 3600, kT0 + 7200}, "3 h, rollups");
+  Query q{kT0, kT0 + 600};
+  q.proto = "{brace,comma}";
+  EXPECT_EQ(*s->count(q), 10);
+}
+
+TEST_P(StoreTest, TopScoresOverManyDaysIsExact) {
+  auto s = open(60);
+  ASSERT_TRUE(s);
+  std::vector<model::ScoredFlow> rows;
+  for (int d = 0; d < 20; d += 4) {
+    auto day = make_flows(200, kT0 + d * 86400, 86400, 40 + d, "d", d * 1000);
+    rows.insert(rows.end(), day.begin(), day.end());
+  }
+  ASSERT_TRUE(write_in_batches(*s, rows, 300).ok());
+  // 3 days go hour by hour; 30 days read the whole window at once: both exact.
+  check_all_queries(*s, rows, {kT0 + 1000, kT0 + 1000 + 3 * 86400}, "3 days");
+  check_all_queries(*s, rows, {kT0 - 5 * 86400, kT0 + 25 * 86400}, "30 days");
+}
+
 TEST_P(StoreTest, RetentionRemovesFlowsOlderThanRetentionDays) {
   auto s = open(3);
   ASSERT_TRUE(s);

@@ -1,0 +1,158 @@
+#include "store/pg_write.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "store/write_batch.h"
+
+namespace flowsentry::store {
+
+const char* const kPgFlowColumns =
+    "stime, source, source_partition, source_offset, score, label, attack_cat, proto, state, "
+    "service, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, tcprtt, synack, ackdat, "
+    "ct_state_ttl, model_version, explanation";
+
+namespace {
+
+constexpr int16_t kFieldCount = 25;
+
+template <class U>
+void put_be(std::string& out, U v) {
+  char b[sizeof(U)];
+  for (size_t i = 0; i < sizeof(U); ++i) {
+    b[i] = static_cast<char>((v >> (8 * (sizeof(U) - 1 - i))) & 0xff);
+  }
+  out.append(b, sizeof(U));
+}
+
+void put_f8(std::string& out, double v) {
+  put_be<uint32_t>(out, 8);
+  put_be<uint64_t>(out, std::bit_cast<uint64_t>(v));
+}
+void put_i8(std::string& out, int64_t v) {
+  put_be<uint32_t>(out, 8);
+  put_be<uint64_t>(out, static_cast<uint64_t>(v));
+}
+void put_i4(std::string& out, int32_t v) {
+  put_be<uint32_t>(out, 4);
+  put_be<uint32_t>(out, static_cast<uint32_t>(v));
+}
+void put_text(std::string& out, std::string_view s) {
+  put_be<uint32_t>(out, static_cast<uint32_t>(s.size()));
+  out.append(s);
+}
+
+// An element of a float8[] literal: the shortest text that reads back to the same double.
+std::string array_double(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return fmt::format("{}", v);
+}
+
+// An element of a text[] literal, double-quoted.
+std::string array_text(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + '"';
+}
+
+}  // namespace
+
+std::string pg_binary_copy(std::span<const model::ScoredFlow> batch) {
+  static constexpr flow::NumField kNums[] = {
+      flow::kSload, flow::kDload, flow::kSpkts, flow::kDpkts,  flow::kSjit,   flow::kDjit,
+      flow::kSttl,  flow::kDttl,  flow::kDur,   flow::kTcprtt, flow::kSynack, flow::kAckdat};
+  std::string out;
+  out.reserve(19 + batch.size() * 400);
+  out.append("PGCOPY\n\377\r\n\0", 11);
+  put_be<uint32_t>(out, 0);  // flags
+  put_be<uint32_t>(out, 0);  // header extension length
+  for (const auto& sf : batch) {
+    const auto& f = sf.flow;
+    const auto& v = sf.verdict;
+    put_be<uint16_t>(out, kFieldCount);
+    put_f8(out, *f.stime);
+    put_text(out, f.key.source);
+    put_i8(out, f.key.partition);
+    put_i8(out, f.key.offset);
+    put_f8(out, v.score);
+    put_i4(out, v.label);
+    put_text(out, v.attack_cat);
+    put_text(out, f.proto);
+    put_text(out, f.state);
+    put_text(out, f.service);
+    for (flow::NumField k : kNums) put_f8(out, f[k]);
+    put_i8(out, static_cast<int64_t>(f[flow::kCtStateTtl]));
+    put_text(out, v.model_version);
+    put_text(out, explanation_json(v));
+  }
+  put_be<uint16_t>(out, 0xffff);  // trailer: field count -1
+  return out;
+}
+
+std::string pg_literal(std::string_view s) {
+  const bool backslash = s.find('\\') != std::string_view::npos;
+  std::string out = backslash ? "E'" : "'";
+  for (char ch : s) {
+    if (ch == '\'') out += '\'';
+    if (ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "'";
+}
+
+// Rollup rows go as one array literal per column through unnest(): array_in reads them far
+// faster than the server would parse and coerce a VALUES list of constants.
+std::string pg_rollup_sql(const RollupBuilder& rollups) {
+  std::string sql;
+  for (const auto& t : rollups.tables()) {
+    if (t.groups.empty()) continue;
+    const size_t ncols = static_cast<size_t>(rollup_columns(t));
+    std::vector<std::string> cols(ncols, "{");
+    for (const auto& [k, s] : t.groups) {
+      const bool first = cols[0].size() == 1;
+      size_t c = 0;
+      auto put = [&](std::string_view v) {
+        if (!first) cols[c] += ',';
+        cols[c++] += v;
+      };
+      put(fmt::format("{}", k.bucket));
+      if (!t.totals) {
+        put(array_text(k.proto));
+        put(array_text(k.service));
+        put(array_text(k.state));
+      }
+      put(fmt::format("{}", k.label));
+      if (!t.totals) put(fmt::format("{}", k.ct_state_ttl));
+      put(fmt::format("{}", s.n));
+      put(array_double(s.score_sum));
+      for (double v : s.kpi_sum) put(array_double(v));
+    }
+    sql += rollup_insert_head(t);
+    sql += " SELECT * FROM unnest(";
+    for (size_t c = 0; c < ncols; ++c) {
+      const char* type = t.totals ? (c == 0 || c == 2 ? "bigint"
+                                     : c == 1         ? "integer"
+                                                      : "float8")
+                                  : (c == 0 || c == 5 || c == 6 ? "bigint"
+                                     : c >= 1 && c <= 3         ? "text"
+                                     : c == 4                   ? "integer"
+                                                                : "float8");
+      fmt::format_to(std::back_inserter(sql), "{}{}::{}[]", c ? ", " : "",
+                     pg_literal(cols[c] + "}"), type);
+    }
+    sql += ")";
+    sql += rollup_conflict_tail(t);
+    sql += ";\n";
+  }
+  return sql;
+}
+
+}  // namespace flowsentry::store
