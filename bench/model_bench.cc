@@ -94,7 +94,7 @@ void BM_ScoreOneFlow(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_ScoreOneFlow)->UseRealTime();
+BENCHMARK(BM_ScoreOneFlow)->UseRealTime()->Threads(1)->Threads(2);
 
 void BM_ExplainOneFlow(benchmark::State& state) {
   auto& f = fixture();
@@ -107,7 +107,8 @@ void BM_ExplainOneFlow(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_ExplainOneFlow)->UseRealTime();
+// Two threads: what concurrent HTTP requests, each explained, get.
+BENCHMARK(BM_ExplainOneFlow)->UseRealTime()->Threads(1)->Threads(2);
 
 }  // namespace
 

@@ -22,6 +22,7 @@ struct BenchScoreOpts {
   size_t batch = 4096;
   int threads = 2;
   size_t single = 20000;
+  std::string engine = "auto";
 };
 
 double seconds_since(Clock::time_point t) {
@@ -29,7 +30,8 @@ double seconds_since(Clock::time_point t) {
 }
 
 int run_bench_score(const BenchScoreOpts& o) {
-  auto scorer = model::Scorer::load(o.model, {.nthread = o.threads});
+  const auto engine = o.engine == "xgboost" ? model::Engine::kXgboost : model::Engine::kAuto;
+  auto scorer = model::Scorer::load(o.model, {.nthread = o.threads, .engine = engine});
   if (!scorer) {
     std::cerr << "flowsentry bench score: " << scorer.error().to_string() << "\n";
     return kExitRuntime;
@@ -84,8 +86,8 @@ int run_bench_score(const BenchScoreOpts& o) {
     return us[static_cast<size_t>(q * static_cast<double>(us.size() - 1))];
   };
 
-  std::cout << fmt::format("model: {} ({}), {} XGBoost threads\n", o.model,
-                           (*scorer)->model_version(), o.threads);
+  std::cout << fmt::format("model: {} ({}), {}, {} threads\n", o.model, (*scorer)->model_version(),
+                           (*scorer)->native() ? "native forest" : "XGBoost predictor", o.threads);
   std::cout << fmt::format("rows: {} ({} distinct from {}), batch {}\n", all.size(), distinct,
                            o.data, o.batch);
   std::cout << fmt::format("batch, binary score only:         {:>10.0f} flows/s\n", binary_fps);
@@ -110,10 +112,17 @@ Command add_bench_command(CLI::App& root) {
   score->add_option("--batch", opts->batch, "Flows per batch")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  score->add_option("--threads", opts->threads, "XGBoost threads")
+  score
+      ->add_option("--threads", opts->threads, "Threads per call (XGBoost; native batches >= 2048)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   score->add_option("--single", opts->single, "One-flow calls timed")->capture_default_str();
+  score
+      ->add_option("--engine", opts->engine,
+                   "Who computes score and attack_cat: auto (native forest when the model "
+                   "allows) or xgboost")
+      ->check(CLI::IsMember({"auto", "xgboost"}))
+      ->capture_default_str();
   return {app, [opts, score] { return score->parsed() ? run_bench_score(*opts) : kExitUsage; }};
 }
 

@@ -63,8 +63,9 @@ Command add_evaluate_command(CLI::App& root) {
                   "re-render the model card");
   app->footer(
       "JSON: rows, auc, accuracy, precision, recall, f1, fpr, threshold, fpr_at_recall_95,\n"
-      "confusion, multiclass {accuracy, macro_f1, per_class, confusion}. Text adds the\n"
-      "confusion matrices in table form. Exit 1 when the label columns are missing.");
+      "confusion, curves {roc, pr} (<= 200 points each), multiclass {accuracy, macro_f1,\n"
+      "per_class, confusion}. Text adds the confusion matrices in table form. Exit 1 when the\n"
+      "label columns are missing.");
   return {app, [opts] { return run_evaluate(*opts); }};
 }
 

@@ -43,7 +43,56 @@ std::vector<Point> roc_points(std::span<const float> scores, std::span<const int
   return pts;
 }
 
+// Indices of the points to keep: both ends, and inner points about every total/(max - 2) of
+// path length, so steep and flat stretches are both drawn.
+std::vector<size_t> thin(const std::vector<std::pair<double, double>>& xy, size_t max_points) {
+  std::vector<size_t> keep;
+  if (xy.size() <= max_points) {
+    keep.resize(xy.size());
+    std::iota(keep.begin(), keep.end(), size_t{0});
+    return keep;
+  }
+  std::vector<double> length(xy.size(), 0);
+  for (size_t i = 1; i < xy.size(); ++i) {
+    length[i] =
+        length[i - 1] + std::hypot(xy[i].first - xy[i - 1].first, xy[i].second - xy[i - 1].second);
+  }
+  const double step = length.back() / static_cast<double>(std::max<size_t>(max_points, 3) - 2);
+  keep.push_back(0);
+  double next = step;
+  for (size_t i = 1; i + 1 < xy.size(); ++i) {
+    if (step > 0 && length[i] >= next) {
+      keep.push_back(i);
+      next = length[i] + step;
+    }
+  }
+  keep.push_back(xy.size() - 1);
+  return keep;
+}
+
 }  // namespace
+
+Curves curves(std::span<const float> scores, std::span<const int> labels, size_t max_points) {
+  Curves c;
+  auto pts = roc_points(scores, labels);
+  if (pts.empty()) return c;
+  const double pos = static_cast<double>(pts.back().tp), neg = static_cast<double>(pts.back().fp);
+  if (pos == 0 || neg == 0) return c;
+  const double above_top = std::nextafter(pts.front().score, std::numeric_limits<float>::max());
+  std::vector<double> threshold{above_top};
+  std::vector<std::pair<double, double>> roc{{0, 0}}, pr{{0, 1}};
+  for (const auto& p : pts) {
+    const auto tp = static_cast<double>(p.tp), fp = static_cast<double>(p.fp);
+    threshold.push_back(p.score);
+    roc.emplace_back(fp / neg, tp / pos);
+    pr.emplace_back(tp / pos, ratio(tp, tp + fp));
+  }
+  for (size_t i : thin(roc, max_points)) {
+    c.roc.push_back({roc[i].first, roc[i].second, threshold[i]});
+  }
+  for (size_t i : thin(pr, max_points)) c.pr.push_back({pr[i].first, pr[i].second, threshold[i]});
+  return c;
+}
 
 double roc_auc(std::span<const float> scores, std::span<const int> labels) {
   auto pts = roc_points(scores, labels);

@@ -48,6 +48,24 @@ ThresholdChoice choose_threshold(std::span<const float> scores, std::span<const 
 // Upper end of the Wilson score interval of a proportion k/n.
 double wilson_upper(int64_t k, int64_t n, double z);
 
+struct RocPoint {
+  double fpr = 0, tpr = 0, threshold = 0;
+};
+struct PrPoint {
+  double recall = 0, precision = 0, threshold = 0;
+};
+struct Curves {
+  std::vector<RocPoint> roc;
+  std::vector<PrPoint> pr;
+};
+
+// ROC and precision-recall curves of "attack when score >= threshold": one point per distinct
+// score, highest threshold first, after a start point that flags nothing (threshold just above
+// the top score; FPR = TPR = recall = 0, precision 1 by convention). Each curve is thinned to
+// at most max_points (>= 2) evenly spaced along its length, keeping both ends. Empty when only
+// one class is present.
+Curves curves(std::span<const float> scores, std::span<const int> labels, size_t max_points = 200);
+
 struct ClassMetrics {
   double precision = 0, recall = 0, f1 = 0;
   int64_t support = 0;  // true rows of the class

@@ -73,10 +73,13 @@ looks at what it flags.
 - attack_cat: XGBoost multi:softprob, {crounds} rounds, sample weights {cw}
   (early stopping on the weighted validation mlogloss).
 - Threshold {threshold:.6f}: {rule}.
+- At run time flowsentry evaluates both models with its own tree evaluator (the same
+  predictions as XGBoost, to 1e-5); SHAP explanations (`top_features`) come from XGBoost.
 
 ## Metrics
 {table}
 The `test` row is `test.csv`, used for evaluation only (never for training or tuning).
+ROC and precision-recall curve points for each split are in `metrics.json` (`curves`).
 
 ### attack_cat per class ({split})
 {per_class}

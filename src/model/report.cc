@@ -16,6 +16,21 @@ namespace {
 double r6(double v) {
   return std::isfinite(v) ? std::round(v * 1e6) / 1e6 : v;
 }
+
+// The shape the dashboard's model page reads: {roc: [{fpr, tpr, threshold}],
+// pr: [{recall, precision, threshold}]}.
+json curves_json(const LabelledPredictions& p) {
+  const auto c = curves(p.score, p.label);
+  json roc = json::array(), pr = json::array();
+  for (const auto& q : c.roc) {
+    roc.push_back({{"fpr", r6(q.fpr)}, {"tpr", r6(q.tpr)}, {"threshold", r6(q.threshold)}});
+  }
+  for (const auto& q : c.pr) {
+    pr.push_back(
+        {{"recall", r6(q.recall)}, {"precision", r6(q.precision)}, {"threshold", r6(q.threshold)}});
+  }
+  return {{"roc", roc}, {"pr", pr}};
+}
 }  // namespace
 
 json evaluation_report(const LabelledPredictions& p, double threshold,
@@ -35,6 +50,7 @@ json evaluation_report(const LabelledPredictions& p, double threshold,
   const auto half = binary_metrics(p.score, p.label, 0.5);
   j["at_0_5"] = {{"recall", r6(half.recall)}, {"fpr", r6(half.fpr)}, {"f1", r6(half.f1)}};
   j["confusion"] = {{"tp", b.tp}, {"fp", b.fp}, {"tn", b.tn}, {"fn", b.fn}};
+  j["curves"] = curves_json(p);
   const auto m = multiclass_metrics(p.cat_true, p.cat_pred, static_cast<int>(classes.size()));
   json per_class = json::object();
   for (size_t c = 0; c < classes.size(); ++c) {

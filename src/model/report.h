@@ -17,7 +17,9 @@ struct LabelledPredictions {
 };
 
 // {rows, auc, accuracy, precision, recall, f1, fpr, threshold, fpr_at_recall_95,
-//  confusion: {tp, fp, tn, fn}, multiclass: {accuracy, macro_f1, per_class, classes, confusion}}
+//  confusion: {tp, fp, tn, fn}, curves: {roc: [{fpr, tpr, threshold}], pr: [{recall, precision,
+//  threshold}]} (<= 200 points each), multiclass: {accuracy, macro_f1, per_class, classes,
+//  confusion}}
 nlohmann::json evaluation_report(const LabelledPredictions& p, double threshold,
                                  const std::vector<std::string>& classes);
 

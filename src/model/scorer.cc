@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <thread>
 
 #include <fmt/format.h>
+
+#include "common/log.h"
 
 namespace flowsentry::model {
 namespace {
@@ -16,6 +19,11 @@ std::vector<float>& feature_buffer(size_t rows) {
   thread_local std::vector<float> buf;
   if (buf.size() < rows * kF) buf.resize(rows * kF);
   return buf;
+}
+
+float* grown(std::vector<float>& buf, size_t n) {
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
 }
 
 void append_escaped(std::string& out, std::string_view s) {
@@ -59,7 +67,9 @@ Result<std::unique_ptr<Scorer>> Scorer::load(const std::string& dir, ScorerOptio
 }
 
 Scorer::Scorer(std::unique_ptr<Artifact> artifact, ScorerOptions opts)
-    : artifact_(std::move(artifact)), classes_(artifact_->meta.classes) {
+    : artifact_(std::move(artifact)),
+      classes_(artifact_->meta.classes),
+      nthread_(static_cast<size_t>(std::max(1, opts.nthread))) {
   const std::string n = std::to_string(std::max(1, opts.nthread));
   (void)artifact_->binary.set_param("nthread", n);
   (void)artifact_->attack_cat.set_param("nthread", n);
@@ -73,15 +83,92 @@ Scorer::Scorer(std::unique_ptr<Artifact> artifact, ScorerOptions opts)
       (void)to->set_param("nthread", "1");
     }
   }
-  // Warm-up: XGBoost configures a learner on its first prediction; doing it here keeps that out
-  // of concurrent calls. Failures surface again on real calls (and in load()).
+  load_forests(opts.engine);
+  // Warm-up: XGBoost configures a learner on its first prediction; doing it here (SHAP included,
+  // the one XGBoost call left when the native forest scores) keeps that out of concurrent calls.
+  // Failures surface again on real calls (and in load()).
   flow::FlowRecord probe;
   probe.proto = "tcp";
   probe.state = "FIN";
   const std::vector<flow::FlowRecord> probes(kSmallBatch, probe);
   std::vector<Verdict> v;
-  (void)score({&probe, 1}, v);
-  (void)score(probes, v);
+  (void)score({&probe, 1}, v, {.top_k = 1});
+  (void)score(probes, v, {.top_k = 1});
+}
+
+void Scorer::load_forests(Engine engine) {
+  if (engine == Engine::kXgboost) return;
+  // UBJ keeps the thresholds as the exact float32 values XGBoost compares against.
+  auto load = [&](const xgb::Booster& b, size_t outputs) -> Result<Forest> {
+    auto bytes = b.save_buffer("ubj");
+    if (!bytes) return bytes.error();
+    auto f = Forest::load(*bytes);
+    if (!f) return f.error();
+    if (f->num_features() != kF || f->outputs() != outputs) {
+      return make_error(ErrorCode::kIncompatible,
+                        fmt::format("model has {} features and {} outputs, expected {} and {}",
+                                    f->num_features(), f->outputs(), kF, outputs));
+    }
+    return f;
+  };
+  auto bin = load(artifact_->binary, 1);
+  auto cat = load(artifact_->attack_cat, classes_.size());
+  if (bin && cat) {
+    binary_forest_ = std::move(*bin);
+    attack_cat_forest_ = std::move(*cat);
+    return;
+  }
+  // Still correct through XGBoost, only slower.
+  module_logger("model")->warn("native forest evaluator unavailable, scoring through XGBoost: {}",
+                               (bin ? cat.error() : bin.error()).to_string());
+}
+
+void Scorer::run_forest(const Forest& f, const float* x, size_t n, float* out) const {
+  // Rows are independent, so splitting a large batch across threads does not change a value.
+  const size_t parts = n >= kParallelBatch ? nthread_ : 1;
+  const size_t per = (n + parts - 1) / parts;
+  std::vector<std::thread> helpers;
+  for (size_t begin = per; parts > 1 && begin < n; begin += per) {
+    helpers.emplace_back([&f, x, out, n, per, begin] {
+      f.predict(x + begin * kF, std::min(per, n - begin), out + begin * f.outputs());
+    });
+  }
+  f.predict(x, std::min(per, n), out);
+  for (auto& h : helpers) h.join();
+}
+
+Result<const float*> Scorer::predict_binary(const float* x, size_t n) const {
+  if (binary_forest_) {
+    thread_local std::vector<float> out;
+    run_forest(*binary_forest_, x, n, grown(out, n));
+    return out.data();
+  }
+  const float* p = nullptr;
+  size_t len = 0;
+  if (auto st = binary_for(n).predict_dense(x, n, kF, &p, &len); !st) return st.error();
+  if (len != n) {
+    return make_error(ErrorCode::kIncompatible,
+                      fmt::format("binary model returned {} values for {} rows", len, n));
+  }
+  return p;
+}
+
+Result<const float*> Scorer::predict_attack_cat(const float* x, size_t n) const {
+  const size_t k = classes_.size();
+  if (attack_cat_forest_) {
+    thread_local std::vector<float> out;
+    run_forest(*attack_cat_forest_, x, n, grown(out, n * k));
+    return out.data();
+  }
+  const float* p = nullptr;
+  size_t len = 0;
+  if (auto st = attack_cat_for(n).predict_dense(x, n, kF, &p, &len); !st) return st.error();
+  if (len != n * k) {
+    return make_error(
+        ErrorCode::kIncompatible,
+        fmt::format("attack_cat model returned {} values for {} rows x {} classes", len, n, k));
+  }
+  return p;
 }
 
 Status Scorer::score(std::span<const flow::FlowRecord> flows, std::vector<Verdict>& out,
@@ -98,32 +185,23 @@ Status Scorer::score(std::span<const flow::FlowRecord> flows, std::span<Verdict>
   const auto& fs = artifact_->meta.features;
   for (size_t i = 0; i < n; ++i) fs.encode(flows[i], &x[i * kF]);
 
-  const float* p = nullptr;
-  size_t len = 0;
-  if (auto st = binary_for(n).predict_dense(x.data(), n, kF, &p, &len); !st) return st;
-  if (len != n) {
-    return make_error(ErrorCode::kIncompatible,
-                      fmt::format("binary model returned {} values for {} rows", len, n));
-  }
+  auto p = predict_binary(x.data(), n);
+  if (!p) return p.error();
   const double threshold = artifact_->meta.threshold;
   for (size_t i = 0; i < n; ++i) {
     Verdict& v = out[i];
-    v.score = p[i];
+    v.score = (*p)[i];
     v.label = v.score >= threshold ? 1 : 0;
     v.threshold = threshold;
     if (v.model_version != artifact_->meta.model_version)
       v.model_version = artifact_->meta.model_version;
     v.top_features.clear();
   }
+  auto probs = predict_attack_cat(x.data(), n);
+  if (!probs) return probs.error();
   const size_t k = classes_.size();
-  if (auto st = attack_cat_for(n).predict_dense(x.data(), n, kF, &p, &len); !st) return st;
-  if (len != n * k) {
-    return make_error(
-        ErrorCode::kIncompatible,
-        fmt::format("attack_cat model returned {} values for {} rows x {} classes", len, n, k));
-  }
   for (size_t i = 0; i < n; ++i) {
-    const float* row = p + i * k;
+    const float* row = *probs + i * k;
     const size_t best = static_cast<size_t>(std::max_element(row, row + k) - row);
     out[i].attack_cat.assign(classes_[best]);
     out[i].attack_cat_prob = row[best];
@@ -133,25 +211,33 @@ Status Scorer::score(std::span<const flow::FlowRecord> flows, std::span<Verdict>
   for (size_t i = 0; i < n; ++i) {
     if (!explain_opts.anomalies_only || out[i].label == 1) rows.push_back(i);
   }
-  if (rows.empty()) return {};
+  if (rows.empty() || explain_opts.max_rows == 0) return {};
+  if (rows.size() > explain_opts.max_rows) {
+    auto higher = [&](size_t a, size_t b) { return out[a].score > out[b].score; };
+    std::nth_element(rows.begin(),
+                     rows.begin() + static_cast<std::ptrdiff_t>(explain_opts.max_rows), rows.end(),
+                     higher);
+    rows.resize(explain_opts.max_rows);
+    std::sort(rows.begin(), rows.end());
+  }
   return explain(std::span<const float>(x.data(), n * kF), rows, explain_opts.top_k, out);
 }
 
 Status Scorer::explain(std::span<const float> features, std::span<const size_t> rows, int top_k,
                        std::span<Verdict> out) const {
   // TreeSHAP needs a DMatrix (in-place prediction gives values only), so the rows to explain
-  // are copied out; this path is for the few flows someone will look at.
-  std::vector<float> x(rows.size() * kF);
+  // are copied out. XGBoost documents tree-model prediction, SHAP included, as thread safe
+  // (since 1.4), so concurrent requests are not serialised; small batches use the
+  // single-threaded copy, as for scoring.
+  thread_local std::vector<float> x, contrib;
+  float* rows_x = grown(x, rows.size() * kF);
   for (size_t r = 0; r < rows.size(); ++r) {
-    std::copy_n(&features[rows[r] * kF], kF, &x[r * kF]);
+    std::copy_n(&features[rows[r] * kF], kF, rows_x + r * kF);
   }
-  std::vector<float> contrib;
-  {
-    std::lock_guard lock(explain_mu_);
-    auto m = xgb::DMatrix::dense(x, rows.size(), kF, 1);
-    if (!m) return m.error();
-    if (auto st = artifact_->binary.predict(*m, 2, contrib); !st) return st;
-  }
+  auto m =
+      xgb::DMatrix::dense(std::span<const float>(rows_x, rows.size() * kF), rows.size(), kF, 1);
+  if (!m) return m.error();
+  if (auto st = binary_for(rows.size()).predict(*m, 2, contrib); !st) return st;
   const size_t width = kF + 1;  // the last column is the bias
   if (contrib.size() != rows.size() * width) {
     return make_error(ErrorCode::kIncompatible, fmt::format("SHAP output has {} values for {} rows",
@@ -171,7 +257,7 @@ Status Scorer::explain(std::span<const float> features, std::span<const size_t> 
     auto& tf = out[rows[r]].top_features;
     tf.clear();
     for (size_t j = 0; j < k; ++j) {
-      tf.push_back({names[order[j]], x[r * kF + order[j]], c[order[j]]});
+      tf.push_back({names[order[j]], rows_x[r * kF + order[j]], c[order[j]]});
     }
   }
   return {};
@@ -185,11 +271,9 @@ Status Scorer::score_binary(std::span<const flow::FlowRecord> flows,
   auto& x = feature_buffer(n);
   const auto& fs = artifact_->meta.features;
   for (size_t i = 0; i < n; ++i) fs.encode(flows[i], &x[i * kF]);
-  const float* p = nullptr;
-  size_t len = 0;
-  if (auto st = binary_for(n).predict_dense(x.data(), n, kF, &p, &len); !st) return st;
-  if (len != n) return make_error(ErrorCode::kIncompatible, "binary model output size mismatch");
-  std::copy_n(p, n, scores.begin());
+  auto p = predict_binary(x.data(), n);
+  if (!p) return p.error();
+  std::copy_n(*p, n, scores.begin());
   return {};
 }
 

@@ -1,10 +1,12 @@
 // Scorer: the model at run time. Batched, thread-safe (any number of threads may call score()
 // on one Scorer), no per-flow allocation once a thread's buffers and the caller's output vector
-// have grown; SHAP explanations only when asked.
+// have grown; SHAP explanations only when asked. score and attack_cat come from the native
+// Forest evaluator (forest.h) when the models allow it, XGBoost's in-place prediction
+// otherwise; SHAP always comes from XGBoost.
 #pragma once
 
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "common/result.h"
 #include "flow/flow_record.h"
 #include "model/artifact.h"
+#include "model/forest.h"
 #include "model/verdict.h"
 
 namespace flowsentry::model {
@@ -19,10 +22,18 @@ namespace flowsentry::model {
 struct ExplainOptions {
   int top_k = 0;                // 0 = no explanations
   bool anomalies_only = false;  // explain only flows with label 1
+  // At most this many rows per call, the highest scores first: TreeSHAP costs milliseconds a
+  // flow, so a stream explains the anomalies that matter most and stays at line rate.
+  size_t max_rows = SIZE_MAX;
 };
 
+// Which code computes score and attack_cat. kAuto: the native forest when it loads (XGBoost
+// when not); kXgboost: XGBoost's in-place prediction, for comparisons and benchmarks.
+enum class Engine : uint8_t { kAuto, kXgboost };
+
 struct ScorerOptions {
-  int nthread = 2;  // XGBoost threads per prediction call
+  int nthread = 2;  // threads per prediction call (XGBoost, and large native batches)
+  Engine engine = Engine::kAuto;
 };
 
 class Scorer {
@@ -42,14 +53,27 @@ class Scorer {
   const ModelMeta& meta() const { return artifact_->meta; }
   double threshold() const { return artifact_->meta.threshold; }
   const std::string& model_version() const { return artifact_->meta.model_version; }
+  // True when score and attack_cat come from the native forest.
+  bool native() const { return binary_forest_.has_value(); }
 
  private:
+  void load_forests(Engine engine);
+  // Native prediction; batches of kParallelBatch rows or more are split over nthread threads.
+  void run_forest(const Forest& f, const float* x, size_t n, float* out) const;
+  // P(attack) of n encoded rows; the result lives in a per-thread buffer until the next call.
+  Result<const float*> predict_binary(const float* x, size_t n) const;
+  // n x classes probabilities, likewise per-thread.
+  Result<const float*> predict_attack_cat(const float* x, size_t n) const;
   Status explain(std::span<const float> features, std::span<const size_t> rows, int top_k,
                  std::span<Verdict> out) const;
 
   // Small batches (one flow from the API) go to single-threaded copies of the boosters: an
-  // OpenMP team for a handful of rows costs more than it saves.
+  // OpenMP team for a handful of rows costs more than it saves. Used for SHAP, and for scores
+  // when the native forest is not available.
   static constexpr size_t kSmallBatch = 64;
+  // Below this, starting threads costs more than the second core gives back.
+  // A thread start costs ~50 us; 256 rows take ~3 ms, so splitting pays from there.
+  static constexpr size_t kParallelBatch = 256;
   const xgb::Booster& binary_for(size_t n) const {
     return n < kSmallBatch && binary_small_.handle() ? binary_small_ : artifact_->binary;
   }
@@ -59,9 +83,10 @@ class Scorer {
   }
 
   std::unique_ptr<Artifact> artifact_;
+  std::optional<Forest> binary_forest_, attack_cat_forest_;
   xgb::Booster binary_small_, attack_cat_small_;
   std::vector<std::string> classes_;
-  mutable std::mutex explain_mu_;  // DMatrix-based SHAP prediction is serialised
+  size_t nthread_ = 1;
 };
 
 // Appends one verdict as a JSON object: {"id":..,"line":..,"score":..,"label":..,

@@ -120,5 +120,59 @@ TEST(MetricsTest, MulticlassAccuracyMacroF1AndConfusion) {
   EXPECT_EQ(m.per_class[1].support, 2);
 }
 
+// Attacks at 0.9, 0.8, 0.4; normals at 0.8, 0.2 (P = 3, N = 2). Thresholds, highest first:
+// none flagged; >= 0.9: 1 TP; >= 0.8: 2 TP 1 FP; >= 0.4: 3 TP 1 FP; >= 0.2: 3 TP 2 FP.
+TEST(MetricsTest, CurvesHaveOnePointPerDistinctScoreAfterTheStart) {
+  const std::vector<float> scores{0.9f, 0.8f, 0.8f, 0.4f, 0.2f};
+  const std::vector<int> labels{1, 1, 0, 1, 0};
+  const auto c = curves(scores, labels);
+  const std::vector<RocPoint> roc{
+      {0, 0, 0}, {0, 1.0 / 3, 0.9}, {0.5, 2.0 / 3, 0.8}, {0.5, 1, 0.4}, {1, 1, 0.2}};
+  const std::vector<PrPoint> pr{
+      {0, 1, 0}, {1.0 / 3, 1, 0.9}, {2.0 / 3, 2.0 / 3, 0.8}, {1, 0.75, 0.4}, {1, 0.6, 0.2}};
+  ASSERT_EQ(c.roc.size(), roc.size());
+  ASSERT_EQ(c.pr.size(), pr.size());
+  EXPECT_GT(c.roc[0].threshold, 0.9f);  // just above the top score: flags nothing
+  EXPECT_EQ(c.pr[0].threshold, c.roc[0].threshold);
+  for (size_t i = 0; i < roc.size(); ++i) {
+    EXPECT_NEAR(c.roc[i].fpr, roc[i].fpr, 1e-12) << i;
+    EXPECT_NEAR(c.roc[i].tpr, roc[i].tpr, 1e-12) << i;
+    EXPECT_NEAR(c.pr[i].recall, pr[i].recall, 1e-12) << i;
+    EXPECT_NEAR(c.pr[i].precision, pr[i].precision, 1e-12) << i;
+    if (i > 0) {
+      EXPECT_FLOAT_EQ(c.roc[i].threshold, roc[i].threshold) << i;
+      EXPECT_FLOAT_EQ(c.pr[i].threshold, pr[i].threshold) << i;
+    }
+  }
+}
+
+TEST(MetricsTest, CurvesAreThinnedKeepingBothEnds) {
+  std::vector<float> scores;
+  std::vector<int> labels;
+  for (int i = 0; i < 5000; ++i) {
+    scores.push_back(static_cast<float>(i) / 5000.0f);
+    labels.push_back((i * 7919) % 10 < 3 + i / 1000 ? 1 : 0);
+  }
+  const auto c = curves(scores, labels, 200);
+  ASSERT_LE(c.roc.size(), 200u);
+  ASSERT_LE(c.pr.size(), 200u);
+  EXPECT_GT(c.roc.size(), 100u);
+  EXPECT_EQ(c.roc.front().fpr, 0);
+  EXPECT_EQ(c.roc.front().tpr, 0);
+  EXPECT_EQ(c.roc.back().fpr, 1);
+  EXPECT_EQ(c.roc.back().tpr, 1);
+  EXPECT_FLOAT_EQ(c.roc.back().threshold, 0);
+  EXPECT_EQ(c.pr.front().recall, 0);
+  EXPECT_EQ(c.pr.back().recall, 1);
+  for (size_t i = 1; i < c.roc.size(); ++i) {
+    EXPECT_LT(c.roc[i].threshold, c.roc[i - 1].threshold);  // highest threshold first
+    EXPECT_GE(c.roc[i].fpr, c.roc[i - 1].fpr);
+  }
+}
+
+TEST(MetricsTest, CurvesAreEmptyWithOneClass) {
+  EXPECT_TRUE(curves(std::vector<float>{0.1f, 0.2f}, std::vector<int>{1, 1}).roc.empty());
+}
+
 }  // namespace
 }  // namespace flowsentry::model

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "model/scorer.h"
@@ -76,6 +77,22 @@ TEST_F(ScorerTest, ExplainsOnlyAnomaliesWhenAsked) {
   EXPECT_GT(explained, 0);
 }
 
+TEST_F(ScorerTest, ExplainsAtMostMaxRowsTheHighestScoresFirst) {
+  auto rows = testing::synthetic_data(200, 7).rows;
+  std::vector<Verdict> v;
+  ASSERT_TRUE(scorer_->score(rows, v, {.top_k = 2, .anomalies_only = true, .max_rows = 3}).ok());
+  std::vector<float> explained, anomalies;
+  for (const auto& verdict : v) {
+    if (verdict.label == 1) anomalies.push_back(verdict.score);
+    if (!verdict.top_features.empty()) explained.push_back(verdict.score);
+  }
+  ASSERT_GT(anomalies.size(), 3u) << "the synthetic data should have more than 3 anomalies";
+  ASSERT_EQ(explained.size(), 3u);
+  std::sort(anomalies.rbegin(), anomalies.rend());
+  std::sort(explained.rbegin(), explained.rend());
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(explained[i], anomalies[i]);
+}
+
 TEST_F(ScorerTest, ReusedOutputDropsOldExplanations) {
   auto rows = testing::synthetic_data(5, 6).rows;
   std::vector<Verdict> v;
@@ -108,6 +125,41 @@ TEST_F(ScorerTest, ConcurrentScoringMatchesSequential) {
                 v[i].attack_cat != expected[off + i].attack_cat) {
               ++mismatches[t];
             }
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
+}
+
+TEST_F(ScorerTest, ConcurrentExplanationsMatchSequential) {
+  auto rows = testing::synthetic_data(60, 10).rows;
+  std::vector<Verdict> expected;
+  ASSERT_TRUE(scorer_->score(rows, expected, {.top_k = 3}).ok());
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<Verdict> v;
+      for (int rep = 0; rep < 10; ++rep) {
+        const size_t batch = t == 0 ? 1 : 7 * static_cast<size_t>(t);
+        for (size_t off = 0; off < rows.size(); off += batch) {
+          const size_t n = std::min(batch, rows.size() - off);
+          if (!scorer_->score(std::span(rows).subspan(off, n), v, {.top_k = 3}).ok()) {
+            ++mismatches[t];
+            continue;
+          }
+          for (size_t i = 0; i < n; ++i) {
+            const auto& want = expected[off + i].top_features;
+            const auto& got = v[i].top_features;
+            bool same = got.size() == want.size();
+            for (size_t j = 0; same && j < got.size(); ++j) {
+              same = got[j].feature == want[j].feature &&
+                     std::fabs(got[j].contribution - want[j].contribution) < 1e-5;
+            }
+            mismatches[t] += same ? 0 : 1;
           }
         }
       }

@@ -1,0 +1,58 @@
+// Forest: a native evaluator for the gbtree models our trainer writes, so scoring one flow does
+// not pay for a trip through the XGBoost C API (~150 us). Loaded once from the UBJ/JSON model
+// into one flat node array; evaluation matches XGBoost 1.7's CPU predictor: go left when
+// value < threshold (float32), NaN takes the node's default direction, leaf values are summed
+// in float in tree order onto base_score's margin, then sigmoid or softmax.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/result.h"
+
+namespace flowsentry::model {
+
+class Forest {
+ public:
+  enum class Objective : uint8_t { kLogistic, kSoftprob };
+
+  // From XGBoosterSaveModelToBuffer bytes, UBJ (exact float32 thresholds) or JSON.
+  // kIncompatible for anything but a gbtree model with numerical splits and a binary:logistic
+  // or multi:softprob objective; kCorrupt for a malformed one.
+  static Result<Forest> load(std::string_view model);
+
+  // Probabilities for `rows` row-major rows of num_features() floats (NaN = missing):
+  // rows x outputs() values. No allocation; safe to call from any number of threads.
+  void predict(const float* x, size_t rows, float* out) const;
+
+  size_t num_features() const { return num_features_; }
+  size_t outputs() const { return outputs_; }  // 1 (binary) or the number of classes
+  size_t trees() const { return roots_.size(); }
+
+ private:
+  // Children of a node are adjacent (right = left + 1), so a step is one add.
+  struct Node {
+    float value;       // split threshold, or the leaf value
+    uint16_t feature;  // split feature
+    uint8_t default_left;
+    uint8_t leaf;
+    uint32_t left;  // index of the left child in nodes_
+  };
+
+  float leaf_value(uint32_t root, const float* row) const;
+  Status add_tree(const nlohmann::json& tree, size_t group);
+
+  std::vector<Node> nodes_;
+  std::vector<uint32_t> roots_;
+  std::vector<uint16_t> group_;  // output each tree adds to (tree_info)
+  Objective objective_ = Objective::kLogistic;
+  float base_margin_ = 0;
+  size_t num_features_ = 0;
+  size_t outputs_ = 1;
+};
+
+}  // namespace flowsentry::model
