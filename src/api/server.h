@@ -20,7 +20,7 @@ struct ApiOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 picks a free port
   size_t max_body_bytes = 8u << 20;
-  int threads = 4;
+  int threads = 64;   // one per open connection (cpp-httplib serves a connection on one thread)
   std::string token;  // bearer token for /predict, /alert-test and /api/; empty = open
   int read_timeout_s = 10;
   int idle_timeout_s = 10;

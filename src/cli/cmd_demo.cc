@@ -47,10 +47,7 @@ int run_demo(const DemoOpts& o) {
   auto source = open_source(data, o.eps, !o.once);
   if (!source.ok()) return fail(source.error());
 
-  pipeline::PipelineOptions popts;
-  popts.batch_size = static_cast<size_t>(config->get_int("pipeline.batch_size"));
-  popts.batch_wait = std::chrono::milliseconds(config->get_int("pipeline.batch_ms"));
-  popts.queue_batches = static_cast<size_t>(config->get_int("pipeline.queue_batches"));
+  auto popts = pipeline_options(*config);
   pipeline::Pipeline pipe(**source, *service.scorer(), *service.store(), popts);
   auto* detection = service.detection();
   pipe.add_observer([detection](auto batch) { detection->observe(batch); });

@@ -66,9 +66,7 @@ Status run_worker(const Config& c, Service& service, pipeline::Pipeline*& runnin
                                                       : stream::MessageFormat::kJson;
   stream::KafkaSource source(std::move(consumer.value()), format);
 
-  pipeline::PipelineOptions po;
-  po.batch_size = static_cast<size_t>(c.get_int("pipeline.batch_size"));
-  po.batch_wait = std::chrono::milliseconds(c.get_int("pipeline.batch_ms"));
+  auto po = pipeline_options(c);
   po.inline_reader = true;
   pipeline::Pipeline pipe(source, *service.scorer(), *service.store(), po);
   auto& prod = *producer.value();

@@ -11,6 +11,16 @@
 
 namespace flowsentry::cli {
 
+pipeline::PipelineOptions pipeline_options(const Config& config) {
+  pipeline::PipelineOptions o;
+  o.batch_size = static_cast<size_t>(config.get_int("pipeline.batch_size"));
+  o.batch_wait = std::chrono::milliseconds(config.get_int("pipeline.batch_ms"));
+  o.queue_batches = static_cast<size_t>(config.get_int("pipeline.queue_batches"));
+  o.explain_top_k = static_cast<int>(config.get_int("pipeline.explain_top_k"));
+  o.explain_per_second = config.get_double("pipeline.explain_per_second");
+  return o;
+}
+
 Service::~Service() {
   stop_api();
   if (dispatcher_) dispatcher_->flush(std::chrono::seconds(2));
@@ -34,7 +44,11 @@ Status Service::open_store(const std::string& url) {
   o.pool_max = static_cast<int>(config_.get_int("store.pool_max"));
   auto s = store::open_store(o);
   if (!s.ok()) return s.error();
+  maintenance_.reset();  // it holds the store being replaced
   store_ = std::move(s.value());
+  // Retention and partitions ahead: now, then hourly, until the service goes.
+  maintenance_ = std::make_unique<store::Maintenance>(*store_);
+  maintenance_->start();
   return {};
 }
 

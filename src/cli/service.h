@@ -12,10 +12,14 @@
 #include "model/scorer.h"
 #include "pipeline/detection.h"
 #include "pipeline/pipeline.h"
+#include "store/maintenance.h"
 #include "store/store.h"
 #include "stream/source.h"
 
 namespace flowsentry::cli {
+
+// The pipeline.* settings (batching, queue, explanations) as PipelineOptions.
+pipeline::PipelineOptions pipeline_options(const Config& config);
 
 class Service {
  public:
@@ -40,6 +44,7 @@ class Service {
   const Config& config_;
   std::unique_ptr<model::Scorer> scorer_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Maintenance> maintenance_;  // declared after store_: stops first
   std::unique_ptr<detect::Dispatcher> dispatcher_;
   std::unique_ptr<pipeline::DetectionStage> detection_;
   std::unique_ptr<api::ApiServer> api_;

@@ -45,11 +45,18 @@ constexpr std::array kSettings{
                 "Longest a partial batch waits before it is scored"},
     SettingSpec{"pipeline", "queue_batches", T::kInt, "8", 1, 1024,
                 "Batches buffered between stages before consumption pauses"},
+    SettingSpec{"pipeline", "explain_top_k", T::kInt, "3", 0, 20,
+                "Features kept in a stored anomaly's SHAP explanation (0 = none)"},
+    SettingSpec{"pipeline", "explain_per_second", T::kDouble, "20", 0, 100000,
+                "Stored anomalies explained per second (TreeSHAP, ~5 ms of CPU each), the "
+                "highest scores of each batch first; the rest are stored without one"},
 
     SettingSpec{"api", "host", T::kString, "127.0.0.1", 0, -1, "Address the HTTP server binds"},
     SettingSpec{"api", "port", T::kInt, "8080", 0, 65535, "HTTP port (0 picks a free one)"},
     SettingSpec{"api", "max_body_mb", T::kInt, "8", 1, 1024, "Largest request body accepted"},
-    SettingSpec{"api", "threads", T::kInt, "4", 1, 256, "HTTP worker threads"},
+    SettingSpec{"api", "threads", T::kInt, "64", 1, 1024,
+                "HTTP worker threads; each open keep-alive connection holds one, so keep it "
+                "above the number of concurrent clients (a browser opens 6)"},
     SettingSpec{"api", "token", T::kString, "", 0, -1,
                 "Bearer token required on /predict, /alert-test and /api/ (empty = open)", "",
                 true},

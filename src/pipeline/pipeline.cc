@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/probe.h"
@@ -15,11 +16,15 @@ auto& log() {
   return logger;
 }
 
+size_t explained(const std::vector<model::Verdict>& verdicts) {
+  return static_cast<size_t>(std::count_if(verdicts.begin(), verdicts.end(),
+                                           [](const auto& v) { return !v.top_features.empty(); }));
+}
+
 }  // namespace
 
 double now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
+  return wall_seconds();
 }
 
 Pipeline::Pipeline(stream::Source& source, const model::Scorer& scorer, store::Store& store,
@@ -40,18 +45,28 @@ void Pipeline::drain_rejected() {
   if (dead_letter_) dead_letter_(rejected_buf_);
 }
 
+// Reads one batch from the source; `read` is 0 when nothing came.
+Status Pipeline::read_batch(Batch& batch, size_t& read) {
+  auto n = source_.next_batch(batch.flows, options_.batch_size, options_.batch_wait);
+  drain_rejected();
+  if (!n.ok()) return n.error();
+  read = batch.flows.size();
+  if (read == 0) return {};
+  auto sent = source_.sent_ms();
+  batch.sent_ms.assign(sent.begin(), sent.end());
+  batch.read_at = now_seconds();
+  received_ += read;
+  Probe::get().flows_in.inc(static_cast<double>(read));
+  return {};
+}
+
 Status Pipeline::run_inline() {
-  auto& probe = Probe::get();
   Batch batch;
   while (!stop_.load() && !source_.at_end()) {
     batch.flows.clear();
-    auto n = source_.next_batch(batch.flows, options_.batch_size, options_.batch_wait);
-    drain_rejected();
-    if (!n.ok()) return n.error();
-    if (batch.flows.empty()) continue;
-    batch.read_at = now_seconds();
-    received_ += batch.flows.size();
-    probe.flows_in.inc(static_cast<double>(batch.flows.size()));
+    size_t read = 0;
+    if (auto st = read_batch(batch, read); !st.ok()) return st;
+    if (read == 0) continue;
     if (auto st = process(batch); !st.ok()) return st;
   }
   return {};
@@ -65,17 +80,13 @@ Status Pipeline::run() {
   std::thread reader([&] {
     while (!stop_.load() && !source_.at_end()) {
       Batch batch;
-      auto n = source_.next_batch(batch.flows, options_.batch_size, options_.batch_wait);
-      drain_rejected();
-      if (!n.ok()) {
-        reader_error_ = n.error();
+      size_t read = 0;
+      if (auto st = read_batch(batch, read); !st.ok()) {
+        reader_error_ = st.error();
         reader_failed_ = true;
         break;
       }
-      if (batch.flows.empty()) continue;
-      batch.read_at = now_seconds();
-      received_ += batch.flows.size();
-      probe.flows_in.inc(static_cast<double>(batch.flows.size()));
+      if (read == 0) continue;
       if (!queue.push(std::move(batch))) break;
       probe.queue_batches.set(static_cast<double>(queue.size()));
     }
@@ -118,8 +129,9 @@ Status Pipeline::process(Batch& batch) {
     if (!f.stime) f.stime = batch.read_at;
   }
   auto t0 = std::chrono::steady_clock::now();
-  model::ExplainOptions explain{options_.explain_top_k, true};
+  model::ExplainOptions explain{options_.explain_top_k, true, explain_budget_.take()};
   if (auto st = scorer_.score(batch.flows, verdicts_, explain); !st.ok()) return st;
+  explain_budget_.spend(explained(verdicts_));
   probe.score_seconds.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 
@@ -136,12 +148,24 @@ Status Pipeline::process(Batch& batch) {
   probe.anomalies.inc(static_cast<double>(anomalies));
 
   if (auto st = store_with_retry(scored_buf_); !st.ok()) return st;
-  double stored_at = now_seconds();
-  probe.end_to_end_seconds.observe(std::max(0.0, stored_at - batch.read_at));
+  observe_latency(batch, now_seconds());
   ++batches_;
   for (auto& observer : observers_) observer(scored_buf_);
   if (commit_) commit_(scored_buf_);
   return {};
+}
+
+// One observation per flow: from its producer's send time when the source knows it (Kafka),
+// else from when the pipeline read it.
+void Pipeline::observe_latency(const Batch& batch, double stored_at) const {
+  auto& histogram = Probe::get().end_to_end_seconds;
+  for (size_t i = 0; i < scored_buf_.size(); ++i) {
+    double from = batch.read_at;
+    if (i < batch.sent_ms.size() && batch.sent_ms[i] >= 0) {
+      from = static_cast<double>(batch.sent_ms[i]) / 1000;
+    }
+    histogram.observe(std::max(0.0, stored_at - from));
+  }
 }
 
 Status Pipeline::store_with_retry(std::span<const model::ScoredFlow> scored) {

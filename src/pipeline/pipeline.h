@@ -17,6 +17,7 @@
 
 #include "common/result.h"
 #include "model/scorer.h"
+#include "pipeline/explain_budget.h"
 #include "store/store.h"
 #include "stream/source.h"
 
@@ -27,6 +28,9 @@ struct PipelineOptions {
   std::chrono::milliseconds batch_wait{50};
   size_t queue_batches = 8;
   int explain_top_k = 3;  // SHAP explanations for anomalies only; 0 = none
+  // TreeSHAP costs ~5 ms a flow, so stored anomalies are explained within a budget: this many
+  // a second on average (bursts up to one second's worth), the highest scores of a batch first.
+  double explain_per_second = 20;
   std::chrono::milliseconds retry_initial{100};
   std::chrono::milliseconds retry_max{5000};
   // Gives up on stop after this long draining; unstored batches are not committed.
@@ -51,9 +55,6 @@ class Pipeline {
  public:
   using Observer = std::function<void(std::span<const model::ScoredFlow>)>;
   using DeadLetter = std::function<void(std::vector<stream::Rejected>&)>;
-  // Returns the wall-clock time a record entered the system (e.g. the producer's send time)
-  // or a negative value when unknown; used for the end-to-end latency metric.
-  using SentTime = std::function<double(const flow::FlowRecord&)>;
 
   Pipeline(stream::Source& source, const model::Scorer& scorer, store::Store& store,
            PipelineOptions options = {});
@@ -74,10 +75,13 @@ class Pipeline {
  private:
   struct Batch {
     std::vector<flow::FlowRecord> flows;
+    std::vector<int64_t> sent_ms;  // the source's send times, parallel to flows; may be empty
     double read_at = 0;
   };
   Status run_inline();
   Status process(Batch& batch);
+  Status read_batch(Batch& batch, size_t& read);
+  void observe_latency(const Batch& batch, double stored_at) const;
   Status store_with_retry(std::span<const model::ScoredFlow> scored);
   void drain_rejected();
 
@@ -97,6 +101,7 @@ class Pipeline {
   std::vector<stream::Rejected> rejected_buf_;
   std::vector<model::Verdict> verdicts_;
   std::vector<model::ScoredFlow> scored_buf_;
+  ExplainBudget explain_budget_{options_.explain_per_second};
 };
 
 // Wall-clock seconds since the epoch.

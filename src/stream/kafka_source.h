@@ -25,8 +25,7 @@ class KafkaSource final : public Source {
   void take_rejected(std::vector<Rejected>& out) override;
   std::string describe() const override;
 
-  // Send times of the records appended by the last next_batch() call, in order.
-  const std::vector<int64_t>& sent_ms() const { return sent_ms_; }
+  std::span<const int64_t> sent_ms() const override { return sent_ms_; }
   // Per partition, the offset after the last message polled (decoded or rejected) so far.
   const std::vector<TopicPartition>& polled_offsets() const { return polled_; }
 

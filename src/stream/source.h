@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ class Source {
 
   // For logs: "file data/test.csv", "generator:42 (attack)", "kafka flows@127.0.0.1:9092".
   virtual std::string describe() const = 0;
+
+  // When the records of the last next_batch() call were sent by their producer (ms since the
+  // epoch, -1 when unknown), in order; empty when the source has no such time. The pipeline's
+  // end-to-end latency runs from this time to the row being stored.
+  virtual std::span<const int64_t> sent_ms() const { return {}; }
 };
 
 }  // namespace flowsentry::stream

@@ -59,7 +59,6 @@ class ApiTest : public ::testing::Test {
   void start(ApiOptions o) {
     server_.reset();
     o.port = 0;
-    o.threads = 4;
     ApiContext ctx;
     ctx.scorer = scorer_;
     ctx.store = store_;
@@ -97,6 +96,39 @@ TEST_F(ApiTest, HealthAndReadiness) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(body(r)["model_version"], scorer_->model_version());
   EXPECT_EQ(body(r)["store"], "sqlite");
+}
+
+// cpp-httplib serves each connection on one pool thread until it closes, so a browser's six
+// keep-alive connections plus a scraper must not wait for an idle timeout to be served.
+TEST_F(ApiTest, ManyOpenKeepAliveConnectionsAreServedAtOnce) {
+  std::vector<std::unique_ptr<httplib::Client>> open;
+  for (int i = 0; i < 12; ++i) {
+    open.push_back(std::make_unique<httplib::Client>("127.0.0.1", server_->port()));
+    open.back()->set_keep_alive(true);
+    auto r = open.back()->Get("/healthz");
+    ASSERT_TRUE(r);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = client_->Get("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5))  // idle timeout: 10 s
+      << "a new connection waited for a thread held by an idle keep-alive connection";
+}
+
+// Browsers offer brotli; cpp-httplib's brotli runs at its slowest quality, so the server
+// answers them with gzip instead (and still compresses).
+TEST_F(ApiTest, BrowsersGetGzipNotBrotli) {
+  httplib::Headers headers{{"Accept-Encoding", "gzip, deflate, br"}};
+  client_->set_decompress(false);
+  auto r = client_->Get("/openapi.json", headers);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Encoding"), "gzip");
+  auto plain = client_->Get("/openapi.json", httplib::Headers{{"Accept-Encoding", "br"}});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->get_header_value("Content-Encoding"), "");
+  EXPECT_TRUE(json::accept(plain->body));
 }
 
 TEST_F(ApiTest, PredictOneFlowWithExplanation) {
@@ -204,8 +236,11 @@ TEST_F(ApiTest, TokenProtectsPredictAndQueriesButNotHealth) {
 }
 
 TEST_F(ApiTest, MetricsCountRequestsByEndpoint) {
-  post_json("/predict", sample_flow_);
+  auto p = post_json("/predict", sample_flow_);
+  ASSERT_TRUE(p) << "POST /predict: " << httplib::to_string(p.error());
+  ASSERT_EQ(p->status, 200) << p->body;
   auto r = client_->Get("/metrics");
+  ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
   EXPECT_NE(r->body.find("flowsentry_http_requests_total{endpoint=\"/predict\",status=\"200\"}"),
             std::string::npos);

@@ -1,5 +1,6 @@
 #include "pipeline/pipeline.h"
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -7,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "pipeline/probe.h"
 #include "pipeline/testing/tiny_model.h"
 
 namespace flowsentry::pipeline {
@@ -113,6 +115,45 @@ class FlakyStore : public store::Store {
   int failures_;
 };
 
+// A source whose records were "sent" a fixed time ago, as a Kafka producer's header says.
+class SentAgoSource : public stream::Source {
+ public:
+  SentAgoSource(stream::GeneratorSourceOptions o, double ago) : inner_(o), ago_(ago) {}
+  Result<size_t> next_batch(std::vector<flow::FlowRecord>& out, size_t max,
+                            std::chrono::milliseconds wait) override {
+    auto n = inner_.next_batch(out, max, wait);
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    sent_.assign(n.ok() ? *n : 0, now_ms - static_cast<int64_t>(ago_ * 1000));
+    return n;
+  }
+  bool at_end() const override { return inner_.at_end(); }
+  void take_rejected(std::vector<stream::Rejected>& out) override { inner_.take_rejected(out); }
+  std::string describe() const override { return "sent-ago"; }
+  std::span<const int64_t> sent_ms() const override { return sent_; }
+
+ private:
+  stream::GeneratorSource inner_;
+  double ago_;
+  std::vector<int64_t> sent_;
+};
+
+TEST_F(PipelineTest, EndToEndLatencyRunsFromTheProducersSendTimeForEveryFlow) {
+  SentAgoSource source(generated(1200), 2.0);
+  auto& histogram = Probe::get().end_to_end_seconds;
+  auto count_before = histogram.count();
+  auto sum_before = histogram.sum();
+  PipelineOptions opts;
+  opts.batch_size = 500;
+  Pipeline p(source, *scorer_, *store_, opts);
+  ASSERT_TRUE(p.run().ok());
+  EXPECT_EQ(histogram.count() - count_before, 1200u);  // one observation per flow
+  double mean = (histogram.sum() - sum_before) / 1200;
+  EXPECT_GE(mean, 2.0);  // sent 2 s before it was read, so at least 2 s
+  EXPECT_LT(mean, 30.0);
+}
+
 TEST_F(PipelineTest, EveryFlowOfAFiniteSourceIsScoredAndStoredOnce) {
   stream::GeneratorSource source(generated(5000));
   PipelineOptions opts;
@@ -199,7 +240,9 @@ TEST_F(PipelineTest, AStoreOutageHoldsBackAndLosesNothing) {
 
 TEST_F(PipelineTest, VerdictsCarryTheModelAndExplanationsForAnomaliesOnly) {
   stream::GeneratorSource source(generated(2000));
-  Pipeline p(source, *scorer_, *store_);
+  PipelineOptions opts;
+  opts.explain_per_second = 1e9;  // no budget: every anomaly
+  Pipeline p(source, *scorer_, *store_, opts);
   size_t explained = 0, anomalies = 0;
   p.add_observer([&](std::span<const model::ScoredFlow> b) {
     for (const auto& f : b) {
@@ -217,6 +260,51 @@ TEST_F(PipelineTest, VerdictsCarryTheModelAndExplanationsForAnomaliesOnly) {
   ASSERT_TRUE(st.ok()) << st.error().to_string();
   EXPECT_GT(anomalies, 0u);
   EXPECT_EQ(explained, anomalies);
+}
+
+TEST_F(PipelineTest, ExplainsWithinTheBudgetTheHighestScoresOfABatchFirst) {
+  stream::GeneratorSource source(generated(3000));
+  PipelineOptions opts;
+  opts.batch_size = 500;
+  opts.explain_per_second = 4;
+  Pipeline p(source, *scorer_, *store_, opts);
+  size_t busiest = 0, explained_total = 0;
+  p.add_observer([&](std::span<const model::ScoredFlow> b) {
+    double lowest_explained = 2, highest_unexplained = -1;
+    size_t anomalies = 0;
+    for (const auto& f : b) {
+      anomalies += f.verdict.label;
+      if (!f.verdict.top_features.empty()) {
+        ++explained_total;
+        lowest_explained = std::min(lowest_explained, f.verdict.score);
+      } else if (f.verdict.label == 1) {
+        highest_unexplained = std::max(highest_unexplained, f.verdict.score);
+      }
+    }
+    EXPECT_LE(highest_unexplained, lowest_explained) << "a lower score was explained first";
+    busiest = std::max(busiest, anomalies);
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(p.run().ok());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_GT(busiest, 4u) << "no batch had more anomalies than the budget; the test proves nothing";
+  EXPECT_GT(explained_total, 0u);
+  EXPECT_LE(explained_total, 4 + static_cast<size_t>(std::ceil(4 * seconds)));
+}
+
+TEST(ExplainBudgetTest, RefillsAtItsRateUpToOneSecondsWorth) {
+  double now = 100;
+  ExplainBudget budget(10, [&] { return now; });
+  EXPECT_EQ(budget.take(), 10u);  // starts full
+  budget.spend(10);
+  EXPECT_EQ(budget.take(), 0u);
+  now += 0.25;
+  EXPECT_EQ(budget.take(), 2u);  // 2.5 tokens
+  budget.spend(2);
+  now += 60;
+  EXPECT_EQ(budget.take(), 10u);  // capped at one second's worth
+  ExplainBudget none(0, [&] { return now; });
+  EXPECT_EQ(none.take(), 0u);
 }
 
 TEST_F(PipelineTest, StopFinishesTheBatchesInFlight) {
