@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 30
 
-.PHONY: all bootstrap build test unit demo bench format format-check asan fuzz clean
+.PHONY: all bootstrap build test unit demo bench bench-micro format format-check asan fuzz clean
 
 all: build
 
@@ -37,7 +37,15 @@ DEMO_ARGS ?=
 demo: build
 	$(BUILD)/flowsentry demo --port $(DEMO_PORT) $(DEMO_ARGS)
 
+# flowsentry side by side with the reference Python stack (bench/run): starts its own Kafka and
+# PostgreSQL, runs both stacks, writes docs/benchmarks.md (generated section), the charts in
+# docs/benchmarks/ and the README performance table. QUICK=1: shorter runs (< 5 min).
+QUICK ?=
 bench: build
+	bench/run --build $(BUILD) $(if $(QUICK),--quick)
+
+# The Google Benchmark micro-benchmarks.
+bench-micro: build
 	$(BUILD)/bench/bench_flow
 	$(BUILD)/bench/bench_detect
 	$(BUILD)/bench/bench_model

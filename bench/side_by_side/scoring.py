@@ -1,0 +1,79 @@
+"""In-process scoring throughput and detection quality on test.csv."""
+import json
+import os
+import re
+
+from sklearn.metrics import roc_auc_score
+
+from common import log, run
+from rows import Row, Side
+
+SEC_SCORE = "Scoring in process"
+SEC_QUALITY = "Detection quality on test.csv"
+
+
+def scoring(ctx):
+    q = ctx.quick
+    log("scoring: flowsentry bench score")
+    out = run([ctx.fs, "bench", "score", "--model", ctx.model, "--data", ctx.test_csv,
+               "--min-rows", "30000" if q else "100000", "--single", "2000" if q else "20000"],
+              600, "flowsentry bench score")
+    fs_batch = float(re.search(r"binary score only:\s+([\d.]+) flows/s", out).group(1))
+    fs_full = float(re.search(r"score \+ attack_cat:\s+([\d.]+) flows/s", out).group(1))
+    m = re.search(r"p50 ([\d.]+) us, p99 ([\d.]+) us", out)
+    fs_p50, fs_p99 = float(m.group(1)), float(m.group(2))
+    log(f"  flowsentry: batch {fs_batch:,.0f} flows/s, one flow p50 {fs_p50:.0f} µs")
+
+    log("scoring: baseline rf_baseline.py bench")
+    out = run([ctx.py, os.path.join(ctx.baseline_dir, "rf_baseline.py"), "bench", "--model",
+               ctx.rf, "--data", ctx.test_csv, "--single", "30" if q else "200",
+               "--single-full", "40" if q else "300", "--json"], 900, "rf_baseline.py bench")
+    b = json.loads(out.strip().splitlines()[0])
+    log(f"  baseline: batch {b['batch_binary_fps']:,.0f} flows/s, one flow p50 "
+        f"{b['single_full_p50_us']:,.0f} µs")
+    ctx.raw["scoring"] = {"flowsentry": {"batch_binary": fs_batch, "batch_full": fs_full,
+                                         "single_p50_us": fs_p50, "single_p99_us": fs_p99},
+                          "baseline": b}
+    return [
+        Row(SEC_SCORE, "batch, binary score (flowsentry 2 XGBoost threads; RF n_jobs=2)",
+            "flows/s", "high", fs_batch, b["batch_binary_fps"]),
+        Row(SEC_SCORE, "batch, score + attack_cat", "flows/s", "high", fs_full,
+            b["batch_full_fps"]),
+        Row(SEC_SCORE, "one flow at a time, score + attack_cat (1 / p50)", "flows/s", "high",
+            1e6 / fs_p50, 1e6 / b["single_full_p50_us"]),
+        Row(SEC_SCORE, "one flow at a time, p50 latency", "µs", "low", fs_p50,
+            b["single_full_p50_us"]),
+        Row(SEC_SCORE, "one flow at a time, p99 latency", "µs", "low", fs_p99,
+            b["single_full_p99_us"]),
+    ]
+
+
+def quality(ctx):
+    log("quality: flowsentry evaluate")
+    out = run([ctx.fs, "evaluate", "--model", ctx.model, "--data", ctx.test_csv,
+               "--format", "json"], 600, "flowsentry evaluate")
+    e = json.loads(out[out.index("{"):out.rindex("}") + 1])
+    log("quality: baseline scores test.csv")
+    scores = os.path.join(ctx.work, "rf_scores.jsonl")
+    run([ctx.py, os.path.join(ctx.baseline_dir, "rf_baseline.py"), "score", "--model", ctx.rf,
+         "--data", ctx.test_csv, "--out", scores], 900, "rf_baseline.py score")
+    import pandas as pd
+    labels = pd.read_csv(ctx.test_csv, usecols=["label"], encoding="utf-8-sig")["label"].tolist()
+    with open(scores) as f:
+        p = [json.loads(line)["score"] for line in f]
+    tp = sum(1 for y, s in zip(labels, p) if y == 1 and s >= 0.5)
+    fp = sum(1 for y, s in zip(labels, p) if y == 0 and s >= 0.5)
+    pos = sum(labels)
+    neg = len(labels) - pos
+    b = {"fpr": fp / neg, "recall": tp / pos, "auc": roc_auc_score(labels, p)}
+    ctx.raw["quality"] = {"flowsentry": {k: e[k] for k in ("fpr", "recall", "auc", "threshold")},
+                          "baseline": b}
+    log(f"  flowsentry FPR {e['fpr']:.4f} recall {e['recall']:.4f} AUC {e['auc']:.5f}; "
+        f"baseline FPR {b['fpr']:.4f} recall {b['recall']:.4f} AUC {b['auc']:.5f}")
+    thr = f"flowsentry at its threshold {e['threshold']:.4f}, baseline at 0.5"
+    return [
+        Row(SEC_QUALITY, "false-positive rate at the threshold", "%", "low", 100 * e["fpr"],
+            100 * b["fpr"], thr),
+        Row(SEC_QUALITY, "recall at the threshold", "", "high", e["recall"], b["recall"], thr),
+        Row(SEC_QUALITY, "ROC AUC", "", "high", e["auc"], b["auc"]),
+    ]
