@@ -16,7 +16,9 @@ class ExplainBudget {
   using Clock = std::function<double()>;  // seconds, monotonic
 
   explicit ExplainBudget(double per_second, Clock clock = steady_seconds)
-      : per_second_(std::max(0.0, per_second)), tokens_(per_second_), clock_(std::move(clock)),
+      : per_second_(std::max(0.0, per_second)),
+        tokens_(per_second_),
+        clock_(std::move(clock)),
         last_(clock_()) {}
 
   // Explanations the next batch may have.

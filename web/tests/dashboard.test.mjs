@@ -440,6 +440,11 @@ describe('dashboard in chromium', { timeout: 560000 }, () => {
       const note = await page.locator(`#${id} [data-testid=not-available]`).count();
       assert.ok(drawn || note === 1, `${id}: a chart or "not available"`);
     }
+    // The committed model records its ROC and PR curves: they must be drawn, not noted.
+    for (const id of ['chart-roc', 'chart-pr']) {
+      const points = await chartOption(id, (o) => Math.max(...o.series.map((x) => (x.data || []).length)));
+      assert.ok(points > 10, `${id} draws the recorded curve (${points} points)`);
+    }
     await screenshot('model-light', { fullPage: true });
   });
 
