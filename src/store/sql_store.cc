@@ -224,8 +224,12 @@ Result<std::vector<StoredFlow>> SqlStore::recent_anomalies(const Query& q, int l
 // Hour by hour through the (hour, score) index: the top `limit` of each hour the window touches,
 // then the top `limit` of those. New rows land at the current hour's end of that index, which a
 // plain (score) index would scatter over the whole table.
+// Among equal scores (they saturate near 1), flows with a stored explanation come first: the
+// pipeline explains only some anomalies, and the top table is where users open one.
 Result<std::vector<StoredFlow>> SqlStore::top_scores(const Query& q, int limit) {
-  constexpr const char* kOrder = "score DESC, stime DESC, source, source_partition, source_offset";
+  constexpr const char* kOrder =
+      "score DESC, explanation LIKE '%\"top_features\":[]%', stime DESC, source, "
+      "source_partition, source_offset";
   constexpr int64_t kHour = 3600;
   constexpr int64_t kMaxHours = 400;  // SQLite allows 500 terms in a UNION ALL
   if (auto st = check_window(q); !st.ok()) return st.error();

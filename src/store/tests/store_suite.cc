@@ -56,6 +56,12 @@ std::vector<model::ScoredFlow> make_flows(size_t n, double t0, double span, uint
     f[flow::kDttl] = static_cast<double>(rng() % 255);
     f[flow::kCtStateTtl] = static_cast<double>(rng() % 7);
     v.score = u(rng);
+    // Every 7th flow ties at a saturated score, and half of those carry an explanation, as
+    // the pipeline's budget leaves them: top-N must put the explained ones first.
+    if (i % 7 == 0) {
+      v.score = 0.9990234375;  // exact in float and double
+      if (i % 14 == 0) v.top_features = {{"sbytes", 1500, 0.75}, {"sttl", 254, 0.5}};
+    }
     v.label = v.score >= 0.7 ? 1 : 0;
     v.attack_cat = v.label ? "Exploits" : "Normal";
     v.model_version = "test-1";
@@ -246,6 +252,8 @@ void check_flow_lists(Store& s, const std::vector<model::ScoredFlow>& rows, cons
   // top-N by score
   std::sort(sel.begin(), sel.end(), [](auto* a, auto* b) {
     if (a->verdict.score != b->verdict.score) return a->verdict.score > b->verdict.score;
+    const bool a_explained = !a->verdict.top_features.empty();
+    if (a_explained != !b->verdict.top_features.empty()) return a_explained;
     if (*a->flow.stime != *b->flow.stime) return *a->flow.stime > *b->flow.stime;
     return key_tuple(a->flow.key) < key_tuple(b->flow.key);
   });
