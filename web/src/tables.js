@@ -95,7 +95,7 @@ export function renderDrawer() {
       ...base(),
       legend: { show: false },
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
-      grid: { left: 110, right: 40, top: 10, bottom: 40 },
+      grid: { left: 10, right: 40, top: 10, bottom: 40, containLabel: true },  // long feature names fit
       xAxis: axis('value', { name: 'contribution (log-odds)', nameLocation: 'middle', nameGap: 24, nameTextStyle: { color: c.muted } }),
       yAxis: axis('category', { data: rows.map((r) => `${r.feature} = ${fmtNum(Number(r.value))}`) }),
       series: [
