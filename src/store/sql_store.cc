@@ -191,12 +191,7 @@ Result<std::vector<StoredFlow>> SqlStore::flows(const Query& q, const std::strin
   add_filters(q, sql, params);
   sql += " ORDER BY " + order_by + " LIMIT ?";
   params.emplace_back(static_cast<int64_t>(std::max(limit, 0)));
-  auto rows = query(sql, params);
-  if (!rows.ok()) return rows.error();
-  std::vector<StoredFlow> out;
-  out.reserve(rows->size());
-  for (const auto& r : *rows) out.push_back(flow_from_row(r));
-  return out;
+  return query_flows(sql, params);
 }
 
 Result<std::vector<ScoreSample>> SqlStore::score_samples(const Query& q, int limit) {
@@ -213,6 +208,16 @@ Result<std::vector<ScoreSample>> SqlStore::score_samples(const Query& q, int lim
   for (const auto& r : *rows) {
     out.push_back({cell_double(r[0]), cell_double(r[1]), static_cast<int>(cell_int(r[2]))});
   }
+  return out;
+}
+
+Result<std::vector<StoredFlow>> SqlStore::query_flows(const std::string& sql,
+                                                      std::span<const SqlParam> params) {
+  auto rows = query(sql, params);
+  if (!rows.ok()) return rows.error();
+  std::vector<StoredFlow> out;
+  out.reserve(rows->size());
+  for (const auto& r : *rows) out.push_back(flow_from_row(r));
   return out;
 }
 
@@ -258,12 +263,7 @@ Result<std::vector<StoredFlow>> SqlStore::top_scores(const Query& q, int limit) 
   }
   sql = fmt::format("SELECT * FROM ({}) AS hours ORDER BY {} LIMIT ?", sql, kOrder);
   params.emplace_back(n);
-  auto rows = query(sql, params);
-  if (!rows.ok()) return rows.error();
-  std::vector<StoredFlow> out;
-  out.reserve(rows->size());
-  for (const auto& r : *rows) out.push_back(flow_from_row(r));
-  return out;
+  return query_flows(sql, params);
 }
 
 Result<std::vector<MigrationState>> SqlStore::migration_status() {

@@ -42,6 +42,9 @@ class SqlStore : public Store {
   // Runs one statement (reads go to a read connection where the backend has one).
   virtual Result<std::vector<SqlRow>> query(const std::string& sql,
                                             std::span<const SqlParam> params) = 0;
+  // A query selecting kFlowColumns, read into flows.
+  Result<std::vector<StoredFlow>> query_flows(const std::string& sql,
+                                              std::span<const SqlParam> params);
   // SQL for the start of the `seconds`-long bucket holding raw column stime. The hour bucket
   // must read exactly as in the anomaly_scores_hour_score index of migration 004.
   virtual std::string bucket_expr(int64_t seconds) const = 0;
