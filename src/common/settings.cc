@@ -49,7 +49,8 @@ constexpr std::array kSettings{
                 "Features kept in a stored anomaly's SHAP explanation (0 = none)"},
     SettingSpec{"pipeline", "explain_per_second", T::kDouble, "20", 0, 100000,
                 "Stored anomalies explained per second (TreeSHAP, ~5 ms of CPU each), the "
-                "highest scores of each batch first; the rest are stored without one"},
+                "highest scores of each batch first and at least its top one; the rest are "
+                "stored without one"},
 
     SettingSpec{"api", "host", T::kString, "127.0.0.1", 0, -1, "Address the HTTP server binds"},
     SettingSpec{"api", "port", T::kInt, "8080", 0, 65535, "HTTP port (0 picks a free one)"},

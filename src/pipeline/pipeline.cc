@@ -129,7 +129,11 @@ Status Pipeline::process(Batch& batch) {
     if (!f.stime) f.stime = batch.read_at;
   }
   auto t0 = std::chrono::steady_clock::now();
-  model::ExplainOptions explain{options_.explain_top_k, true, explain_budget_.take()};
+  // Each batch explains at least its top anomaly, so the window's highest-scoring flow (the
+  // top of its batch) always has an explanation.
+  const size_t budget =
+      options_.explain_per_second > 0 ? std::max<size_t>(1, explain_budget_.take()) : 0;
+  model::ExplainOptions explain{options_.explain_top_k, true, budget};
   if (auto st = scorer_.score(batch.flows, verdicts_, explain); !st.ok()) return st;
   explain_budget_.spend(explained(verdicts_));
   probe.score_seconds.observe(

@@ -29,7 +29,8 @@ struct PipelineOptions {
   size_t queue_batches = 8;
   int explain_top_k = 3;  // SHAP explanations for anomalies only; 0 = none
   // TreeSHAP costs ~5 ms a flow, so stored anomalies are explained within a budget: this many
-  // a second on average (bursts up to one second's worth), the highest scores of a batch first.
+  // a second on average (bursts up to one second's worth), the highest scores of a batch first;
+  // every batch explains at least its top anomaly. 0 = none.
   double explain_per_second = 20;
   std::chrono::milliseconds retry_initial{100};
   std::chrono::milliseconds retry_max{5000};
