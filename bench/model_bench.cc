@@ -32,13 +32,7 @@ Fixture& fixture() {
     }
     x.scorer = std::move(*s);
     const std::string test = std::string(FLOWSENTRY_DATASET_DIR) + "/test.csv";
-    if (auto r = ff::open_flow_file(test); r.ok()) {
-      ff::FlowRecord rec;
-      ff::FieldProblem p;
-      for (auto n = (*r)->next(rec, p); n != ff::FlowReader::Next::kEnd; n = (*r)->next(rec, p)) {
-        if (n == ff::FlowReader::Next::kRecord) x.rows.push_back(rec);
-      }
-    }
+    if (auto r = ff::read_valid_flows(test); r.ok()) x.rows = std::move(*r);
     if (x.rows.empty()) {  // no data set: a few plausible flows
       ff::FlowRecord r;
       r.proto = "tcp";

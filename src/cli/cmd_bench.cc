@@ -36,18 +36,12 @@ int run_bench_score(const BenchScoreOpts& o) {
     std::cerr << "flowsentry bench score: " << scorer.error().to_string() << "\n";
     return kExitRuntime;
   }
-  auto reader = flow::open_flow_file(o.data);
-  if (!reader) {
-    std::cerr << "flowsentry bench score: " << reader.error().to_string() << "\n";
+  auto read = flow::read_valid_flows(o.data);
+  if (!read) {
+    std::cerr << "flowsentry bench score: " << read.error().to_string() << "\n";
     return kExitRuntime;
   }
-  std::vector<flow::FlowRecord> rows;
-  flow::FlowRecord rec;
-  flow::FieldProblem problem;
-  for (auto n = (*reader)->next(rec, problem); n != flow::FlowReader::Next::kEnd;
-       n = (*reader)->next(rec, problem)) {
-    if (n == flow::FlowReader::Next::kRecord) rows.push_back(rec);
-  }
+  auto& rows = *read;
   if (rows.empty()) {
     std::cerr << "flowsentry bench score: " << o.data << " has no valid rows\n";
     return kExitRuntime;

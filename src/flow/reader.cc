@@ -74,4 +74,17 @@ Result<std::unique_ptr<FlowReader>> open_flow_file(const std::string& path) {
   return std::unique_ptr<FlowReader>(new CsvFlowReader(std::move(csv.value())));
 }
 
+Result<std::vector<FlowRecord>> read_valid_flows(const std::string& path) {
+  auto reader = open_flow_file(path);
+  if (!reader) return reader.error();
+  std::vector<FlowRecord> rows;
+  FlowRecord rec;
+  FieldProblem problem;
+  for (auto n = (*reader)->next(rec, problem); n != FlowReader::Next::kEnd;
+       n = (*reader)->next(rec, problem)) {
+    if (n == FlowReader::Next::kRecord) rows.push_back(rec);
+  }
+  return rows;
+}
+
 }  // namespace flowsentry::flow

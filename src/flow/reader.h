@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "flow/csv.h"
@@ -22,5 +23,9 @@ class FlowReader {
 };
 
 Result<std::unique_ptr<FlowReader>> open_flow_file(const std::string& path);
+
+// Every valid record of a flow file, in order; invalid rows are skipped (for benchmarks and
+// tests that want the rows, not their problems).
+Result<std::vector<FlowRecord>> read_valid_flows(const std::string& path);
 
 }  // namespace flowsentry::flow

@@ -34,20 +34,24 @@ class Forest {
   size_t trees() const { return roots_.size(); }
 
  private:
-  // Children of a node are adjacent (right = left + 1), so a step is one add.
+  // Children of a node are adjacent (right = left + 1), so a step is one add. A leaf's `left`
+  // is itself and it never steps right, so a walk can take a tree's full depth without a test.
   struct Node {
     float value;       // split threshold, or the leaf value
-    uint16_t feature;  // split feature
+    uint16_t feature;  // split feature (0 for a leaf)
     uint8_t default_left;
     uint8_t leaf;
-    uint32_t left;  // index of the left child in nodes_
+    uint32_t left;  // index of the left child in nodes_ (a leaf's own index)
   };
 
   float leaf_value(uint32_t root, const float* row) const;
+  void add_row(const float* row, float* out) const;
+  void predict_block(const float* x, size_t rows, float* out) const;
   Status add_tree(const nlohmann::json& tree, size_t group);
 
   std::vector<Node> nodes_;
   std::vector<uint32_t> roots_;
+  std::vector<uint8_t> depth_;   // levels below each root
   std::vector<uint16_t> group_;  // output each tree adds to (tree_info)
   Objective objective_ = Objective::kLogistic;
   float base_margin_ = 0;

@@ -49,6 +49,18 @@ TEST(ReaderTest, MissingFileIsNotFound) {
   auto r = open_flow_file("/nonexistent/flows.csv");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(read_valid_flows("/nonexistent/flows.csv").error().code, ErrorCode::kNotFound);
+}
+
+TEST(ReaderTest, ReadValidFlowsKeepsTheValidRowsInOrder) {
+  auto path = write_temp("fs_reader_all.jsonl",
+                         testing::kJsonHttp + "\n{\"dur\":1}\n" + testing::kJsonHttp + "\n");
+  auto rows = read_valid_flows(path);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].service, "http");
+  EXPECT_EQ((*rows)[1].service, "http");
+  std::remove(path.c_str());
 }
 
 }  // namespace

@@ -85,15 +85,9 @@ TEST(ForestTest, MatchesXgboostOnTheDefaultModelWithTestCsvRows) {
   }
   auto a = load_artifact(std::string(FLOWSENTRY_SOURCE_DIR) + "/models/default");
   ASSERT_TRUE(a.ok()) << a.error().to_string();
-  auto reader = flow::open_flow_file(test);
-  ASSERT_TRUE(reader.ok()) << reader.error().to_string();
-  std::vector<flow::FlowRecord> rows;
-  flow::FlowRecord rec;
-  flow::FieldProblem problem;
-  for (auto n = (*reader)->next(rec, problem); n != flow::FlowReader::Next::kEnd;
-       n = (*reader)->next(rec, problem)) {
-    if (n == flow::FlowReader::Next::kRecord) rows.push_back(rec);
-  }
+  auto read = flow::read_valid_flows(test);
+  ASSERT_TRUE(read.ok()) << read.error().to_string();
+  auto& rows = *read;
   ASSERT_FALSE(rows.empty());
   for (size_t i = 0; i < rows.size(); i += 13) rows[i].service = "never-seen-service";
   const auto x = encode_with_missing((*a)->meta.features, rows);
