@@ -51,12 +51,22 @@ void on_rebalance(const stream::RebalanceEvent& e) {
   log()->info("rebalance: {}{}", stream::rebalance_kind_name(e.kind), parts);
 }
 
-// Scores `flows` from Kafka until stopped. Every step of a batch runs on this thread, so the
-// consumer is polled and committed from one thread and commits follow the store.
+// Scores `flows` from Kafka until stopped. The consumer is polled and committed from this
+// thread; the pipeline scores and stores one batch on its helper thread meanwhile, and commits
+// follow the store. Before partitions go, the batch in flight is stored and committed.
 Status run_worker(const Config& c, Service& service, pipeline::Pipeline*& running,
                   std::atomic<bool>& stop) {
+  pipeline::Pipeline* pipe_for_rebalance = nullptr;
   auto consumer = stream::KafkaConsumer::create(
-      consumer_config(c, c.get_string("kafka.topic"), c.get_string("kafka.group")), on_rebalance);
+      consumer_config(c, c.get_string("kafka.topic"), c.get_string("kafka.group")),
+      [&pipe_for_rebalance](const stream::RebalanceEvent& e) {
+        on_rebalance(e);
+        if (e.kind == stream::RebalanceEvent::Kind::kAssigned || !pipe_for_rebalance) return;
+        if (auto st = pipe_for_rebalance->finish_in_flight(); !st.ok()) {
+          log()->warn("batch in flight at the rebalance not stored (it will be read again): {}",
+                      st.error().to_string());
+        }
+      });
   if (!consumer.ok()) return consumer.error();
   stream::ProducerConfig pc;
   pc.brokers = c.get_string("kafka.brokers");
@@ -94,32 +104,25 @@ Status run_worker(const Config& c, Service& service, pipeline::Pipeline*& runnin
   });
   auto& lag = MetricsRegistry::global().gauge("flowsentry_kafka_consumer_lag",
                                               "Messages behind the end of the assigned partitions");
-  pipe.set_commit([&](std::span<const model::ScoredFlow> batch) {
-    std::vector<flow::RecordKey> keys;
-    keys.reserve(batch.size());
-    for (const auto& f : batch) keys.push_back(f.flow.key);
-    // Rejected messages of the batch count as handled too: their offsets are in polled_offsets.
-    auto offsets = stream::offsets_after(keys);
-    for (const auto& polled : source.polled_offsets()) {
-      bool found = false;
-      for (auto& o : offsets) {
-        if (o.topic == polled.topic && o.partition == polled.partition) {
-          o.offset = std::max(o.offset, polled.offset);
-          found = true;
+  pipe.set_commit(
+      [&](std::span<const model::ScoredFlow> batch, std::span<const flow::RecordKey> rejected) {
+        // Rejected messages of the batch count as handled too: they went to the dead-letter topic.
+        std::vector<flow::RecordKey> keys(rejected.begin(), rejected.end());
+        keys.reserve(batch.size() + rejected.size());
+        for (const auto& f : batch) keys.push_back(f.flow.key);
+        const auto offsets = stream::offsets_after(keys);
+        if (auto st = source.consumer().commit(offsets); !st.ok()) {
+          log()->warn("offset commit failed (the batch is stored; it may be read again): {}",
+                      st.error().to_string());
         }
-      }
-      if (!found) offsets.push_back(polled);
-    }
-    if (auto st = source.consumer().commit(offsets); !st.ok()) {
-      log()->warn("offset commit failed (the batch is stored; it may be read again): {}",
-                  st.error().to_string());
-    }
-    lag.set(static_cast<double>(source.consumer().total_lag()));
-  });
+        lag.set(static_cast<double>(source.consumer().total_lag()));
+      });
   running = &pipe;
+  pipe_for_rebalance = &pipe;
   if (stop) pipe.stop();
   auto st = pipe.run();
   running = nullptr;
+  pipe_for_rebalance = nullptr;
   if (auto closed = source.consumer().close(); !closed.ok()) {
     log()->warn("consumer close: {}", closed.error().to_string());
   }

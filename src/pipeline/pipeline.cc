@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <utility>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -36,19 +37,24 @@ PipelineStats Pipeline::stats() const {
           anomalies_.load(), store_errors_.load(), batches_.load()};
 }
 
-void Pipeline::drain_rejected() {
+void Pipeline::drain_rejected(Batch& batch) {
   rejected_buf_.clear();
   source_.take_rejected(rejected_buf_);
   if (rejected_buf_.empty()) return;
   rejected_ += rejected_buf_.size();
-  for (const auto& r : rejected_buf_) Probe::rejected(r.problem.reason).inc();
+  for (const auto& r : rejected_buf_) {
+    Probe::rejected(r.problem.reason).inc();
+    batch.rejected.push_back(r.key);
+  }
   if (dead_letter_) dead_letter_(rejected_buf_);
 }
 
-// Reads one batch from the source; `read` is 0 when nothing came.
+// Reads one batch from the source; `read` is 0 when no record came (rejected ones may have).
 Status Pipeline::read_batch(Batch& batch, size_t& read) {
+  batch.flows.clear();
+  batch.rejected.clear();
   auto n = source_.next_batch(batch.flows, options_.batch_size, options_.batch_wait);
-  drain_rejected();
+  drain_rejected(batch);
   if (!n.ok()) return n.error();
   read = batch.flows.size();
   if (read == 0) return {};
@@ -60,16 +66,36 @@ Status Pipeline::read_batch(Batch& batch, size_t& read) {
   return {};
 }
 
+Status Pipeline::finish_in_flight() {
+  if (!in_flight_) return {};
+  Batch* batch = std::exchange(in_flight_, nullptr);
+  auto st = stage_->wait();
+  if (st.ok()) finish(*batch);
+  return st;
+}
+
+// Two batches take turns: the stage scores and stores one while this thread reads the other.
 Status Pipeline::run_inline() {
-  Batch batch;
+  stage_ = std::make_unique<Stage>();
+  Batch batches[2];
+  size_t next = 0;
   while (!stop_.load() && !source_.at_end()) {
-    batch.flows.clear();
+    Batch& batch = batches[next];
     size_t read = 0;
-    if (auto st = read_batch(batch, read); !st.ok()) return st;
-    if (read == 0) continue;
-    if (auto st = process(batch); !st.ok()) return st;
+    auto st = read_batch(batch, read);
+    // Idle or failed: finish the batch in flight now rather than when more data comes.
+    if (!st.ok() || read == 0) {
+      if (auto done = finish_in_flight(); !done.ok()) return done;
+      if (!st.ok()) return st;
+      if (!batch.rejected.empty() && commit_) commit_({}, batch.rejected);
+      continue;
+    }
+    if (auto done = finish_in_flight(); !done.ok()) return done;
+    in_flight_ = &batch;
+    stage_->start([this, &batch] { return score_and_store(batch); });
+    next ^= 1;
   }
-  return {};
+  return finish_in_flight();
 }
 
 Status Pipeline::run() {
@@ -80,7 +106,7 @@ Status Pipeline::run() {
   std::thread reader([&] {
     while (!stop_.load() && !source_.at_end()) {
       Batch batch;
-      size_t read = 0;
+      size_t read = 0;  // records rejected alone are dead-lettered; nothing to store
       if (auto st = read_batch(batch, read); !st.ok()) {
         reader_error_ = st.error();
         reader_failed_ = true;
@@ -123,6 +149,12 @@ Status Pipeline::run() {
 }
 
 Status Pipeline::process(Batch& batch) {
+  if (auto st = score_and_store(batch); !st.ok()) return st;
+  finish(batch);
+  return {};
+}
+
+Status Pipeline::score_and_store(Batch& batch) {
   auto& probe = Probe::get();
   // The store keys rows by event time; flows without one get the time they were read.
   for (auto& f : batch.flows) {
@@ -134,41 +166,47 @@ Status Pipeline::process(Batch& batch) {
   const size_t budget =
       options_.explain_per_second > 0 ? std::max<size_t>(1, explain_budget_.take()) : 0;
   model::ExplainOptions explain{options_.explain_top_k, true, budget};
-  if (auto st = scorer_.score(batch.flows, verdicts_, explain); !st.ok()) return st;
-  explain_budget_.spend(explained(verdicts_));
+  if (auto st = scorer_.score(batch.flows, batch.verdicts, explain); !st.ok()) return st;
+  explain_budget_.spend(explained(batch.verdicts));
   probe.score_seconds.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 
-  scored_buf_.resize(batch.flows.size());
+  auto& scored = batch.scored;
+  scored.resize(batch.flows.size());
   uint64_t anomalies = 0;
   for (size_t i = 0; i < batch.flows.size(); ++i) {
-    scored_buf_[i].flow = std::move(batch.flows[i]);
-    std::swap(scored_buf_[i].verdict, verdicts_[i]);
-    anomalies += scored_buf_[i].verdict.label;
+    scored[i].flow = std::move(batch.flows[i]);
+    std::swap(scored[i].verdict, batch.verdicts[i]);
+    anomalies += scored[i].verdict.label;
   }
-  scored_ += scored_buf_.size();
+  scored_ += scored.size();
   anomalies_ += anomalies;
-  probe.flows_scored.inc(static_cast<double>(scored_buf_.size()));
+  probe.flows_scored.inc(static_cast<double>(scored.size()));
   probe.anomalies.inc(static_cast<double>(anomalies));
 
-  if (auto st = store_with_retry(scored_buf_); !st.ok()) return st;
-  observe_latency(batch, now_seconds());
-  ++batches_;
-  for (auto& observer : observers_) observer(scored_buf_);
-  if (commit_) commit_(scored_buf_);
+  if (auto st = store_with_retry(scored); !st.ok()) return st;
+  batch.stored_at = now_seconds();
   return {};
+}
+
+// After the batch is stored: latency, observers, then the commit.
+void Pipeline::finish(const Batch& batch) {
+  observe_latency(batch);
+  ++batches_;
+  for (auto& observer : observers_) observer(batch.scored);
+  if (commit_) commit_(batch.scored, batch.rejected);
 }
 
 // One observation per flow: from its producer's send time when the source knows it (Kafka),
 // else from when the pipeline read it.
-void Pipeline::observe_latency(const Batch& batch, double stored_at) const {
+void Pipeline::observe_latency(const Batch& batch) const {
   auto& histogram = Probe::get().end_to_end_seconds;
-  for (size_t i = 0; i < scored_buf_.size(); ++i) {
+  for (size_t i = 0; i < batch.scored.size(); ++i) {
     double from = batch.read_at;
     if (i < batch.sent_ms.size() && batch.sent_ms[i] >= 0) {
       from = static_cast<double>(batch.sent_ms[i]) / 1000;
     }
-    histogram.observe(std::max(0.0, stored_at - from));
+    histogram.observe(std::max(0.0, batch.stored_at - from));
   }
 }
 

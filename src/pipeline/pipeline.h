@@ -7,17 +7,23 @@
 // to the observers (detectors, the anomalies topic) and finally to the commit hook: a source's
 // position is only committed after its batch is durably stored. Rejected records go to the
 // dead-letter hook with their reason and are counted.
+//
+// Inline mode (Kafka) keeps reading, observers and commits on the calling thread and scores
+// and stores one batch at a time on a helper thread, while the calling thread reads the next
+// one. Batches are committed in order, each only after it is stored.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "common/result.h"
 #include "model/scorer.h"
 #include "pipeline/explain_budget.h"
+#include "pipeline/stage.h"
 #include "store/store.h"
 #include "stream/source.h"
 
@@ -36,9 +42,10 @@ struct PipelineOptions {
   std::chrono::milliseconds retry_max{5000};
   // Gives up on stop after this long draining; unstored batches are not committed.
   std::chrono::milliseconds drain_timeout{8000};
-  // Read, score, store and commit on the calling thread, one batch at a time. Needed for
-  // sources that must be polled and committed from one thread (Kafka); nothing is in flight
-  // when the source is next polled, so a rebalance never catches an unstored batch.
+  // Read, observe and commit on the calling thread; score and store on a helper thread, at
+  // most one batch in flight. Needed for sources that must be polled and committed from one
+  // thread (Kafka). A rebalance handler calls finish_in_flight() so the batch in flight is
+  // stored and committed before its partitions go.
   bool inline_reader = false;
 };
 
@@ -56,12 +63,16 @@ class Pipeline {
  public:
   using Observer = std::function<void(std::span<const model::ScoredFlow>)>;
   using DeadLetter = std::function<void(std::vector<stream::Rejected>&)>;
+  // A batch's stored flows and the keys of the records rejected with it (already dead-lettered):
+  // the source may move past all of them.
+  using Commit =
+      std::function<void(std::span<const model::ScoredFlow>, std::span<const flow::RecordKey>)>;
 
   Pipeline(stream::Source& source, const model::Scorer& scorer, store::Store& store,
            PipelineOptions options = {});
 
   void add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
-  void set_commit(Observer commit) { commit_ = std::move(commit); }
+  void set_commit(Commit commit) { commit_ = std::move(commit); }
   void set_dead_letter(DeadLetter dead_letter) { dead_letter_ = std::move(dead_letter); }
 
   // Runs until the source ends and everything read is stored, or until stop() is called
@@ -70,6 +81,9 @@ class Pipeline {
   // Safe from any thread and from a signal-watching thread.
   void stop() { stop_.store(true); }
   bool stopping() const { return stop_.load(); }
+  // Inline mode, on the calling thread (from inside the source, during a rebalance): waits for
+  // the batch in flight, then observes and commits it. Returns its store result.
+  Status finish_in_flight();
 
   PipelineStats stats() const;
 
@@ -77,21 +91,27 @@ class Pipeline {
   struct Batch {
     std::vector<flow::FlowRecord> flows;
     std::vector<int64_t> sent_ms;  // the source's send times, parallel to flows; may be empty
+    std::vector<flow::RecordKey> rejected;  // keys of the records rejected while reading it
+    std::vector<model::Verdict> verdicts;
+    std::vector<model::ScoredFlow> scored;
     double read_at = 0;
+    double stored_at = 0;
   };
   Status run_inline();
   Status process(Batch& batch);
+  Status score_and_store(Batch& batch);
+  void finish(const Batch& batch);
   Status read_batch(Batch& batch, size_t& read);
-  void observe_latency(const Batch& batch, double stored_at) const;
+  void observe_latency(const Batch& batch) const;
   Status store_with_retry(std::span<const model::ScoredFlow> scored);
-  void drain_rejected();
+  void drain_rejected(Batch& batch);
 
   stream::Source& source_;
   const model::Scorer& scorer_;
   store::Store& store_;
   PipelineOptions options_;
   std::vector<Observer> observers_;
-  Observer commit_;
+  Commit commit_;
   DeadLetter dead_letter_;
 
   std::atomic<bool> stop_{false};
@@ -100,8 +120,8 @@ class Pipeline {
   std::atomic<uint64_t> received_{0}, rejected_{0}, scored_{0}, stored_{0}, anomalies_{0},
       store_errors_{0}, batches_{0};
   std::vector<stream::Rejected> rejected_buf_;
-  std::vector<model::Verdict> verdicts_;
-  std::vector<model::ScoredFlow> scored_buf_;
+  Batch* in_flight_ = nullptr;  // inline mode: the batch the stage is scoring and storing
+  std::unique_ptr<Stage> stage_;
   ExplainBudget explain_budget_{options_.explain_per_second};
 };
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -178,7 +179,7 @@ TEST_F(PipelineTest, InlineModeStoresEverythingAndCommitsOnTheReadingThread) {
   Pipeline p(source, *scorer_, *store_, opts);
   auto reader_thread = std::this_thread::get_id();
   int64_t committed = 0;
-  p.set_commit([&](std::span<const model::ScoredFlow> b) {
+  p.set_commit([&](std::span<const model::ScoredFlow> b, auto) {
     EXPECT_EQ(std::this_thread::get_id(), reader_thread);
     committed += static_cast<int64_t>(b.size());
     EXPECT_EQ(stored_rows(), committed);
@@ -187,6 +188,115 @@ TEST_F(PipelineTest, InlineModeStoresEverythingAndCommitsOnTheReadingThread) {
   ASSERT_TRUE(st.ok()) << st.error().to_string();
   EXPECT_EQ(committed, 2500);
   EXPECT_EQ(stored_rows(), 2500);
+}
+
+// A source around the generator that runs a hook before each read and can reject records.
+class HookedSource : public stream::Source {
+ public:
+  HookedSource(stream::GeneratorSourceOptions o, std::function<void(int)> before_read)
+      : inner_(o), before_read_(std::move(before_read)) {}
+  Result<size_t> next_batch(std::vector<flow::FlowRecord>& out, size_t max,
+                            std::chrono::milliseconds wait) override {
+    before_read_(++reads_);
+    if (reject_next_ > 0) {  // a read that only brings malformed records
+      for (; reject_next_ > 0; --reject_next_) {
+        rejected_.push_back({flow::RecordKey{"bad", 0, rejected_offset_++}, "{", {}});
+      }
+      return size_t{0};
+    }
+    return inner_.next_batch(out, max, wait);
+  }
+  bool at_end() const override { return inner_.at_end(); }
+  void take_rejected(std::vector<stream::Rejected>& out) override {
+    for (auto& r : rejected_) out.push_back(std::move(r));
+    rejected_.clear();
+  }
+  std::string describe() const override { return "hooked"; }
+  int reject_next_ = 0;
+
+ private:
+  stream::GeneratorSource inner_;
+  std::function<void(int)> before_read_;
+  std::vector<stream::Rejected> rejected_;
+  int reads_ = 0;
+  int64_t rejected_offset_ = 0;
+};
+
+TEST_F(PipelineTest, InlineModeReadsTheNextBatchWhileOneIsInFlight) {
+  int64_t committed = 0;
+  std::vector<int64_t> committed_at_read;
+  HookedSource source(generated(3000), [&](int) { committed_at_read.push_back(committed); });
+  PipelineOptions opts;
+  opts.batch_size = 500;
+  opts.inline_reader = true;
+  Pipeline p(source, *scorer_, *store_, opts);
+  p.set_commit([&](std::span<const model::ScoredFlow> b, auto) {
+    committed += static_cast<int64_t>(b.size());
+    EXPECT_GE(stored_rows(), committed);
+  });
+  auto st = p.run();
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  EXPECT_EQ(committed, 3000);
+  // Batch k is committed only after batch k+1 was read: one batch is always in flight.
+  ASSERT_GE(committed_at_read.size(), 6u);
+  for (size_t read = 1; read < 6; ++read) {
+    EXPECT_EQ(committed_at_read[read], static_cast<int64_t>(read - 1) * 500) << read;
+  }
+}
+
+TEST_F(PipelineTest, FinishInFlightStoresAndCommitsBeforeARebalanceReturns) {
+  Pipeline* pipe = nullptr;
+  int64_t committed = 0;
+  int64_t received_at_rebalance = -1;
+  HookedSource source(generated(2000), [&](int read) {
+    if (read != 3) return;  // a rebalance inside the third poll
+    ASSERT_TRUE(pipe->finish_in_flight().ok());
+    received_at_rebalance = static_cast<int64_t>(pipe->stats().received);
+    EXPECT_EQ(committed, received_at_rebalance);  // nothing read is left uncommitted
+    EXPECT_EQ(stored_rows(), received_at_rebalance);
+  });
+  PipelineOptions opts;
+  opts.batch_size = 400;
+  opts.inline_reader = true;
+  Pipeline p(source, *scorer_, *store_, opts);
+  pipe = &p;
+  p.set_commit([&](std::span<const model::ScoredFlow> b, auto) {
+    committed += static_cast<int64_t>(b.size());
+  });
+  auto st = p.run();
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  EXPECT_EQ(received_at_rebalance, 800);
+  EXPECT_EQ(committed, 2000);
+  EXPECT_EQ(stored_rows(), 2000);
+}
+
+TEST_F(PipelineTest, InlineModeCommitsPastRecordsThatWereAllRejected) {
+  std::vector<flow::RecordKey> committed_rejected;
+  HookedSource* src = nullptr;
+  HookedSource source(generated(1000), [&](int read) {
+    if (read == 2) src->reject_next_ = 3;
+  });
+  src = &source;
+  PipelineOptions opts;
+  opts.batch_size = 500;
+  opts.inline_reader = true;
+  Pipeline p(source, *scorer_, *store_, opts);
+  std::vector<std::string> dead;
+  p.set_dead_letter([&](std::vector<stream::Rejected>& r) {
+    for (auto& x : r) dead.push_back(x.key.source);
+  });
+  int64_t committed = 0;
+  p.set_commit([&](std::span<const model::ScoredFlow> b, std::span<const flow::RecordKey> r) {
+    committed += static_cast<int64_t>(b.size());
+    committed_rejected.insert(committed_rejected.end(), r.begin(), r.end());
+  });
+  auto st = p.run();
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  EXPECT_EQ(committed, 1000);
+  EXPECT_EQ(dead.size(), 3u);
+  ASSERT_EQ(committed_rejected.size(), 3u);
+  EXPECT_EQ(committed_rejected[2].offset, 2);
+  EXPECT_EQ(p.stats().rejected, 3u);
 }
 
 TEST_F(PipelineTest, ReplayingTheSameFlowsStoresNothingNew) {
@@ -211,7 +321,7 @@ TEST_F(PipelineTest, ObserversAndCommitSeeABatchOnlyAfterItIsStored) {
     order.push_back("observe");
     EXPECT_GE(stored_rows(), committed + static_cast<int64_t>(b.size()));
   });
-  p.set_commit([&](std::span<const model::ScoredFlow> b) {
+  p.set_commit([&](std::span<const model::ScoredFlow> b, auto) {
     order.push_back("commit");
     committed += static_cast<int64_t>(b.size());
     EXPECT_EQ(stored_rows(), committed);  // durable before the position moves
@@ -320,7 +430,7 @@ TEST_F(PipelineTest, StopFinishesTheBatchesInFlight) {
   stream::GeneratorSource source(o);
   Pipeline p(source, *scorer_, *store_);
   int64_t committed = 0;
-  p.set_commit([&](std::span<const model::ScoredFlow> b) { committed += b.size(); });
+  p.set_commit([&](std::span<const model::ScoredFlow> b, auto) { committed += b.size(); });
   std::thread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     p.stop();
