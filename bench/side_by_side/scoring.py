@@ -35,7 +35,7 @@ def scoring(ctx):
                                          "single_p50_us": fs_p50, "single_p99_us": fs_p99},
                           "baseline": b}
     return [
-        Row(SEC_SCORE, "batch, binary score (flowsentry 2 XGBoost threads; RF n_jobs=2)",
+        Row(SEC_SCORE, "batch, binary score (flowsentry native forest, 2 threads; RF n_jobs=2)",
             "flows/s", "high", fs_batch, b["batch_binary_fps"]),
         Row(SEC_SCORE, "batch, score + attack_cat", "flows/s", "high", fs_full,
             b["batch_full_fps"]),
