@@ -2,6 +2,7 @@
 //   worker   Kafka `flows` -> score -> store -> commit; publishes anomalies; drift per worker
 //   alerter  Kafka `anomalies` -> burst rule -> notifications (one per deployment: global alerts)
 //   all      worker with the burst rule and notifications in the same process
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <thread>
@@ -56,16 +57,32 @@ void on_rebalance(const stream::RebalanceEvent& e) {
 // follow the store. Before partitions go, the batch in flight is stored and committed.
 Status run_worker(const Config& c, Service& service, pipeline::Pipeline*& running,
                   std::atomic<bool>& stop) {
+  // Batches are committed asynchronously so the poll thread does not wait for the broker;
+  // before partitions go (and before leaving), a synchronous commit of the last offsets waits
+  // for all of them.
   pipeline::Pipeline* pipe_for_rebalance = nullptr;
+  stream::KafkaSource* source_for_rebalance = nullptr;
+  std::vector<stream::TopicPartition> last_commit;
+  auto commit_now = [&](stream::KafkaConsumer& consumer) {
+    if (last_commit.empty()) return;
+    if (auto st = consumer.commit(last_commit); !st.ok()) {
+      log()->warn("offset commit failed (the batches are stored; they may be read again): {}",
+                  st.error().to_string());
+    }
+  };
   auto consumer = stream::KafkaConsumer::create(
       consumer_config(c, c.get_string("kafka.topic"), c.get_string("kafka.group")),
-      [&pipe_for_rebalance](const stream::RebalanceEvent& e) {
+      [&](const stream::RebalanceEvent& e) {
         on_rebalance(e);
         if (e.kind == stream::RebalanceEvent::Kind::kAssigned || !pipe_for_rebalance) return;
         if (auto st = pipe_for_rebalance->finish_in_flight(); !st.ok()) {
           log()->warn("batch in flight at the rebalance not stored (it will be read again): {}",
                       st.error().to_string());
         }
+        if (e.kind == stream::RebalanceEvent::Kind::kRevoked) {
+          commit_now(source_for_rebalance->consumer());
+        }
+        last_commit.clear();  // never commit for partitions that may belong to someone else
       });
   if (!consumer.ok()) return consumer.error();
   stream::ProducerConfig pc;
@@ -104,25 +121,36 @@ Status run_worker(const Config& c, Service& service, pipeline::Pipeline*& runnin
   });
   auto& lag = MetricsRegistry::global().gauge("flowsentry_kafka_consumer_lag",
                                               "Messages behind the end of the assigned partitions");
-  pipe.set_commit(
-      [&](std::span<const model::ScoredFlow> batch, std::span<const flow::RecordKey> rejected) {
-        // Rejected messages of the batch count as handled too: they went to the dead-letter topic.
-        std::vector<flow::RecordKey> keys(rejected.begin(), rejected.end());
-        keys.reserve(batch.size() + rejected.size());
-        for (const auto& f : batch) keys.push_back(f.flow.key);
-        const auto offsets = stream::offsets_after(keys);
-        if (auto st = source.consumer().commit(offsets); !st.ok()) {
-          log()->warn("offset commit failed (the batch is stored; it may be read again): {}",
-                      st.error().to_string());
-        }
-        lag.set(static_cast<double>(source.consumer().total_lag()));
-      });
+  pipe.set_commit([&](std::span<const model::ScoredFlow> batch,
+                      std::span<const flow::RecordKey> rejected) {
+    // Rejected messages of the batch count as handled too: they went to the dead-letter topic.
+    std::vector<flow::RecordKey> keys(rejected.begin(), rejected.end());
+    keys.reserve(batch.size() + rejected.size());
+    for (const auto& f : batch) keys.push_back(f.flow.key);
+    const auto offsets = stream::offsets_after(keys);
+    for (const auto& tp : offsets) {
+      auto same = [&](const auto& o) { return o.topic == tp.topic && o.partition == tp.partition; };
+      auto it = std::find_if(last_commit.begin(), last_commit.end(), same);
+      if (it == last_commit.end()) {
+        last_commit.push_back(tp);
+      } else {
+        it->offset = std::max(it->offset, tp.offset);
+      }
+    }
+    if (auto st = source.consumer().commit(offsets, /*async=*/true); !st.ok()) {
+      log()->warn("offset commit failed (the batch is stored; it may be read again): {}",
+                  st.error().to_string());
+    }
+    lag.set(static_cast<double>(source.consumer().total_lag()));
+  });
   running = &pipe;
   pipe_for_rebalance = &pipe;
+  source_for_rebalance = &source;
   if (stop) pipe.stop();
   auto st = pipe.run();
   running = nullptr;
   pipe_for_rebalance = nullptr;
+  commit_now(source.consumer());
   if (auto closed = source.consumer().close(); !closed.ok()) {
     log()->warn("consumer close: {}", closed.error().to_string());
   }

@@ -41,7 +41,7 @@ constexpr std::array kSettings{
                 "worker|alerter|all"},
     SettingSpec{"pipeline", "batch_size", T::kInt, "1000", 1, 100000,
                 "Most flows scored and stored together"},
-    SettingSpec{"pipeline", "batch_ms", T::kInt, "50", 1, 10000,
+    SettingSpec{"pipeline", "batch_ms", T::kInt, "20", 1, 10000,
                 "Longest a partial batch waits before it is scored"},
     SettingSpec{"pipeline", "queue_batches", T::kInt, "8", 1, 1024,
                 "Batches buffered between stages before consumption pauses"},

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <simdjson.h>
 
@@ -252,11 +253,11 @@ void append_json(const FlowRecord& rec, std::string& out) {
   fmt::memory_buffer buf;
   auto it = std::back_inserter(buf);
   buf.push_back('{');
-  if (rec.id) fmt::format_to(it, "\"id\":{},", *rec.id);
-  if (rec.stime) fmt::format_to(it, "\"stime\":{},", *rec.stime);
+  if (rec.id) fmt::format_to(it, FMT_COMPILE("\"id\":{},"), *rec.id);
+  if (rec.stime) fmt::format_to(it, FMT_COMPILE("\"stime\":{},"), *rec.stime);
   // proto/service/state are validated to hold no control characters; escape quotes and '\\'.
   auto put_str = [&](std::string_view key, std::string_view v) {
-    fmt::format_to(it, "\"{}\":\"", key);
+    fmt::format_to(it, FMT_COMPILE("\"{}\":\""), key);
     for (char c : v) {
       if (c == '"' || c == '\\') buf.push_back('\\');
       buf.push_back(c);
@@ -264,17 +265,32 @@ void append_json(const FlowRecord& rec, std::string& out) {
     buf.append(std::string_view("\","));
   };
   // Data set order (dur, proto, service, state, spkts, ...), which the decoder expects first.
-  fmt::format_to(it, "\"dur\":{},", rec.num[kDur]);
+  fmt::format_to(it, FMT_COMPILE("\"dur\":{},"), rec.num[kDur]);
   put_str("proto", rec.proto);
   put_str("service", rec.service);
   put_str("state", rec.state);
   for (size_t i = kSpkts; i < kNumFieldCount; ++i) {
-    fmt::format_to(it, "\"{}\":{},", kNumFields[i].name, rec.num[i]);
+    fmt::format_to(it, FMT_COMPILE("\"{}\":{},"), kNumFields[i].name, rec.num[i]);
   }
   if (rec.attack_cat) put_str("attack_cat", *rec.attack_cat);
-  if (rec.label) fmt::format_to(it, "\"label\":{},", *rec.label);
+  if (rec.label) fmt::format_to(it, FMT_COMPILE("\"label\":{},"), *rec.label);
   buf[buf.size() - 1] = '}';
   out.append(buf.data(), buf.size());
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      fmt::format_to(std::back_inserter(out), FMT_COMPILE("\\u{:04x}"), static_cast<int>(c));
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
 }
 
 std::string to_json(const FlowRecord& rec) {

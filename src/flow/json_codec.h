@@ -42,6 +42,8 @@ class JsonDecoder {
 
 // Appends `rec` as a JSON object with every field (labels, id and stime when present).
 void append_json(const FlowRecord& rec, std::string& out);
+// Appends `s` as a JSON string literal, quotes included.
+void append_json_string(std::string& out, std::string_view s);
 std::string to_json(const FlowRecord& rec);
 
 }  // namespace flowsentry::flow

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "flow/json_codec.h"
 
 namespace flowsentry::model {
 namespace {
@@ -24,21 +25,6 @@ std::vector<float>& feature_buffer(size_t rows) {
 float* grown(std::vector<float>& buf, size_t n) {
   if (buf.size() < n) buf.resize(n);
   return buf.data();
-}
-
-void append_escaped(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<int>(c));
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
 }
 
 }  // namespace
@@ -284,17 +270,17 @@ void append_verdict_json(const Verdict& v, std::string& out, int64_t id, int64_t
   if (line >= 0) fmt::format_to(it, "\"line\":{},", line);
   fmt::format_to(it, "\"score\":{},\"label\":{},\"attack_cat\":", static_cast<float>(v.score),
                  v.label);
-  append_escaped(out, v.attack_cat);
+  flow::append_json_string(out, v.attack_cat);
   fmt::format_to(it, ",\"attack_cat_prob\":{},\"threshold\":{},\"model_version\":",
                  static_cast<float>(v.attack_cat_prob), v.threshold);
-  append_escaped(out, v.model_version);
+  flow::append_json_string(out, v.model_version);
   if (!v.top_features.empty()) {
     out += ",\"top_features\":[";
     for (size_t i = 0; i < v.top_features.size(); ++i) {
       const auto& c = v.top_features[i];
       if (i) out += ',';
       out += "{\"feature\":";
-      append_escaped(out, c.feature);
+      flow::append_json_string(out, c.feature);
       fmt::format_to(it, ",\"value\":{},\"contribution\":{}}}", c.value,
                      static_cast<float>(c.contribution));
     }

@@ -1,33 +1,51 @@
 #include "pipeline/anomaly_message.h"
 
+#include <cmath>
+
+#include <fmt/compile.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace flowsentry::pipeline {
+namespace {
 
+// JSON has no NaN or infinity.
+double finite_or_zero(double x) {
+  return std::isfinite(x) ? x : 0.0;
+}
+
+}  // namespace
+
+// Written by hand: a worker encodes every anomaly it publishes, and building a JSON tree per
+// message cost more than scoring the flow.
 std::string encode_anomaly(const model::ScoredFlow& scored) {
   std::string out;
   out.reserve(1200);
   flow::append_json(scored.flow, out);
   const auto& v = scored.verdict;
-  nlohmann::json extra{{"score", v.score},
-                       {"verdict_label", v.label},
-                       {"verdict_attack_cat", v.attack_cat},
-                       {"attack_cat_prob", v.attack_cat_prob},
-                       {"threshold", v.threshold},
-                       {"model_version", v.model_version},
-                       {"key_source", scored.flow.key.source},
-                       {"key_partition", scored.flow.key.partition},
-                       {"key_offset", scored.flow.key.offset}};
-  auto features = nlohmann::json::array();
-  for (const auto& c : v.top_features) {
-    features.push_back(
-        {{"feature", c.feature}, {"value", c.value}, {"contribution", c.contribution}});
-  }
-  extra["top_features"] = std::move(features);
+  const auto& key = scored.flow.key;
+  auto it = std::back_inserter(out);
   // Splice the verdict fields into the flow object: {...flow..., ...verdict...}.
   out.back() = ',';
-  auto tail = extra.dump();
-  out.append(tail, 1, std::string::npos);
+  fmt::format_to(it, FMT_COMPILE("\"score\":{},\"verdict_label\":{},\"verdict_attack_cat\":"),
+                 finite_or_zero(v.score), v.label);
+  flow::append_json_string(out, v.attack_cat);
+  fmt::format_to(it, FMT_COMPILE(",\"attack_cat_prob\":{},\"threshold\":{},\"model_version\":"),
+                 finite_or_zero(v.attack_cat_prob), finite_or_zero(v.threshold));
+  flow::append_json_string(out, v.model_version);
+  out += ",\"key_source\":";
+  flow::append_json_string(out, key.source);
+  fmt::format_to(it, FMT_COMPILE(",\"key_partition\":{},\"key_offset\":{},\"top_features\":["),
+                 key.partition, key.offset);
+  for (size_t i = 0; i < v.top_features.size(); ++i) {
+    const auto& c = v.top_features[i];
+    if (i) out += ',';
+    out += "{\"feature\":";
+    flow::append_json_string(out, c.feature);
+    fmt::format_to(it, FMT_COMPILE(",\"value\":{},\"contribution\":{}}}"), finite_or_zero(c.value),
+                   finite_or_zero(c.contribution));
+  }
+  out += "]}";
   return out;
 }
 

@@ -66,34 +66,84 @@ Status Pipeline::read_batch(Batch& batch, size_t& read) {
   return {};
 }
 
+// Observes and commits finished batches, oldest first, until at most `keep` are in flight.
+// With `wait` false, takes only those already finished.
+Status Pipeline::collect(size_t keep, bool wait) {
+  while (in_flight_ > keep) {
+    auto done = done_->pop(wait ? std::chrono::milliseconds(100) : std::chrono::milliseconds(0));
+    if (!done) {
+      if (!wait) return {};
+      continue;
+    }
+    --in_flight_;
+    if (!done->status.ok()) return done->status;
+    finish(*done->batch);
+  }
+  return {};
+}
+
 Status Pipeline::finish_in_flight() {
-  if (!in_flight_) return {};
-  Batch* batch = std::exchange(in_flight_, nullptr);
-  auto st = stage_->wait();
-  if (st.ok()) finish(*batch);
+  return in_flight_ == 0 ? Status{} : collect(0, true);
+}
+
+// Batches go through a scoring thread and then a writing thread, in order, while this thread
+// reads the next; at most two are in flight, so three take turns.
+Status Pipeline::run_inline() {
+  BoundedQueue<Batch*> to_score(1), to_write(1);
+  done_ = std::make_unique<BoundedQueue<Done>>(3);
+  auto drain = [](BoundedQueue<Batch*>& q, auto&& work) {
+    while (true) {
+      auto batch = q.pop(std::chrono::milliseconds(100));
+      if (batch) {
+        work(*batch);
+      } else if (q.closed_and_empty()) {
+        return;
+      }
+    }
+  };
+  std::thread scorer([&] {
+    drain(to_score, [&](Batch* b) {
+      auto st = score_batch(*b);
+      if (!st.ok()) {
+        done_->push({b, st});
+      } else {
+        to_write.push(b);
+      }
+    });
+    to_write.close();
+  });
+  std::thread writer([&] {
+    drain(to_write, [&](Batch* b) { done_->push({b, store_batch(*b)}); });
+  });
+
+  Batch batches[3];
+  auto st = run_stages(batches, to_score);
+  if (!st.ok()) stop_.store(true);  // a writer retrying a failing store gives up
+  to_score.close();
+  scorer.join();
+  writer.join();
+  in_flight_ = 0;
   return st;
 }
 
-// Two batches take turns: the stage scores and stores one while this thread reads the other.
-Status Pipeline::run_inline() {
-  stage_ = std::make_unique<Stage>();
-  Batch batches[2];
+Status Pipeline::run_stages(Batch (&batches)[3], BoundedQueue<Batch*>& to_score) {
   size_t next = 0;
   while (!stop_.load() && !source_.at_end()) {
+    if (auto st = collect(2, true); !st.ok()) return st;
     Batch& batch = batches[next];
     size_t read = 0;
     auto st = read_batch(batch, read);
-    // Idle or failed: finish the batch in flight now rather than when more data comes.
+    // Idle or failed: finish the batches in flight now rather than when more data comes.
     if (!st.ok() || read == 0) {
       if (auto done = finish_in_flight(); !done.ok()) return done;
       if (!st.ok()) return st;
       if (!batch.rejected.empty() && commit_) commit_({}, batch.rejected);
       continue;
     }
-    if (auto done = finish_in_flight(); !done.ok()) return done;
-    in_flight_ = &batch;
-    stage_->start([this, &batch] { return score_and_store(batch); });
-    next ^= 1;
+    ++in_flight_;
+    to_score.push(&batch);
+    next = (next + 1) % 3;
+    if (auto done = collect(0, false); !done.ok()) return done;
   }
   return finish_in_flight();
 }
@@ -149,12 +199,13 @@ Status Pipeline::run() {
 }
 
 Status Pipeline::process(Batch& batch) {
-  if (auto st = score_and_store(batch); !st.ok()) return st;
+  if (auto st = score_batch(batch); !st.ok()) return st;
+  if (auto st = store_batch(batch); !st.ok()) return st;
   finish(batch);
   return {};
 }
 
-Status Pipeline::score_and_store(Batch& batch) {
+Status Pipeline::score_batch(Batch& batch) {
   auto& probe = Probe::get();
   // The store keys rows by event time; flows without one get the time they were read.
   for (auto& f : batch.flows) {
@@ -183,8 +234,11 @@ Status Pipeline::score_and_store(Batch& batch) {
   anomalies_ += anomalies;
   probe.flows_scored.inc(static_cast<double>(scored.size()));
   probe.anomalies.inc(static_cast<double>(anomalies));
+  return {};
+}
 
-  if (auto st = store_with_retry(scored); !st.ok()) return st;
+Status Pipeline::store_batch(Batch& batch) {
+  if (auto st = store_with_retry(batch.scored); !st.ok()) return st;
   batch.stored_at = now_seconds();
   return {};
 }

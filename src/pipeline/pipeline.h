@@ -8,9 +8,9 @@
 // position is only committed after its batch is durably stored. Rejected records go to the
 // dead-letter hook with their reason and are counted.
 //
-// Inline mode (Kafka) keeps reading, observers and commits on the calling thread and scores
-// and stores one batch at a time on a helper thread, while the calling thread reads the next
-// one. Batches are committed in order, each only after it is stored.
+// Inline mode (Kafka) keeps reading, observers and commits on the calling thread; a scoring
+// thread and a writing thread work on the two batches before the one being read. Batches are
+// committed in order, each only after it is stored.
 #pragma once
 
 #include <atomic>
@@ -22,8 +22,8 @@
 
 #include "common/result.h"
 #include "model/scorer.h"
+#include "pipeline/bounded_queue.h"
 #include "pipeline/explain_budget.h"
-#include "pipeline/stage.h"
 #include "store/store.h"
 #include "stream/source.h"
 
@@ -31,7 +31,7 @@ namespace flowsentry::pipeline {
 
 struct PipelineOptions {
   size_t batch_size = 1000;
-  std::chrono::milliseconds batch_wait{50};
+  std::chrono::milliseconds batch_wait{20};
   size_t queue_batches = 8;
   int explain_top_k = 3;  // SHAP explanations for anomalies only; 0 = none
   // TreeSHAP costs ~5 ms a flow, so stored anomalies are explained within a budget: this many
@@ -42,8 +42,8 @@ struct PipelineOptions {
   std::chrono::milliseconds retry_max{5000};
   // Gives up on stop after this long draining; unstored batches are not committed.
   std::chrono::milliseconds drain_timeout{8000};
-  // Read, observe and commit on the calling thread; score and store on a helper thread, at
-  // most one batch in flight. Needed for sources that must be polled and committed from one
+  // Read, observe and commit on the calling thread; score and store on two helper threads,
+  // at most two batches in flight. Needed for sources that must be polled and committed from one
   // thread (Kafka). A rebalance handler calls finish_in_flight() so the batch in flight is
   // stored and committed before its partitions go.
   bool inline_reader = false;
@@ -81,8 +81,8 @@ class Pipeline {
   // Safe from any thread and from a signal-watching thread.
   void stop() { stop_.store(true); }
   bool stopping() const { return stop_.load(); }
-  // Inline mode, on the calling thread (from inside the source, during a rebalance): waits for
-  // the batch in flight, then observes and commits it. Returns its store result.
+  // Inline mode, on the calling thread (from inside the source, during a rebalance): stores,
+  // observes and commits the batches in flight, in order. Returns the first store error.
   Status finish_in_flight();
 
   PipelineStats stats() const;
@@ -97,9 +97,16 @@ class Pipeline {
     double read_at = 0;
     double stored_at = 0;
   };
+  struct Done {
+    Batch* batch;
+    Status status;
+  };
   Status run_inline();
+  Status run_stages(Batch (&batches)[3], BoundedQueue<Batch*>& to_score);
+  Status collect(size_t keep, bool wait);
   Status process(Batch& batch);
-  Status score_and_store(Batch& batch);
+  Status score_batch(Batch& batch);
+  Status store_batch(Batch& batch);
   void finish(const Batch& batch);
   Status read_batch(Batch& batch, size_t& read);
   void observe_latency(const Batch& batch) const;
@@ -120,8 +127,10 @@ class Pipeline {
   std::atomic<uint64_t> received_{0}, rejected_{0}, scored_{0}, stored_{0}, anomalies_{0},
       store_errors_{0}, batches_{0};
   std::vector<stream::Rejected> rejected_buf_;
-  Batch* in_flight_ = nullptr;  // inline mode: the batch the stage is scoring and storing
-  std::unique_ptr<Stage> stage_;
+  // Inline mode: batches handed to the scoring thread and not yet committed, and the queue
+  // the writing thread (or a failed scoring) hands them back on, in order.
+  size_t in_flight_ = 0;
+  std::unique_ptr<BoundedQueue<Done>> done_;
   ExplainBudget explain_budget_{options_.explain_per_second};
 };
 

@@ -352,20 +352,31 @@ void PostgresStore::analyze_growing(std::span<const model::ScoredFlow> batch) {
   {
     std::lock_guard lock(days_mu_);
     for (const auto& sf : batch) ++growth_[day_start(*sf.flow.stime)].since;
+    if (analyzing_.load()) return;  // counted; due again after the running one
     for (auto& [day, g] : growth_) {
       if (g.since < std::max(kAnalyzeEvery, g.analyzed)) continue;
       g.analyzed += g.since;
       g.since = 0;
       due.push_back(day);
     }
+    if (due.empty()) return;
+    analyzing_ = true;
   }
-  for (int64_t day : due) {
-    auto st = with_conn([&](PgConn& c) { return exec_on(c, "ANALYZE " + partition_name(day)); });
-    if (!st.ok()) {
-      module_logger("store")->warn("ANALYZE {} failed: {}", partition_name(day),
-                                   st.error().to_string());
+  if (analyzer_.joinable()) analyzer_.join();  // finished: analyzing_ was false
+  analyzer_ = std::thread([this, due] {
+    for (int64_t day : due) {
+      auto st = with_conn([&](PgConn& c) { return exec_on(c, "ANALYZE " + partition_name(day)); });
+      if (!st.ok()) {
+        module_logger("store")->warn("ANALYZE {} failed: {}", partition_name(day),
+                                     st.error().to_string());
+      }
     }
-  }
+    analyzing_ = false;
+  });
+}
+
+PostgresStore::~PostgresStore() {
+  if (analyzer_.joinable()) analyzer_.join();
 }
 
 Result<int64_t> PostgresStore::apply_retention(double now) {

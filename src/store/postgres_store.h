@@ -4,11 +4,13 @@
 // transaction from the rows actually inserted; connections from PgPool.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "store/pg_pool.h"
 #include "store/sql_store.h"
@@ -18,6 +20,7 @@ namespace flowsentry::store {
 class PostgresStore final : public SqlStore {
  public:
   static Result<std::unique_ptr<PostgresStore>> open(const StoreOptions& options);
+  ~PostgresStore() override;
 
   std::string_view backend() const override { return "postgres"; }
   Result<int64_t> write(std::span<const model::ScoredFlow> batch) override;
@@ -60,8 +63,11 @@ class PostgresStore final : public SqlStore {
 
   StoreOptions options_;
   std::unique_ptr<PgPool> pool_;
-  // Runs ANALYZE on the partitions the batch grew, once they have doubled since the last time.
+  // Runs ANALYZE on the partitions the batch grew, once they have doubled since the last time,
+  // on a thread of its own: it takes up to a second, which a write must not wait for.
   void analyze_growing(std::span<const model::ScoredFlow> batch);
+  std::thread analyzer_;
+  std::atomic<bool> analyzing_{false};
 
   std::mutex days_mu_;
   std::set<int64_t> known_days_;  // partitions known to exist
