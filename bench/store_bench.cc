@@ -38,7 +38,7 @@ constexpr double kEnd = 1772409600;  // 2026-03-02 00:00:00 UTC; flows fill the 
 struct Args {
   std::string store;
   size_t flows = 1000000;
-  size_t batch = 1000;
+  size_t batch = 4000;  // pipeline.batch_size
   size_t reference_rows = 10000;
   int runs = 30;
   long server_pid = 0;

@@ -7,7 +7,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 flows=${FLOWS:-1000000}
-batch=${BATCH:-1000}
+batch=${BATCH:-4000}  # the pipeline's default pipeline.batch_size
 reference=${REFERENCE_ROWS:-10000}
 runs=${RUNS:-30}
 

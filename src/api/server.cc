@@ -182,7 +182,9 @@ void ApiServer::Impl::configure() {
         send_error(res, 500, "internal error; see the server log");
       });
 
-  server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+  // Counted before the response is written (the logger runs after), so a client that reads
+  // /metrics right after its request sees that request counted.
+  server.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     auto endpoint = endpoint_of(req.path);
     auto& registry = MetricsRegistry::global();
     registry

@@ -39,7 +39,7 @@ constexpr std::array kSettings{
     SettingSpec{"pipeline", "role", T::kString, "all", 0, -1,
                 "What this process does: score (worker), alert (alerter), or both",
                 "worker|alerter|all"},
-    SettingSpec{"pipeline", "batch_size", T::kInt, "1000", 1, 100000,
+    SettingSpec{"pipeline", "batch_size", T::kInt, "4000", 1, 100000,
                 "Most flows scored and stored together"},
     SettingSpec{"pipeline", "batch_ms", T::kInt, "20", 1, 10000,
                 "Longest a partial batch waits before it is scored"},

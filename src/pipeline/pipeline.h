@@ -30,7 +30,7 @@
 namespace flowsentry::pipeline {
 
 struct PipelineOptions {
-  size_t batch_size = 1000;
+  size_t batch_size = 4000;
   std::chrono::milliseconds batch_wait{20};
   size_t queue_batches = 8;
   int explain_top_k = 3;  // SHAP explanations for anomalies only; 0 = none

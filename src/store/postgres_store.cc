@@ -3,6 +3,8 @@
 #include <libpq-fe.h>
 
 #include <ctime>
+#include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -327,7 +329,7 @@ Result<int64_t> PostgresStore::write(std::span<const model::ScoredFlow> batch) {
   for (int i = 0; i <= options_.partitions_ahead; ++i) days.insert(today + i * kSecondsPerDay);
   for (int attempt = 1;; ++attempt) {
     if (auto st = ensure_partitions(days); !st.ok()) return st.error();
-    auto r = with_conn([&](PgConn& c) { return write_on(c, batch); });
+    auto r = write_halves(batch);
     // Another process may have dropped a partition we thought existed (retention): forget
     // what we know and create it again.
     if (!r.ok() && attempt == 1 &&
@@ -339,6 +341,26 @@ Result<int64_t> PostgresStore::write(std::span<const model::ScoredFlow> batch) {
     if (r.ok() && *r > 0) analyze_growing(batch);
     return r;
   }
+}
+
+// A large batch goes in as two transactions on two connections at once, so that the server
+// works on both cores. Each half is idempotent on its own: when one fails the write fails, and
+// writing the batch again stores only what is missing. Both halves upsert the same rollup rows
+// in the same (sorted) order, so they wait for each other but never deadlock.
+Result<int64_t> PostgresStore::write_halves(std::span<const model::ScoredFlow> batch) {
+  constexpr size_t kSplitRows = 512;
+  auto write = [this](std::span<const model::ScoredFlow> part) {
+    return with_conn([&](PgConn& c) { return write_on(c, part); });
+  };
+  if (batch.size() < kSplitRows || options_.pool_max < 2) return write(batch);
+  const size_t half = batch.size() / 2;
+  std::optional<Result<int64_t>> second;
+  std::thread other([&] { second = write(batch.subspan(half)); });
+  auto first = write(batch.first(half));
+  other.join();
+  if (!first.ok()) return first;
+  if (!second->ok()) return *second;
+  return *first + **second;
 }
 
 // A day's partition starts empty and fills within the day, while the dashboard queries exactly
@@ -365,7 +387,12 @@ void PostgresStore::analyze_growing(std::span<const model::ScoredFlow> batch) {
   if (analyzer_.joinable()) analyzer_.join();  // finished: analyzing_ was false
   analyzer_ = std::thread([this, due] {
     for (int64_t day : due) {
-      auto st = with_conn([&](PgConn& c) { return exec_on(c, "ANALYZE " + partition_name(day)); });
+      // A 6,000-row sample (target 20, not 100) is plenty for the planner's choices between
+      // the time and score indexes, at a fifth of the cost.
+      auto st = with_conn([&](PgConn& c) {
+        return exec_on(c, "BEGIN; SET LOCAL default_statistics_target = 20; ANALYZE " +
+                              partition_name(day) + "; COMMIT");
+      });
       if (!st.ok()) {
         module_logger("store")->warn("ANALYZE {} failed: {}", partition_name(day),
                                      st.error().to_string());

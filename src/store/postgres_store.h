@@ -44,6 +44,7 @@ class PostgresStore final : public SqlStore {
 
  private:
   explicit PostgresStore(StoreOptions options, std::unique_ptr<PgPool> pool);
+  Result<int64_t> write_halves(std::span<const model::ScoredFlow> batch);
   Result<int64_t> write_on(PgConn& c, std::span<const model::ScoredFlow> batch);
   // The slow path for a batch with keys already stored: the COPY data through the staging
   // table; `inserted` gets the rollup columns of the rows actually inserted.
