@@ -16,14 +16,6 @@ Result<size_t> KafkaSource::next_batch(std::vector<flow::FlowRecord>& out, size_
   size_t added = 0;
   for (auto& m : messages_) {
     flow::RecordKey key{m.topic, m.partition, m.offset};
-    auto it = std::find_if(polled_.begin(), polled_.end(), [&](const TopicPartition& tp) {
-      return tp.partition == m.partition && tp.topic == m.topic;
-    });
-    if (it == polled_.end()) {
-      polled_.push_back(TopicPartition{m.topic, m.partition, m.offset + 1});
-    } else {
-      it->offset = std::max(it->offset, m.offset + 1);
-    }
     flow::FlowRecord rec;
     if (auto problem = decoder_.decode(m.value, rec)) {
       rejected_.push_back(Rejected{std::move(key), std::move(m.value), std::move(*problem)});

@@ -26,8 +26,6 @@ class KafkaSource final : public Source {
   std::string describe() const override;
 
   std::span<const int64_t> sent_ms() const override { return sent_ms_; }
-  // Per partition, the offset after the last message polled (decoded or rejected) so far.
-  const std::vector<TopicPartition>& polled_offsets() const { return polled_; }
 
   KafkaConsumer& consumer() { return *consumer_; }
 
@@ -37,7 +35,6 @@ class KafkaSource final : public Source {
   std::vector<KafkaMessage> messages_;
   std::vector<Rejected> rejected_;
   std::vector<int64_t> sent_ms_;
-  std::vector<TopicPartition> polled_;
 };
 
 // Per (source, partition), the key offset + 1 of the highest key: what to commit once every one
