@@ -22,11 +22,49 @@ struct BenchScoreOpts {
   size_t batch = 4096;
   int threads = 2;
   size_t single = 20000;
+  size_t explained = 300;
   std::string engine = "auto";
 };
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+double percentile(const std::vector<double>& sorted, double q) {
+  return sorted[static_cast<size_t>(q * static_cast<double>(sorted.size() - 1))];
+}
+
+// Microseconds per one-flow call with SHAP top 3, sorted.
+std::vector<double> explain_times(const model::Scorer& scorer,
+                                  std::span<const flow::FlowRecord> all, size_t calls) {
+  std::vector<model::Verdict> v(1);
+  std::vector<double> us;
+  for (size_t i = 0; i < calls + 20; ++i) {
+    const auto t = Clock::now();
+    auto st = scorer.score(all.subspan((i * 7919) % all.size(), 1), std::span(v), {.top_k = 3});
+    if (!st) std::cerr << st.error().to_string() << "\n";
+    if (i >= 20) us.push_back(seconds_since(t) * 1e6);  // first 20 are warm-up
+  }
+  std::sort(us.begin(), us.end());
+  return us;
+}
+
+// TreeSHAP side by side: this scorer's and, when it is native, XGBoost's on the same flows.
+void print_explain_times(const model::Scorer& scorer, std::span<const flow::FlowRecord> all,
+                         const BenchScoreOpts& o) {
+  if (o.explained == 0) return;
+  const auto us = explain_times(scorer, all, o.explained);
+  std::cout << fmt::format(
+      "one flow explained (SHAP top 3), {} calls: p50 {:.0f} us, p99 {:.0f} us\n", us.size(),
+      percentile(us, 0.5), percentile(us, 0.99));
+  if (!scorer.native()) return;
+  auto xgb =
+      model::Scorer::load(o.model, {.nthread = o.threads, .engine = model::Engine::kXgboost});
+  if (!xgb) return;
+  const auto base = explain_times(**xgb, all, o.explained);
+  std::cout << fmt::format(
+      "  same flows, XGBoost's TreeSHAP: p50 {:.0f} us, p99 {:.0f} us ({:.1f}x)\n",
+      percentile(base, 0.5), percentile(base, 0.99), percentile(base, 0.5) / percentile(us, 0.5));
 }
 
 int run_bench_score(const BenchScoreOpts& o) {
@@ -76,9 +114,7 @@ int run_bench_score(const BenchScoreOpts& o) {
     if (i >= 1000) us.push_back(d);  // first 1000 are warm-up
   }
   std::sort(us.begin(), us.end());
-  auto pct = [&](double q) {
-    return us[static_cast<size_t>(q * static_cast<double>(us.size() - 1))];
-  };
+  auto pct = [&](double q) { return percentile(us, q); };
 
   std::cout << fmt::format("model: {} ({}), {}, {} threads\n", o.model, (*scorer)->model_version(),
                            (*scorer)->native() ? "native forest" : "XGBoost predictor", o.threads);
@@ -89,6 +125,7 @@ int run_bench_score(const BenchScoreOpts& o) {
   std::cout << fmt::format(
       "one flow at a time (score + attack_cat), {} calls: p50 {:.1f} us, p99 {:.1f} us\n",
       us.size(), pct(0.50), pct(0.99));
+  print_explain_times(**scorer, all, o);
   return kExitOk;
 }
 
@@ -111,6 +148,8 @@ Command add_bench_command(CLI::App& root) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   score->add_option("--single", opts->single, "One-flow calls timed")->capture_default_str();
+  score->add_option("--explained", opts->explained, "One-flow calls with SHAP timed (0: none)")
+      ->capture_default_str();
   score
       ->add_option("--engine", opts->engine,
                    "Who computes score and attack_cat: auto (native forest when the model "

@@ -16,6 +16,13 @@
 
 namespace flowsentry::model {
 
+// Trees deeper than this are explained by XGBoost, not natively.
+constexpr unsigned kMaxShapDepth = 64;
+
+namespace shap {
+struct PathElement;  // one step of the decision path TreeSHAP keeps while it descends
+}
+
 class Forest {
  public:
   enum class Objective : uint8_t { kLogistic, kSoftprob };
@@ -28,6 +35,13 @@ class Forest {
   // Probabilities for `rows` row-major rows of num_features() floats (NaN = missing):
   // rows x outputs() values. No allocation; safe to call from any number of threads.
   void predict(const float* x, size_t rows, float* out) const;
+
+  // TreeSHAP (Lundberg et al., path-dependent) of one row in margin units, as XGBoost 1.7's
+  // pred_contribs computes it, equal to float rounding: outputs() x (num_features() + 1)
+  // values, the last of each output the bias (base margin plus each tree's expected value).
+  // Needs the nodes' covers (sum_hessian): explainable() is false for a model without them.
+  void contributions(const float* row, float* phi) const;
+  bool explainable() const { return !cover_.empty() && max_depth_ + 2u < kMaxShapDepth; }
 
   size_t num_features() const { return num_features_; }
   size_t outputs() const { return outputs_; }  // 1 (binary) or the number of classes
@@ -45,6 +59,10 @@ class Forest {
   };
 
   float leaf_value(uint32_t root, const float* row) const;
+  void tree_shap(const float* row, float* phi, uint32_t node, unsigned depth,
+                 shap::PathElement* parent, float zero_fraction, float one_fraction,
+                 int feature) const;
+  void fill_means(uint32_t root);
   void add_row(const float* row, float* out) const;
   void predict_block(const float* x, size_t rows, float* out) const;
   Status add_tree(const nlohmann::json& tree, size_t group);
@@ -53,6 +71,9 @@ class Forest {
   std::vector<uint32_t> roots_;
   std::vector<uint8_t> depth_;   // levels below each root
   std::vector<uint16_t> group_;  // output each tree adds to (tree_info)
+  std::vector<float> cover_;     // per node: sum_hessian, the training weight reaching it
+  std::vector<float> mean_;      // per node: cover-weighted mean of the leaves below it
+  uint8_t max_depth_ = 0;
   Objective objective_ = Objective::kLogistic;
   float base_margin_ = 0;
   size_t num_features_ = 0;

@@ -71,7 +71,7 @@ Scorer::Scorer(std::unique_ptr<Artifact> artifact, ScorerOptions opts)
   }
   load_forests(opts.engine);
   // Warm-up: XGBoost configures a learner on its first prediction; doing it here (SHAP included,
-  // the one XGBoost call left when the native forest scores) keeps that out of concurrent calls.
+  // for models the native forest cannot run) keeps that out of concurrent calls.
   // Failures surface again on real calls (and in load()).
   flow::FlowRecord probe;
   probe.proto = "tcp";
@@ -211,20 +211,13 @@ Status Scorer::score(std::span<const flow::FlowRecord> flows, std::span<Verdict>
 
 Status Scorer::explain(std::span<const float> features, std::span<const size_t> rows, int top_k,
                        std::span<Verdict> out) const {
-  // TreeSHAP needs a DMatrix (in-place prediction gives values only), so the rows to explain
-  // are copied out. XGBoost documents tree-model prediction, SHAP included, as thread safe
-  // (since 1.4), so concurrent requests are not serialised; small batches use the
-  // single-threaded copy, as for scoring.
   thread_local std::vector<float> x, contrib;
   float* rows_x = grown(x, rows.size() * kF);
   for (size_t r = 0; r < rows.size(); ++r) {
     std::copy_n(&features[rows[r] * kF], kF, rows_x + r * kF);
   }
-  auto m =
-      xgb::DMatrix::dense(std::span<const float>(rows_x, rows.size() * kF), rows.size(), kF, 1);
-  if (!m) return m.error();
-  if (auto st = binary_for(rows.size()).predict(*m, 2, contrib); !st) return st;
   const size_t width = kF + 1;  // the last column is the bias
+  if (auto st = contributions(rows_x, rows.size(), contrib); !st) return st;
   if (contrib.size() != rows.size() * width) {
     return make_error(ErrorCode::kIncompatible, fmt::format("SHAP output has {} values for {} rows",
                                                             contrib.size(), rows.size()));
@@ -247,6 +240,19 @@ Status Scorer::explain(std::span<const float> features, std::span<const size_t> 
     }
   }
   return {};
+}
+
+Status Scorer::contributions(const float* x, size_t n, std::vector<float>& out) const {
+  if (binary_forest_ && binary_forest_->explainable()) {
+    out.resize(n * (kF + 1));
+    for (size_t r = 0; r < n; ++r) binary_forest_->contributions(x + r * kF, &out[r * (kF + 1)]);
+    return {};
+  }
+  // XGBoost's TreeSHAP needs a DMatrix; it documents prediction, SHAP included, as thread safe
+  // (since 1.4). Small batches use the single-threaded copy, as for scoring.
+  auto m = xgb::DMatrix::dense(std::span<const float>(x, n * kF), n, kF, 1);
+  if (!m) return m.error();
+  return binary_for(n).predict(*m, 2, out);
 }
 
 Status Scorer::score_binary(std::span<const flow::FlowRecord> flows,

@@ -64,6 +64,9 @@ class Scorer {
   Result<const float*> predict_binary(const float* x, size_t n) const;
   // n x classes probabilities, likewise per-thread.
   Result<const float*> predict_attack_cat(const float* x, size_t n) const;
+  // SHAP values of n rows, (kF + 1) per row: the native forest's TreeSHAP when it has the
+  // covers, else XGBoost's; both give the same values.
+  Status contributions(const float* x, size_t n, std::vector<float>& out) const;
   Status explain(std::span<const float> features, std::span<const size_t> rows, int top_k,
                  std::span<Verdict> out) const;
 

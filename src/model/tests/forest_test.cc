@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <iostream>
 #include <limits>
 #include <random>
 
@@ -64,6 +65,39 @@ void expect_same_as_xgboost(const xgb::Booster& booster, const std::vector<float
   }
 }
 
+// Native TreeSHAP must equal XGBoost's pred_contribs, to float rounding, for every row,
+// feature and bias.
+void expect_same_contributions(const xgb::Booster& booster, const std::vector<float>& x,
+                               size_t outputs, const char* what) {
+  const size_t rows = x.size() / kF, width = (kF + 1) * outputs;
+  auto bytes = booster.save_buffer("ubj");
+  ASSERT_TRUE(bytes.ok()) << bytes.error().to_string();
+  auto forest = Forest::load(*bytes);
+  ASSERT_TRUE(forest.ok()) << forest.error().to_string();
+  ASSERT_TRUE(forest->explainable());
+  auto m = xgb::DMatrix::dense(x, rows, kF, 1);
+  ASSERT_TRUE(m.ok());
+  std::vector<float> expected, native(width);
+  ASSERT_TRUE(booster.predict(*m, 2, expected).ok());
+  ASSERT_EQ(expected.size(), rows * width);
+  size_t differ = 0, nonzero = 0;
+  float worst = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    forest->contributions(&x[r * kF], native.data());
+    for (size_t c = 0; c < width; ++c) {
+      const float want = expected[r * width + c];
+      differ += native[c] != want;
+      nonzero += want != 0;
+      worst = std::max(worst, std::fabs(native[c] - want) / std::max(1.0f, std::fabs(want)));
+    }
+  }
+  EXPECT_LE(worst, 1e-5f) << what;
+  std::cout << what << ": " << differ << " of " << rows * width
+            << " contributions not bit-equal to XGBoost's, worst relative difference " << worst
+            << "\n";
+  EXPECT_GT(nonzero, rows) << what << ": contributions are all zero";
+}
+
 TEST(ForestTest, MatchesXgboostOnGeneratedRowsWithMissingValuesAndUnseenCategories) {
   auto a = train(testing::synthetic_data(800), testing::fast_options());
   ASSERT_TRUE(a.ok()) << a.error().to_string();
@@ -76,6 +110,8 @@ TEST(ForestTest, MatchesXgboostOnGeneratedRowsWithMissingValuesAndUnseenCategori
   const auto x = encode_with_missing((*a)->meta.features, rows);
   expect_same_as_xgboost((*a)->binary, x, 1, "binary");
   expect_same_as_xgboost((*a)->attack_cat, x, (*a)->meta.classes.size(), "attack_cat");
+  expect_same_contributions((*a)->binary, x, 1, "binary");
+  expect_same_contributions((*a)->attack_cat, x, (*a)->meta.classes.size(), "attack_cat");
 }
 
 TEST(ForestTest, MatchesXgboostOnTheDefaultModelWithTestCsvRows) {
@@ -93,6 +129,13 @@ TEST(ForestTest, MatchesXgboostOnTheDefaultModelWithTestCsvRows) {
   const auto x = encode_with_missing((*a)->meta.features, rows);
   expect_same_as_xgboost((*a)->binary, x, 1, "binary");
   expect_same_as_xgboost((*a)->attack_cat, x, (*a)->meta.classes.size(), "attack_cat");
+  // TreeSHAP costs milliseconds a row: every 97th row and its variant with missing values.
+  std::vector<float> some;
+  for (size_t r = 0; r < x.size() / kF; r += 97) {
+    some.insert(some.end(), x.begin() + static_cast<long>(r * kF),
+                x.begin() + static_cast<long>((r + 1) * kF));
+  }
+  expect_same_contributions((*a)->binary, some, 1, "binary");
 }
 
 TEST(ForestTest, NativeAndXgboostScorersGiveTheSameVerdicts) {
@@ -106,9 +149,16 @@ TEST(ForestTest, NativeAndXgboostScorersGiveTheSameVerdicts) {
   ASSERT_FALSE(xgboost.native());
   auto rows = testing::synthetic_data(200, 9).rows;
   std::vector<Verdict> vn, vx;
-  ASSERT_TRUE(native.score(rows, vn).ok());
-  ASSERT_TRUE(xgboost.score(rows, vx).ok());
+  ASSERT_TRUE(native.score(rows, vn, {.top_k = 3}).ok());
+  ASSERT_TRUE(xgboost.score(rows, vx, {.top_k = 3}).ok());
   for (size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(vn[i].top_features.size(), 3u);
+    ASSERT_EQ(vx[i].top_features.size(), 3u);
+    for (size_t j = 0; j < 3; ++j) {
+      EXPECT_EQ(vn[i].top_features[j].feature, vx[i].top_features[j].feature) << i;
+      EXPECT_NEAR(vn[i].top_features[j].contribution, vx[i].top_features[j].contribution, 1e-5)
+          << i;
+    }
     EXPECT_NEAR(vn[i].score, vx[i].score, 1e-5);
     EXPECT_EQ(vn[i].label, vx[i].label);
     EXPECT_EQ(vn[i].attack_cat, vx[i].attack_cat);
