@@ -206,11 +206,22 @@ Status Scorer::score(std::span<const flow::FlowRecord> flows, std::span<Verdict>
     rows.resize(explain_opts.max_rows);
     std::sort(rows.begin(), rows.end());
   }
-  return explain(std::span<const float>(x.data(), n * kF), rows, explain_opts.top_k, out);
+  return explain_rows(std::span<const float>(x.data(), n * kF), rows, explain_opts.top_k, out);
 }
 
-Status Scorer::explain(std::span<const float> features, std::span<const size_t> rows, int top_k,
-                       std::span<Verdict> out) const {
+Status Scorer::explain(std::span<const flow::FlowRecord> flows, std::span<Verdict> out,
+                       int top_k) const {
+  const size_t n = std::min(flows.size(), out.size());
+  if (n == 0 || top_k <= 0) return {};
+  auto& x = feature_buffer(n);
+  for (size_t i = 0; i < n; ++i) artifact_->meta.features.encode(flows[i], &x[i * kF]);
+  std::vector<size_t> rows(n);
+  std::iota(rows.begin(), rows.end(), size_t{0});
+  return explain_rows(std::span<const float>(x.data(), n * kF), rows, top_k, out);
+}
+
+Status Scorer::explain_rows(std::span<const float> features, std::span<const size_t> rows,
+                            int top_k, std::span<Verdict> out) const {
   thread_local std::vector<float> x, contrib;
   float* rows_x = grown(x, rows.size() * kF);
   for (size_t r = 0; r < rows.size(); ++r) {

@@ -46,6 +46,8 @@ class Scorer {
                const ExplainOptions& explain = {}) const;
   Status score(std::span<const flow::FlowRecord> flows, std::span<Verdict> out,
                const ExplainOptions& explain = {}) const;
+  // SHAP top_k of flows already scored into out[i] (replaces their top_features).
+  Status explain(std::span<const flow::FlowRecord> flows, std::span<Verdict> out, int top_k) const;
   // P(attack) only (no attack_cat): the cheapest path, for benchmarks and bulk evaluation.
   Status score_binary(std::span<const flow::FlowRecord> flows, std::vector<float>& scores) const;
 
@@ -67,8 +69,8 @@ class Scorer {
   // SHAP values of n rows, (kF + 1) per row: the native forest's TreeSHAP when it has the
   // covers, else XGBoost's; both give the same values.
   Status contributions(const float* x, size_t n, std::vector<float>& out) const;
-  Status explain(std::span<const float> features, std::span<const size_t> rows, int top_k,
-                 std::span<Verdict> out) const;
+  Status explain_rows(std::span<const float> features, std::span<const size_t> rows, int top_k,
+                      std::span<Verdict> out) const;
 
   // Small batches (one flow from the API) go to single-threaded copies of the boosters: an
   // OpenMP team for a handful of rows costs more than it saves. Used for SHAP, and for scores

@@ -1,13 +1,16 @@
 // ExplainBudget: how many anomalies the pipeline may explain. TreeSHAP costs milliseconds a
 // flow, far more than scoring, so explanations come from a token bucket: `per_second` on
 // average, at most one second's worth at once. Not thread-safe (one per pipeline).
+// ExplainFloor: the few explanations made whatever the budget.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <map>
 
 namespace flowsentry::pipeline {
 
@@ -40,6 +43,33 @@ class ExplainBudget {
   double tokens_;
   Clock clock_;
   double last_;
+};
+
+// The floor under the budget: in every 10 s of event time (the store's rollup buckets), the
+// highest-scoring anomaly, or one with its score, is explained. So the top flow of a
+// dashboard window has an explanation, at about one explanation per 10 s instead of one per
+// batch. Not thread-safe (one per pipeline).
+class ExplainFloor {
+ public:
+  static constexpr double kBucketSeconds = 10;
+  static constexpr size_t kBuckets = 360;  // an hour of event time remembered
+
+  // True when an anomaly at `stime` scoring `score` beats every explanation of its bucket.
+  bool needs(double stime, double score) const {
+    auto it = best_.find(bucket(stime));
+    return it == best_.end() || score > it->second;
+  }
+  void explained(double stime, double score) {
+    auto [it, added] = best_.try_emplace(bucket(stime), score);
+    if (!added) it->second = std::max(it->second, score);
+    while (best_.size() > kBuckets) best_.erase(best_.begin());
+  }
+
+ private:
+  static int64_t bucket(double stime) {
+    return static_cast<int64_t>(std::floor(stime / kBucketSeconds));
+  }
+  std::map<int64_t, double> best_;  // bucket -> highest explained score
 };
 
 }  // namespace flowsentry::pipeline

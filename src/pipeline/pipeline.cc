@@ -1,6 +1,8 @@
 #include "pipeline/pipeline.h"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <thread>
 #include <utility>
 
@@ -205,6 +207,31 @@ Status Pipeline::process(Batch& batch) {
   return {};
 }
 
+// Explains, beyond the budget, each 10 s bucket's top anomaly in this batch when no flow of
+// that bucket with its score is explained yet (ExplainFloor).
+Status Pipeline::keep_explain_floor(Batch& batch) {
+  std::map<int64_t, size_t> top;  // bucket -> index of its highest-scoring anomaly here
+  for (size_t i = 0; i < batch.verdicts.size(); ++i) {
+    const auto& v = batch.verdicts[i];
+    if (v.label != 1) continue;
+    const double stime = *batch.flows[i].stime;
+    if (!v.top_features.empty()) explain_floor_.explained(stime, v.score);
+    const auto b = static_cast<int64_t>(std::floor(stime / ExplainFloor::kBucketSeconds));
+    auto [it, added] = top.try_emplace(b, i);
+    if (!added && v.score > batch.verdicts[it->second].score) it->second = i;
+  }
+  for (const auto& [b, i] : top) {
+    auto& v = batch.verdicts[i];
+    const double stime = *batch.flows[i].stime;
+    if (!v.top_features.empty() || !explain_floor_.needs(stime, v.score)) continue;
+    auto st = scorer_.explain(std::span(batch.flows).subspan(i, 1),
+                              std::span(batch.verdicts).subspan(i, 1), options_.explain_top_k);
+    if (!st.ok()) return st;
+    explain_floor_.explained(stime, v.score);
+  }
+  return {};
+}
+
 Status Pipeline::score_batch(Batch& batch) {
   auto& probe = Probe::get();
   // The store keys rows by event time; flows without one get the time they were read.
@@ -212,13 +239,14 @@ Status Pipeline::score_batch(Batch& batch) {
     if (!f.stime) f.stime = batch.read_at;
   }
   auto t0 = std::chrono::steady_clock::now();
-  // Each batch explains at least its top anomaly, so the window's highest-scoring flow (the
-  // top of its batch) always has an explanation.
-  const size_t budget =
-      options_.explain_per_second > 0 ? std::max<size_t>(1, explain_budget_.take()) : 0;
+  const bool explaining = options_.explain_per_second > 0 && options_.explain_top_k > 0;
+  const size_t budget = explaining ? explain_budget_.take() : 0;
   model::ExplainOptions explain{options_.explain_top_k, true, budget};
   if (auto st = scorer_.score(batch.flows, batch.verdicts, explain); !st.ok()) return st;
   explain_budget_.spend(explained(batch.verdicts));
+  if (explaining) {
+    if (auto st = keep_explain_floor(batch); !st.ok()) return st;
+  }
   probe.score_seconds.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 
