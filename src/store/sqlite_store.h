@@ -15,6 +15,8 @@ struct sqlite3_stmt;
 
 namespace flowsentry::store {
 
+class RollupBuilder;
+
 class SqliteStore final : public SqlStore {
  public:
   static Result<std::unique_ptr<SqliteStore>> open(const StoreOptions& options,
@@ -46,16 +48,22 @@ class SqliteStore final : public SqlStore {
   Status open_conn(Conn& c, bool writer);
   Result<sqlite3_stmt*> prepare(Conn& c, std::string_view sql);
   Status exec(Conn& c, const char* sql);
+  Status set_checkpoint_interval(Conn& c);
   Result<std::vector<SqlRow>> run(Conn& c, const std::string& sql,
                                   std::span<const SqlParam> params);
   Error sqlite_error(Conn& c, std::string_view what) const;
   Result<int64_t> write_locked(std::span<const model::ScoredFlow> batch);
+  Result<int64_t> insert_flows(std::span<const model::ScoredFlow> flows, int rows);
+  Status add_inserted(std::span<const model::ScoredFlow> batch, int64_t rowid_before,
+                      int64_t inserted, RollupBuilder& rollups);
+  Status upsert_rollups(const RollupBuilder& rollups);
 
   StoreOptions options_;
   std::string path_;
   Conn writer_;
   Conn reader_;
-  bool shared_conn_ = false;  // ":memory:" has one connection for both
+  bool shared_conn_ = false;               // ":memory:" has one connection for both
+  std::vector<std::string> explanations_;  // bound by the writer's insert; reused
 };
 
 }  // namespace flowsentry::store

@@ -327,6 +327,29 @@ TEST_P(StoreTest, DuplicateKeysInsideOneBatchStoreOnce) {
   check_all_queries(*s, rows, {kT0 - 3600, kT0 + 3600}, "2h");
 }
 
+// Stored and new flows alternate within the batch, and another source reuses every partition
+// and offset: only the new keys are stored, and the rollups count exactly those.
+TEST_P(StoreTest, InterleavedStoredKeysAndOffsetsSharedAcrossSourcesStoreOnlyNewFlows) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  auto a = make_flows(300, kT0, 3600, 10, "a");
+  auto b = make_flows(300, kT0, 3600, 11, "b");
+  std::vector<model::ScoredFlow> even, mixed;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (i % 2 == 0) even.push_back(a[i]);
+    mixed.push_back(a[i]);
+    mixed.push_back(b[i]);
+  }
+  ASSERT_EQ(*s->write(even), 150);
+  auto r = s->write(mixed);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(*r, 450);
+  std::vector<model::ScoredFlow> all(a);
+  all.insert(all.end(), b.begin(), b.end());
+  check_all_queries(*s, all, {kT0, kT0 + 3600}, "1h");
+  check_all_queries(*s, all, {kT0 - 5000, kT0 + 86400}, "24h");
+}
+
 TEST_P(StoreTest, RejectsABatchWithAFlowWithoutStime) {
   auto s = open();
   ASSERT_TRUE(s);
