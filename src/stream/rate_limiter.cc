@@ -30,13 +30,15 @@ size_t RateLimiter::take_at(size_t want, Clock::time_point now) {
 size_t RateLimiter::acquire(size_t want, std::chrono::milliseconds max_wait) {
   if (unlimited() || want == 0) return want;
   const auto deadline = Clock::now() + max_wait;
+  // Wake for a millisecond's worth of tokens (at least one): waking for every single token
+  // of a fast rate (every 100 us at 10k/s) cost a producer a third of a core in the kernel.
+  const double quantum = std::min({std::max(1.0, rate_ / 1000), burst_, static_cast<double>(want)});
   for (;;) {
     auto now = Clock::now();
-    if (size_t n = take_at(want, now); n > 0) return n;
-    if (now >= deadline) return 0;
-    // Sleep until one token is due, but not past the deadline.
+    refill(now);
+    if (tokens_ >= quantum || now >= deadline) return take_at(want, now);
     auto due = now + std::chrono::duration_cast<Clock::duration>(
-                         std::chrono::duration<double>((1.0 - tokens_) / rate_));
+                         std::chrono::duration<double>((quantum - tokens_) / rate_));
     std::this_thread::sleep_until(std::min(due, deadline));
   }
 }

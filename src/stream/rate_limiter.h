@@ -16,7 +16,8 @@ class RateLimiter {
 
   // Takes up to `want` tokens available now and returns how many were taken.
   size_t take(size_t want) { return take_at(want, Clock::now()); }
-  // Like take(), but sleeps (at most `max_wait`) until at least one token is there.
+  // Like take(), but sleeps (at most `max_wait`) until a millisecond's worth of tokens (at
+  // least one) is there, so fast rates wake the caller about once a millisecond.
   size_t acquire(size_t want, std::chrono::milliseconds max_wait);
 
   // For tests: the same with an explicit clock reading.

@@ -37,4 +37,25 @@ TEST(RateLimiterTest, TakesNoMoreThanWanted) {
 }
 
 }  // namespace
+TEST(RateLimiterTest, AcquireWakesForAMillisecondsWorthAtFastRates) {
+  RateLimiter r(10000);  // a token every 100 us: waking for each would be 10k wake-ups a second
+  const auto t0 = RateLimiter::Clock::now();
+  size_t total = 0, calls = 0;
+  while (total < 500) {
+    const size_t n = r.acquire(1024, milliseconds(100));
+    EXPECT_GE(n, 10u) << "call " << calls << " woke for less than a millisecond's worth";
+    total += n;
+    ++calls;
+  }
+  EXPECT_LE(calls, 50u);
+  // Still the rate: 500 tokens at 10k/s take about 50 ms (the bucket starts empty).
+  EXPECT_GE(RateLimiter::Clock::now() - t0, milliseconds(45));
+}
+
+TEST(RateLimiterTest, AcquireAtSlowRatesWaitsForOneToken) {
+  RateLimiter r(200);  // a token every 5 ms
+  EXPECT_EQ(r.acquire(10, milliseconds(100)), 1u);
+  EXPECT_EQ(r.acquire(10, milliseconds(1)), 0u) << "the next token is not due for ~5 ms";
+}
+
 }  // namespace flowsentry::stream
