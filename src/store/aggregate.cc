@@ -15,8 +15,13 @@ std::vector<ReadPart> plan_reads(const Query& q, int64_t bucket, bool totals_ok)
   if (!(q.to > q.from)) return {};
   if (q.to - q.from < kRawOnlyWindow) return {{q.from, q.to, 0}};
   const int64_t g = (bucket == 0 || bucket % kRollupCoarse == 0) ? kRollupCoarse : kRollupFine;
-  const double a = std::ceil(q.from / static_cast<double>(g)) * static_cast<double>(g);
-  const double b = std::floor(q.to / static_cast<double>(g)) * static_cast<double>(g);
+  // Rollup buckets are integers (PostgreSQL bigint): the rollup part stays within kFar of the
+  // epoch, and a window reaching further (any pair of doubles is accepted) reads raw rows there.
+  constexpr double kFar = 3e12;  // ~95,000 years; a multiple of every rollup size
+  const double a =
+      std::clamp(std::ceil(q.from / static_cast<double>(g)) * static_cast<double>(g), -kFar, kFar);
+  const double b =
+      std::clamp(std::floor(q.to / static_cast<double>(g)) * static_cast<double>(g), -kFar, kFar);
   if (!(a < b)) return {{q.from, q.to, 0}};
   std::vector<ReadPart> parts;
   if (q.from < a) parts.push_back({q.from, a, 0});

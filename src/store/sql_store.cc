@@ -238,9 +238,13 @@ Result<std::vector<StoredFlow>> SqlStore::top_scores(const Query& q, int limit) 
   constexpr int64_t kHour = 3600;
   constexpr int64_t kMaxHours = 400;  // SQLite allows 500 terms in a UNION ALL
   if (auto st = check_window(q); !st.ok()) return st.error();
-  const auto first = static_cast<int64_t>(std::floor(q.from / kHour)) * kHour;
-  const auto last = static_cast<int64_t>(std::ceil(q.to / kHour)) * kHour;  // exclusive
-  if ((last - first) / kHour > kMaxHours) return flows(q, "anomaly_scores", "", kOrder, limit);
+  // Decided in doubles: a window may be any pair of doubles (1e308), whose hours no int64 holds.
+  const double first_hour = std::floor(q.from / kHour), last_hour = std::ceil(q.to / kHour);
+  if (!(last_hour - first_hour <= kMaxHours) || !(std::fabs(first_hour) < 1e12)) {
+    return flows(q, "anomaly_scores", "", kOrder, limit);
+  }
+  const auto first = static_cast<int64_t>(first_hour) * kHour;
+  const auto last = static_cast<int64_t>(last_hour) * kHour;  // exclusive
   const auto n = int64_t{std::max(limit, 0)};
   const std::string hour = bucket_expr(kHour);
   std::string sql;

@@ -315,6 +315,17 @@ TEST_P(StoreTest, OverlappingBatchStoresOnlyTheNewFlows) {
   check_all_queries(*s, rows, {kT0, kT0 + 7200}, "2h");
 }
 
+// Windows from the API are any pair of doubles: the hour arithmetic of top-N must not overflow.
+TEST_P(StoreTest, FlowListsTakeWindowsFarBeyondAnyStoredTime) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  auto rows = make_flows(300, kT0, 7200, 4);
+  ASSERT_EQ(*s->write(rows), 300);
+  check_flow_lists(*s, rows, {1.4958773235524562e-145, 1.1383852899496076e+308}, "whole line");
+  check_flow_lists(*s, rows, {-1e300, kT0 + 3600}, "from far past");
+  check_flow_lists(*s, rows, {kT0 + 1e300, kT0 + 2e300}, "far future");
+}
+
 TEST_P(StoreTest, DuplicateKeysInsideOneBatchStoreOnce) {
   auto s = open();
   ASSERT_TRUE(s);
