@@ -54,6 +54,9 @@ class ExplainFloor {
   static constexpr double kBucketSeconds = 10;
   static constexpr size_t kBuckets = 360;  // an hour of event time remembered
 
+  static int64_t bucket(double stime) {
+    return static_cast<int64_t>(std::floor(stime / kBucketSeconds));
+  }
   // True when an anomaly at `stime` scoring `score` beats every explanation of its bucket.
   bool needs(double stime, double score) const {
     auto it = best_.find(bucket(stime));
@@ -66,9 +69,6 @@ class ExplainFloor {
   }
 
  private:
-  static int64_t bucket(double stime) {
-    return static_cast<int64_t>(std::floor(stime / kBucketSeconds));
-  }
   std::map<int64_t, double> best_;  // bucket -> highest explained score
 };
 

@@ -1,7 +1,6 @@
 #include "pipeline/pipeline.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <thread>
 #include <utility>
@@ -216,8 +215,7 @@ Status Pipeline::keep_explain_floor(Batch& batch) {
     if (v.label != 1) continue;
     const double stime = *batch.flows[i].stime;
     if (!v.top_features.empty()) explain_floor_.explained(stime, v.score);
-    const auto b = static_cast<int64_t>(std::floor(stime / ExplainFloor::kBucketSeconds));
-    auto [it, added] = top.try_emplace(b, i);
+    auto [it, added] = top.try_emplace(ExplainFloor::bucket(stime), i);
     if (!added && v.score > batch.verdicts[it->second].score) it->second = i;
   }
   for (const auto& [b, i] : top) {
