@@ -127,9 +127,9 @@ void unwind(PathElement* path, unsigned depth, unsigned index) {
 
 // At a leaf: for each element e of the path (1..depth), the total permutation weight if it
 // were unwound (XGBoost's UnwoundPathSum) times its (one - zero) fraction difference.
-// One fractions are 0 or 1. For the zeros the sum is one shared sum over the path divided by
-// the element's zero fraction; the others unwind side by side in lanes, since they are
-// independent. Equal to XGBoost's to float rounding.
+// One fractions are 0 or 1. For a zero, the sum is one shared sum over the path divided by
+// the element's zero fraction, so its weight is minus that shared sum; the others unwind side
+// by side in lanes, since they are independent. Equal to XGBoost's to float rounding.
 void leaf_weights(const PathElement* path, unsigned depth, float* weight) {
   const auto& up = ratios().up[depth];
   const auto& down = ratios().down[depth];
@@ -146,7 +146,7 @@ void leaf_weights(const PathElement* path, unsigned depth, float* weight) {
   for (unsigned e = 1; e <= depth; ++e) {
     const auto& el = path[e];
     if (el.one_fraction == 0) {
-      weight[e] = el.zero_fraction != 0 ? zero_sum / el.zero_fraction * -el.zero_fraction : 0;
+      weight[e] = el.zero_fraction != 0 ? -zero_sum : 0;  // (zero_sum / zero) * (0 - zero)
       continue;
     }
     const unsigned g = lanes / 4, l = lanes % 4;
