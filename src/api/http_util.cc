@@ -7,13 +7,13 @@
 
 namespace flowsentry::api {
 
-void send_json(httplib::Response& res, const nlohmann::json& body, int status) {
+void send_json(Response& res, const nlohmann::json& body, int status) {
   res.status = status;
   res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                   "application/json");
 }
 
-void send_error(httplib::Response& res, int status, const std::string& error,
+void send_error(Response& res, int status, const std::string& error,
                 const std::vector<Problem>& details) {
   nlohmann::json body{{"error", error}};
   auto arr = nlohmann::json::array();
@@ -55,7 +55,7 @@ std::optional<double> parse_duration(std::string_view text) {
 
 namespace {
 
-std::optional<double> time_param(const httplib::Request& req, const char* name,
+std::optional<double> time_param(const Request& req, const char* name,
                                  std::vector<Problem>& problems) {
   if (!req.has_param(name)) return std::nullopt;
   auto text = req.get_param_value(name);
@@ -68,8 +68,7 @@ std::optional<double> time_param(const httplib::Request& req, const char* name,
   return v;
 }
 
-std::string filter_param(const httplib::Request& req, const char* name,
-                         std::vector<Problem>& problems) {
+std::string filter_param(const Request& req, const char* name, std::vector<Problem>& problems) {
   if (!req.has_param(name)) return "";
   auto v = req.get_param_value(name);
   if (v.size() > 200) problems.push_back({name, "is longer than 200 characters"});
@@ -78,7 +77,7 @@ std::string filter_param(const httplib::Request& req, const char* name,
 
 }  // namespace
 
-store::Query parse_query(const httplib::Request& req, double now, std::vector<Problem>& problems) {
+store::Query parse_query(const Request& req, double now, std::vector<Problem>& problems) {
   store::Query q;
   double window = 15 * 60;
   if (req.has_param("window")) {
@@ -100,7 +99,7 @@ store::Query parse_query(const httplib::Request& req, double now, std::vector<Pr
   return q;
 }
 
-int int_param(const httplib::Request& req, const std::string& name, int fallback, int min, int max,
+int int_param(const Request& req, const std::string& name, int fallback, int min, int max,
               std::vector<Problem>& problems) {
   if (!req.has_param(name.c_str())) return fallback;
   auto text = req.get_param_value(name.c_str());
@@ -113,7 +112,7 @@ int int_param(const httplib::Request& req, const std::string& name, int fallback
   return v;
 }
 
-bool wants_csv(const httplib::Request& req) {
+bool wants_csv(const Request& req) {
   if (req.has_param("format")) return req.get_param_value("format") == "csv";  // validated before
   auto accept = req.get_header_value("Accept");
   return accept.find("text/csv") != std::string::npos &&

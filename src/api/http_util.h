@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "api/http.h"
 #include "store/store.h"
 
 namespace flowsentry::api {
@@ -17,23 +17,23 @@ struct Problem {
   std::string problem;
 };
 
-void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
-void send_error(httplib::Response& res, int status, const std::string& error,
+void send_json(Response& res, const nlohmann::json& body, int status = 200);
+void send_error(Response& res, int status, const std::string& error,
                 const std::vector<Problem>& details = {});
 
 // Parses window/from/to and the proto/service/state filters. `now` is the end of a relative
 // window. Adds a Problem per bad parameter.
-store::Query parse_query(const httplib::Request& req, double now, std::vector<Problem>& problems);
+store::Query parse_query(const Request& req, double now, std::vector<Problem>& problems);
 
 // An integer parameter within [min, max], `fallback` when absent.
-int int_param(const httplib::Request& req, const std::string& name, int fallback, int min, int max,
+int int_param(const Request& req, const std::string& name, int fallback, int min, int max,
               std::vector<Problem>& problems);
 
 // "5m", "1h", "24h", "90s", "3600" -> seconds; nullopt when unparseable or not positive.
 std::optional<double> parse_duration(std::string_view text);
 
 // True when the client asked for CSV (format=csv or an Accept header preferring text/csv).
-bool wants_csv(const httplib::Request& req);
+bool wants_csv(const Request& req);
 
 nlohmann::json flow_json(const store::StoredFlow& f);
 std::string flows_csv(const std::vector<store::StoredFlow>& flows);

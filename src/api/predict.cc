@@ -13,7 +13,7 @@ namespace {
 constexpr size_t kMaxFlows = 10000;
 constexpr int kTopFeatures = 3;
 
-bool is_json(const httplib::Request& req) {
+bool is_json(const Request& req) {
   auto type = req.get_header_value("Content-Type");
   auto semi = type.find(';');
   if (semi != std::string::npos) type.resize(semi);
@@ -33,7 +33,7 @@ struct Scratch {
 
 std::atomic<int64_t> g_predict_sequence{0};
 
-void handle_predict(const ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void handle_predict(const ApiContext& ctx, const Request& req, Response& res) {
   if (!ctx.scorer) {
     send_error(res, 503, "no model loaded");
     return;
@@ -125,10 +125,9 @@ void handle_predict(const ApiContext& ctx, const httplib::Request& req, httplib:
 
 }  // namespace
 
-void add_predict_routes(httplib::Server& server, const ApiContext& context) {
-  server.Post("/predict", [&context](const httplib::Request& req, httplib::Response& res) {
-    handle_predict(context, req, res);
-  });
+void add_predict_routes(Router& router, const ApiContext& context) {
+  router.add("POST", "/predict",
+             [&context](const Request& req, Response& res) { handle_predict(context, req, res); });
 }
 
 }  // namespace flowsentry::api

@@ -8,8 +8,8 @@
 namespace flowsentry::api {
 namespace {
 
-using Req = httplib::Request;
-using Res = httplib::Response;
+using Req = Request;
+using Res = Response;
 
 // Parses the common parameters; on a problem answers 400 and returns nullopt.
 std::optional<store::Query> query_or_400(const Req& req, Res& res, std::vector<Problem>& problems) {
@@ -194,7 +194,7 @@ void alert_action(const ApiContext& ctx, const Req& req, Res& res, bool snooze) 
 
 }  // namespace
 
-void add_query_routes(httplib::Server& server, const ApiContext& context) {
+void add_query_routes(Router& router, const ApiContext& context) {
   const ApiContext* ctx = &context;
   // Every store-backed route answers 503 when this process has no store.
   auto with_store = [ctx](auto handler) {
@@ -206,24 +206,24 @@ void add_query_routes(httplib::Server& server, const ApiContext& context) {
       handler(req, res);
     };
   };
-  server.Get("/api/v1/summary",
+  router.add("GET", "/api/v1/summary",
              with_store([ctx](const Req& req, Res& res) { summary(*ctx, req, res); }));
-  server.Get("/api/v1/series", with_store([ctx](const Req& req, Res& res) {
+  router.add("GET", "/api/v1/series", with_store([ctx](const Req& req, Res& res) {
                std::vector<Problem> problems;
                auto q = query_or_400(req, res, problems);
                if (!q) return;
                auto r = ctx->store->score_series(*q);
                if (ok_or_503(r, res)) send_json(res, series_json(*r));
              }));
-  server.Get("/api/v1/kpis", with_store([ctx](const Req& req, Res& res) {
+  router.add("GET", "/api/v1/kpis", with_store([ctx](const Req& req, Res& res) {
                std::vector<Problem> problems;
                auto q = query_or_400(req, res, problems);
                if (!q) return;
                auto r = ctx->store->kpi_series(*q);
                if (ok_or_503(r, res)) send_json(res, kpis_json(*r));
              }));
-  server.Get(
-      "/api/v1/mix", with_store([ctx](const Req& req, Res& res) {
+  router.add(
+      "GET", "/api/v1/mix", with_store([ctx](const Req& req, Res& res) {
         std::vector<Problem> problems;
         auto column = mix_column(req, problems);
         int k = int_param(req, "k", 8, 1, 50, problems);
@@ -240,7 +240,7 @@ void add_query_routes(httplib::Server& server, const ApiContext& context) {
                                                                   : "proto";
         send_json(res, {{"column", name}, {"entries", std::move(entries)}});
       }));
-  server.Get("/api/v1/points", with_store([ctx](const Req& req, Res& res) {
+  router.add("GET", "/api/v1/points", with_store([ctx](const Req& req, Res& res) {
                std::vector<Problem> problems;
                int limit = int_param(req, "limit", 5000, 1, 50000, problems);
                auto q = query_or_400(req, res, problems);
@@ -253,8 +253,8 @@ void add_query_routes(httplib::Server& server, const ApiContext& context) {
                }
                send_json(res, {{"points", std::move(points)}});
              }));
-  server.Get(
-      "/api/v1/heatmap", with_store([ctx](const Req& req, Res& res) {
+  router.add(
+      "GET", "/api/v1/heatmap", with_store([ctx](const Req& req, Res& res) {
         std::vector<Problem> problems;
         auto q = query_or_400(req, res, problems);
         if (!q) return;
@@ -267,7 +267,7 @@ void add_query_routes(httplib::Server& server, const ApiContext& context) {
         }
         send_json(res, {{"cells", std::move(cells)}});
       }));
-  server.Get("/api/v1/anomalies/recent", with_store([ctx](const Req& req, Res& res) {
+  router.add("GET", "/api/v1/anomalies/recent", with_store([ctx](const Req& req, Res& res) {
                std::vector<Problem> problems;
                int limit = int_param(req, "limit", 100, 1, 10000, problems);
                check_format(req, problems);
@@ -276,7 +276,7 @@ void add_query_routes(httplib::Server& server, const ApiContext& context) {
                auto r = ctx->store->recent_anomalies(*q, limit);
                if (ok_or_503(r, res)) send_flows(req, res, *r);
              }));
-  server.Get("/api/v1/anomalies/top", with_store([ctx](const Req& req, Res& res) {
+  router.add("GET", "/api/v1/anomalies/top", with_store([ctx](const Req& req, Res& res) {
                std::vector<Problem> problems;
                int limit = int_param(req, "limit", 10, 1, 10000, problems);
                check_format(req, problems);
@@ -285,7 +285,7 @@ void add_query_routes(httplib::Server& server, const ApiContext& context) {
                auto r = ctx->store->top_scores(*q, limit);
                if (ok_or_503(r, res)) send_flows(req, res, *r);
              }));
-  server.Get("/api/v1/drift", with_store([ctx](const Req& req, Res& res) {
+  router.add("GET", "/api/v1/drift", with_store([ctx](const Req& req, Res& res) {
                std::vector<Problem> problems;
                int limit = int_param(req, "limit", 100, 1, 10000, problems);
                auto q = query_or_400(req, res, problems);
@@ -296,7 +296,7 @@ void add_query_routes(httplib::Server& server, const ApiContext& context) {
                for (const auto& e : *r) events.push_back(drift_json(e));
                send_json(res, {{"events", std::move(events)}});
              }));
-  server.Get("/api/v1/alerts", with_store([ctx](const Req& req, Res& res) {
+  router.add("GET", "/api/v1/alerts", with_store([ctx](const Req& req, Res& res) {
                std::vector<Problem> problems;
                int limit = int_param(req, "limit", 100, 1, 10000, problems);
                auto q = query_or_400(req, res, problems);
@@ -307,11 +307,11 @@ void add_query_routes(httplib::Server& server, const ApiContext& context) {
                for (const auto& a : *r) alerts.push_back(alert_json(a));
                send_json(res, {{"alerts", std::move(alerts)}});
              }));
-  server.Post(R"(/api/v1/alerts/([^/]+)/ack)",
-              with_store([ctx](const Req& req, Res& res) { alert_action(*ctx, req, res, false); }));
-  server.Post(R"(/api/v1/alerts/([^/]+)/snooze)",
-              with_store([ctx](const Req& req, Res& res) { alert_action(*ctx, req, res, true); }));
-  server.Get("/api/v1/model", [ctx](const Req&, Res& res) { model_info(*ctx, res); });
+  router.add("POST", "/api/v1/alerts/{id}/ack",
+             with_store([ctx](const Req& req, Res& res) { alert_action(*ctx, req, res, false); }));
+  router.add("POST", "/api/v1/alerts/{id}/snooze",
+             with_store([ctx](const Req& req, Res& res) { alert_action(*ctx, req, res, true); }));
+  router.add("GET", "/api/v1/model", [ctx](const Req&, Res& res) { model_info(*ctx, res); });
 }
 
 }  // namespace flowsentry::api

@@ -1,14 +1,13 @@
-// Route groups, each in its own file; server.cc adds them to the httplib server.
+// Route groups, each in its own file; server.cc adds them to its router.
 #pragma once
 
-#include <httplib.h>
-
+#include "api/http.h"
 #include "api/server.h"
 
 namespace flowsentry::api {
 
-void add_predict_routes(httplib::Server& server, const ApiContext& context);
-void add_query_routes(httplib::Server& server, const ApiContext& context);
+void add_predict_routes(Router& router, const ApiContext& context);
+void add_query_routes(Router& router, const ApiContext& context);
 
 double wall_now();
 

@@ -1,11 +1,22 @@
 #include "api/server.h"
 
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <zlib.h>
+
 #include <chrono>
-#include <regex>
-#include <set>
+#include <condition_variable>
+#include <cstdarg>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
 
-#include <httplib.h>
+#include <fmt/format.h>
 
+#include "api/http.h"
 #include "api/http_util.h"
 #include "api/routes.h"
 #include "common/clock.h"
@@ -23,59 +34,6 @@ auto& log() {
   return logger;
 }
 
-// Endpoint label for metrics: the route, not the raw path, so ids do not explode cardinality.
-std::string endpoint_of(const std::string& path) {
-  static const std::set<std::string> known{"/",
-                                           "/healthz",
-                                           "/readyz",
-                                           "/metrics",
-                                           "/predict",
-                                           "/alert-test",
-                                           "/openapi.json",
-                                           "/api/v1/summary",
-                                           "/api/v1/series",
-                                           "/api/v1/points",
-                                           "/api/v1/kpis",
-                                           "/api/v1/mix",
-                                           "/api/v1/heatmap",
-                                           "/api/v1/anomalies/recent",
-                                           "/api/v1/anomalies/top",
-                                           "/api/v1/drift",
-                                           "/api/v1/alerts",
-                                           "/api/v1/model"};
-  if (known.count(path)) return path;
-  static const std::regex alert_action(R"(^/api/v1/alerts/[^/]+/(ack|snooze)$)");
-  std::smatch m;
-  if (std::regex_match(path, m, alert_action)) return "/api/v1/alerts/{id}/" + m[1].str();
-  if (path.starts_with("/assets/")) return "/assets";
-  return "other";
-}
-
-// Methods each known route accepts, for 405 answers.
-const std::map<std::string, std::string>& allowed_methods() {
-  static const std::map<std::string, std::string> m{{"/healthz", "GET"},
-                                                    {"/readyz", "GET"},
-                                                    {"/metrics", "GET"},
-                                                    {"/openapi.json", "GET"},
-                                                    {"/predict", "POST"},
-                                                    {"/alert-test", "POST"},
-                                                    {"/api/v1/summary", "GET"},
-                                                    {"/api/v1/series", "GET"},
-                                                    {"/api/v1/points", "GET"},
-                                                    {"/api/v1/kpis", "GET"},
-                                                    {"/api/v1/mix", "GET"},
-                                                    {"/api/v1/heatmap", "GET"},
-                                                    {"/api/v1/anomalies/recent", "GET"},
-                                                    {"/api/v1/anomalies/top", "GET"},
-                                                    {"/api/v1/drift", "GET"},
-                                                    {"/api/v1/alerts", "GET"},
-                                                    {"/api/v1/model", "GET"},
-                                                    {"/api/v1/alerts/{id}/ack", "POST"},
-                                                    {"/api/v1/alerts/{id}/snooze", "POST"},
-                                                    {"/", "GET"}};
-  return m;
-}
-
 bool needs_token(const std::string& path) {
   return path == "/predict" || path == "/alert-test" || path.starts_with("/api/");
 }
@@ -87,17 +45,128 @@ bool same_secret(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-thread_local std::chrono::steady_clock::time_point t_request_start;
+// One request in flight on a connection: libmicrohttpd hands its body over in pieces.
+struct Exchange {
+  Request req;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  bool too_large = false;
+  size_t received = 0;            // body bytes read so far
+  bool answered = false;          // a response is queued (a 413 may be, before the body is read)
+  std::optional<Response> ready;  // set by a worker before it resumes the connection
+  std::string endpoint;
+};
 
-// cpp-httplib compresses with brotli at its slowest quality whenever a client offers `br`:
-// 1.4 s for the 650 KB dashboard bundle, more for a large JSON answer. Offering it only gzip
-// keeps compression and costs milliseconds. The request is httplib's own non-const object,
-// handed to this hook as const.
-void prefer_gzip(const httplib::Request& req) {
-  auto it = req.headers.find("Accept-Encoding");
-  if (it == req.headers.end() || it->second.find("br") == std::string::npos) return;
-  const_cast<std::string&>(it->second) =
-      it->second.find("gzip") != std::string::npos ? "gzip" : "identity";
+// Runs the requests that would hold an event loop too long. Bounded: `size` threads.
+class Workers {
+ public:
+  explicit Workers(int size) {
+    for (int i = 0; i < std::max(1, size); ++i) threads_.emplace_back([this] { run(); });
+  }
+  ~Workers() { stop(); }
+
+  // False once stopping: the caller then runs the task itself.
+  bool post(std::function<void()> task) {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    tasks_.push_back(std::move(task));
+    wake_.notify_one();
+    return true;
+  }
+
+  // Runs what is queued, then joins.
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;
+      auto task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// Quick enough to answer on the event loop: a scrape, a probe, a /predict of a few flows
+// (one flow is ~20 us to score; explained, a few ms).
+bool answer_inline(const Request& req) {
+  constexpr size_t kInlineBody = 16 << 10;  // about 20 flows
+  return req.path == "/healthz" || req.path == "/metrics" ||
+         (req.path == "/predict" && req.body.size() <= kInlineBody);
+}
+
+MHD_Result collect(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  static_cast<Fields*>(cls)->emplace_back(key ? key : "", value ? value : "");
+  return MHD_YES;
+}
+
+bool compressible(std::string_view type) {
+  return type.starts_with("text/") || type.starts_with("application/json") ||
+         type.starts_with("application/javascript") || type.starts_with("image/svg");
+}
+
+// Whether the client takes gzip: listed and not refused with q=0.
+bool accepts_gzip(const Request& req) {
+  auto accept = req.get_header_value("Accept-Encoding");
+  auto at = accept.find("gzip");
+  if (at == std::string::npos) return false;
+  auto end = accept.find(',', at);
+  auto item = accept.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  auto q = item.find("q=");
+  return q == std::string::npos || std::strtod(item.c_str() + q + 2, nullptr) > 0;
+}
+
+// Fastest level: answers are compressed per request, and level 1 already shrinks JSON ~5x.
+bool gzip(const std::string& in, std::string& out) {
+  z_stream z{};
+  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return false;
+  out.resize(deflateBound(&z, in.size()) + 32);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const bool done = deflate(&z, Z_FINISH) == Z_STREAM_END;
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return done;
+}
+
+void log_mhd(void*, const char* format, va_list args) {
+  char text[512];
+  std::vsnprintf(text, sizeof text, format, args);
+  std::string_view line(text);
+  while (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  log()->debug("libmicrohttpd: {}", line);
+}
+
+void count(const std::string& endpoint, int status, std::chrono::steady_clock::time_point start) {
+  auto& registry = MetricsRegistry::global();
+  registry
+      .counter("flowsentry_http_requests_total", "HTTP requests by endpoint and status",
+               {{"endpoint", endpoint}, {"status", std::to_string(status)}})
+      .inc();
+  registry
+      .histogram("flowsentry_http_request_seconds", "HTTP request latency by endpoint",
+                 {{"endpoint", endpoint}})
+      .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 }  // namespace
@@ -109,101 +178,176 @@ double wall_now() {
 struct ApiServer::Impl {
   ApiOptions options;
   ApiContext context;
-  httplib::Server server;
+  Router router;
+  MHD_Daemon* daemon = nullptr;
+  std::unique_ptr<Workers> workers;
 
-  void configure();
   void add_core_routes();
+  std::string route(Request& req, Response& res) const;
+  void respond(Exchange& exchange) const;
+  MHD_Result answer(MHD_Connection* connection, Exchange& exchange);
+  static MHD_Result send(MHD_Connection* connection, Exchange& exchange);
+
+  static MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url,
+                               const char* method, const char* version, const char* upload,
+                               size_t* upload_size, void** state);
+  static void on_completed(void* cls, MHD_Connection*, void** state, MHD_RequestTerminationCode);
 };
 
-void ApiServer::Impl::configure() {
-  const int threads = options.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_payload_max_length(options.max_body_bytes);
-  server.set_read_timeout(options.read_timeout_s, 0);
-  server.set_write_timeout(options.read_timeout_s, 0);
-  server.set_keep_alive_timeout(options.idle_timeout_s);
-  server.set_keep_alive_max_count(100000);
-  // Without it, small answers wait for the client's delayed ACK (Nagle): ~40 ms per request.
-  server.set_tcp_nodelay(true);
-  server.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
-
-  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    t_request_start = std::chrono::steady_clock::now();
-    prefer_gzip(req);
-    // Any method a known route does not declare (PUT, TRACE, ...) is 405 with Allow.
-    auto allowed = allowed_methods().find(endpoint_of(req.path));
-    if (allowed != allowed_methods().end() && req.method != allowed->second &&
-        !(req.method == "HEAD" && allowed->second == "GET")) {
-      res.set_header("Allow", allowed->second);
-      send_error(res, 405, "method " + req.method + " is not allowed here; use " + allowed->second);
-      return httplib::Server::HandlerResponse::Handled;
+// Finds the handler and runs it; returns the endpoint label for metrics. Order: 405 for a
+// known path, 401 when a token is needed, 404, then the handler.
+std::string ApiServer::Impl::route(Request& req, Response& res) const {
+  auto match = router.match(req, &req.matches);
+  if (!match.handler && match.endpoint != "other") {
+    res.set_header("Allow", match.allowed);
+    send_error(res, 405, "method " + req.method + " is not allowed here; use " + match.allowed);
+    return match.endpoint;
+  }
+  if (!options.token.empty() && needs_token(req.path)) {
+    auto auth = req.get_header_value("Authorization");
+    if (!auth.starts_with("Bearer ") || !same_secret(auth.substr(7), options.token)) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      send_error(res, 401, "missing or wrong bearer token");
+      return match.endpoint;
     }
-    if (!options.token.empty() && needs_token(req.path)) {
-      auto auth = req.get_header_value("Authorization");
-      if (!auth.starts_with("Bearer ") || !same_secret(auth.substr(7), options.token)) {
-        res.set_header("WWW-Authenticate", "Bearer");
-        send_error(res, 401, "missing or wrong bearer token");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-
-  // Every answer >= 400 without a body of ours gets the JSON error shape.
-  server.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        auto endpoint = endpoint_of(req.path);
-        auto it = allowed_methods().find(endpoint);
-        if (res.status == 404 && it != allowed_methods().end() && it->second != req.method) {
-          res.status = 405;
-          res.set_header("Allow", it->second);
-          send_error(res, 405, "method " + req.method + " is not allowed here; use " + it->second);
-        } else if (res.status == 413) {
-          send_error(res, 413, "request body is too large");
-        } else if (res.status == 404) {
-          send_error(res, 404, "no such endpoint: " + req.path);
-        } else {
-          send_error(res, res.status, res.status < 500 ? "bad request" : "server error");
-        }
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-
+  }
+  if (!match.handler) {
+    send_error(res, 404, "no such endpoint: " + req.path);
+    return match.endpoint;
+  }
+  req.matches.insert(req.matches.begin(), req.path);
   // A handler that throws is our bug, not the client's: log it, answer without internals.
-  server.set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          log()->error("{} {}: {}", req.method, req.path, e.what());
-        } catch (...) {
-          log()->error("{} {}: unknown exception", req.method, req.path);
-        }
-        send_error(res, 500, "internal error; see the server log");
-      });
+  try {
+    (*match.handler)(req, res);
+  } catch (const std::exception& e) {
+    log()->error("{} {}: {}", req.method, req.path, e.what());
+    res = Response{};
+    send_error(res, 500, "internal error; see the server log");
+  }
+  return match.endpoint;
+}
 
-  // Counted before the response is written (the logger runs after), so a client that reads
-  // /metrics right after its request sees that request counted.
-  server.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    auto endpoint = endpoint_of(req.path);
-    auto& registry = MetricsRegistry::global();
-    registry
-        .counter("flowsentry_http_requests_total", "HTTP requests by endpoint and status",
-                 {{"endpoint", endpoint}, {"status", std::to_string(res.status)}})
-        .inc();
-    registry
-        .histogram("flowsentry_http_request_seconds", "HTTP request latency by endpoint",
-                   {{"endpoint", endpoint}})
-        .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t_request_start)
-                     .count());
-  });
+// Routes the request and compresses the answer; on a worker or on the loop.
+void ApiServer::Impl::respond(Exchange& exchange) const {
+  Request& req = exchange.req;
+  Response res;
+  if (exchange.too_large) {
+    send_error(res, 413,
+               fmt::format("request body is too large (at most {} bytes)", options.max_body_bytes));
+    exchange.endpoint = router.match(req, nullptr).endpoint;
+  } else {
+    exchange.endpoint = route(req, res);
+  }
+  if (compressible(res.content_type)) res.set_header("Vary", "Accept-Encoding");
+  if (res.body.size() >= 1024 && compressible(res.content_type) && accepts_gzip(req)) {
+    std::string packed;
+    if (gzip(res.body, packed)) {
+      res.body.swap(packed);
+      res.set_header("Content-Encoding", "gzip");
+    }
+  }
+  exchange.ready = std::move(res);
+}
+
+// Answers on the loop, or parks the connection while a worker answers.
+MHD_Result ApiServer::Impl::answer(MHD_Connection* connection, Exchange& exchange) {
+  if (!exchange.too_large) {
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect, &exchange.req.params);
+  }
+  if (exchange.too_large || answer_inline(exchange.req)) {
+    respond(exchange);
+    return send(connection, exchange);
+  }
+  MHD_suspend_connection(connection);
+  auto task = [this, connection, &exchange] {
+    respond(exchange);
+    MHD_resume_connection(connection);  // MHD calls on_request again, which sends it
+  };
+  if (!workers->post(task)) task();
+  return MHD_YES;
+}
+
+MHD_Result ApiServer::Impl::send(MHD_Connection* connection, Exchange& exchange) {
+  Response& res = *exchange.ready;
+  exchange.answered = true;
+  auto* body = new std::string(std::move(res.body));
+  MHD_Response* response = MHD_create_response_from_buffer_with_free_callback_cls(
+      body->size(), body->data(), [](void* p) { delete static_cast<std::string*>(p); }, body);
+  if (!response) {
+    delete body;
+    return MHD_NO;
+  }
+  if (!res.content_type.empty()) {
+    MHD_add_response_header(response, "Content-Type", res.content_type.c_str());
+  }
+  MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+  for (const auto& [name, value] : res.headers) {
+    MHD_add_response_header(response, name.c_str(), value.c_str());
+  }
+  // Counted before the answer is queued, so a client that reads /metrics right after its
+  // request sees that request counted.
+  count(exchange.endpoint, res.status, exchange.start);
+  const MHD_Result queued =
+      MHD_queue_response(connection, static_cast<unsigned>(res.status), response);
+  MHD_destroy_response(response);
+  return queued;
+}
+
+// Called once when the headers are in, once per piece of body, and once at the end.
+MHD_Result ApiServer::Impl::on_request(void* cls, MHD_Connection* connection, const char* url,
+                                       const char* method, const char*, const char* upload,
+                                       size_t* upload_size, void** state) {
+  auto* self = static_cast<Impl*>(cls);
+  auto* exchange = static_cast<Exchange*>(*state);
+  if (!exchange) {
+    exchange = new Exchange;
+    *state = exchange;
+    exchange->req.method = method;
+    exchange->req.path = url;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, collect, &exchange->req.headers);
+    auto length = exchange->req.get_header_value("Content-Length");
+    if (!length.empty() &&
+        std::strtoull(length.c_str(), nullptr, 10) > self->options.max_body_bytes) {
+      exchange->too_large = true;
+      return self->answer(connection, *exchange);  // without reading the body
+    }
+    return MHD_YES;
+  }
+  if (exchange->answered) {
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  if (*upload_size > 0) {
+    // A chunked body has no length up front: one over the limit is read to its end and
+    // dropped, then answered 413; past 4x the limit the connection is closed instead.
+    std::string& body = exchange->req.body;
+    exchange->received += *upload_size;
+    if (!exchange->too_large && body.size() + *upload_size > self->options.max_body_bytes) {
+      exchange->too_large = true;
+      std::string().swap(body);
+    }
+    if (!exchange->too_large) body.append(upload, *upload_size);
+    *upload_size = 0;
+    if (exchange->received <= 4 * self->options.max_body_bytes) return MHD_YES;
+    log()->info("closed a connection: its chunked {} body passed 4x api.max_body_mb",
+                exchange->req.path);
+    return MHD_NO;
+  }
+  if (exchange->ready) return send(connection, *exchange);  // a worker's answer, resumed
+  return self->answer(connection, *exchange);
+}
+
+void ApiServer::Impl::on_completed(void*, MHD_Connection*, void** state,
+                                   MHD_RequestTerminationCode) {
+  delete static_cast<Exchange*>(*state);
+  *state = nullptr;
 }
 
 void ApiServer::Impl::add_core_routes() {
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+  router.add("GET", "/healthz", [](const Request&, Response& res) {
     send_json(res, {{"status", "ok"}});
   });
-  server.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+  router.add("GET", "/readyz", [this](const Request&, Response& res) {
     if (!context.scorer) {
       send_json(res, {{"ready", false}, {"reason", "no model loaded"}}, 503);
       return;
@@ -222,13 +366,12 @@ void ApiServer::Impl::add_core_routes() {
     }
     send_json(res, body);
   });
-  server.Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
+  router.add("GET", "/metrics", [](const Request&, Response& res) {
     res.set_content(MetricsRegistry::global().render(), "text/plain; version=0.0.4");
   });
-  server.Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) {
-    send_json(res, openapi_document());
-  });
-  server.Post("/alert-test", [this](const httplib::Request&, httplib::Response& res) {
+  router.add("GET", "/openapi.json",
+             [](const Request&, Response& res) { send_json(res, openapi_document()); });
+  router.add("POST", "/alert-test", [this](const Request&, Response& res) {
     if (!context.alert_test) {
       send_error(res, 503, "alerting is not configured in this process");
       return;
@@ -236,54 +379,89 @@ void ApiServer::Impl::add_core_routes() {
     send_json(res, context.alert_test());
   });
 #ifdef FLOWSENTRY_HAVE_WEB
-  server.Get(R"(/|/index\.html|/assets/.+)",
-             [](const httplib::Request& req, httplib::Response& res) {
-               const auto* asset = web::find_asset(req.path);
-               if (!asset) {
-                 send_error(res, 404, "no such file: " + req.path);
-                 return;
-               }
-               res.set_content(std::string(asset->body), std::string(asset->content_type));
-             });
+  auto asset = [](const Request& req, Response& res) {
+    const auto* found = web::find_asset(req.path);
+    if (!found) {
+      send_error(res, 404, "no such file: " + req.path);
+      return;
+    }
+    res.set_content(std::string(found->body), std::string(found->content_type));
+  };
+  router.add("GET", "/", asset);
+  router.add("GET", "/index.html", asset);
+  router.add("GET", "/assets/*", asset);
 #endif
 }
 
 ApiServer::ApiServer(ApiOptions options, ApiContext context) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->context = std::move(context);
-  impl_->configure();
   impl_->add_core_routes();
-  add_predict_routes(impl_->server, impl_->context);
-  add_query_routes(impl_->server, impl_->context);
+  add_predict_routes(impl_->router, impl_->context);
+  add_query_routes(impl_->router, impl_->context);
 }
 
 ApiServer::~ApiServer() {
   stop();
 }
 
+namespace {
+
+// The first address `host` resolves to, with `port`.
+Result<sockaddr_storage> resolve(const std::string& host, int port, bool& ipv6) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const auto service = std::to_string(port);
+  if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "cannot resolve api.host '" + host + "': " + gai_strerror(rc));
+  }
+  sockaddr_storage address{};
+  std::memcpy(&address, found->ai_addr, found->ai_addrlen);
+  ipv6 = found->ai_family == AF_INET6;
+  freeaddrinfo(found);
+  return address;
+}
+
+}  // namespace
+
 Result<int> ApiServer::start() {
   auto& o = impl_->options;
-  if (o.port == 0) {
-    port_ = impl_->server.bind_to_any_port(o.host);
-  } else {
-    port_ = impl_->server.bind_to_port(o.host, o.port) ? o.port : -1;
-  }
-  if (port_ <= 0) {
+  bool ipv6 = false;
+  auto address = resolve(o.host, o.port, ipv6);
+  if (!address) return address.error();
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const auto loops = o.loops > 0 ? static_cast<unsigned>(o.loops) : cores;
+  impl_->workers = std::make_unique<Workers>(o.threads);
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+  if (ipv6) flags |= MHD_USE_IPv6;
+  impl_->daemon = MHD_start_daemon(
+      flags, 0, nullptr, nullptr, &Impl::on_request, impl_.get(), MHD_OPTION_EXTERNAL_LOGGER,
+      &log_mhd, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&*address),
+      MHD_OPTION_THREAD_POOL_SIZE, loops, MHD_OPTION_CONNECTION_TIMEOUT,
+      static_cast<unsigned>(std::max(1, o.idle_timeout_s)), MHD_OPTION_CONNECTION_LIMIT,
+      static_cast<unsigned>(o.max_connections), MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed,
+      nullptr, MHD_OPTION_END);
+  if (!impl_->daemon) {
     return make_error(ErrorCode::kUnavailable,
                       "cannot listen on " + o.host + ":" + std::to_string(o.port) +
                           " (in use, or not an address of this machine); choose another --port");
   }
-  thread_ = std::thread([this] { impl_->server.listen_after_bind(); });
-  for (int i = 0; i < 5000 && !impl_->server.is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  const auto* info = MHD_get_daemon_info(impl_->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  port_ = info ? info->port : o.port;
   log()->info("listening on http://{}:{}", o.host, port_);
   return port_;
 }
 
+// Workers finish (and resume) every parked connection first: stopping the daemon with one
+// still suspended would leak it.
 void ApiServer::stop() {
-  impl_->server.stop();
-  if (thread_.joinable()) thread_.join();
+  if (impl_->workers) impl_->workers->stop();
+  if (impl_->daemon) MHD_stop_daemon(impl_->daemon);
+  impl_->daemon = nullptr;
 }
 
 }  // namespace flowsentry::api

@@ -6,7 +6,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -20,10 +19,14 @@ struct ApiOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 picks a free port
   size_t max_body_bytes = 8u << 20;
-  int threads = 64;   // one per open connection (cpp-httplib serves a connection on one thread)
-  std::string token;  // bearer token for /predict, /alert-test and /api/; empty = open
-  int read_timeout_s = 10;
-  int idle_timeout_s = 10;
+  // Requests are read and written by one event loop per core (libmicrohttpd, epoll), which
+  // also answers the quick ones: probes, /metrics, /predict with a small body. The rest (store
+  // queries, alert tests, large batches) run on `threads` workers, so they never hold a loop.
+  int threads = 16;
+  int loops = 0;  // 0: one per core
+  int max_connections = 1024;
+  std::string token;        // bearer token for /predict, /alert-test and /api/; empty = open
+  int idle_timeout_s = 10;  // a connection silent this long, mid-request or between, is closed
 };
 
 // What the server reads; everything but the scorer may be missing (then the endpoints that
@@ -54,7 +57,6 @@ class ApiServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   int port_ = 0;
-  std::thread thread_;
 };
 
 // The OpenAPI 3.1 description of every endpoint.

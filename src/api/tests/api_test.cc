@@ -4,6 +4,9 @@
 
 #include <httplib.h>
 
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -56,13 +59,13 @@ class ApiTest : public ::testing::Test {
 
   void SetUp() override { start({}); }
 
-  void start(ApiOptions o) {
+  void start(ApiOptions o, std::function<json()> alert_test = {}) {
     server_.reset();
     o.port = 0;
     ApiContext ctx;
     ctx.scorer = scorer_;
     ctx.store = store_;
-    ctx.alert_test = [] {
+    ctx.alert_test = alert_test ? alert_test : [] {
       return json{{"results", {{{"notifier", "log"}, {"ok", true}, {"detail", "logged"}}}}};
     };
     server_ = std::make_unique<ApiServer>(o, ctx);
@@ -207,6 +210,69 @@ TEST_F(ApiTest, OversizedBodyIs413) {
   auto r = post_json("/predict", "[" + sample_flow_ + "," + sample_flow_ + "]");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
+}
+
+// Without Content-Length the limit is found while reading; the answer is the same.
+TEST_F(ApiTest, ChunkedBodyOverTheLimitIs413AndTheServerGoesOn) {
+  ApiOptions o;
+  o.max_body_bytes = 1000;
+  start(o);
+  const std::string big = "[" + sample_flow_ + "," + sample_flow_ + "]";
+  auto r = client_->Post(
+      "/predict",
+      [&](size_t offset, httplib::DataSink& sink) {
+        sink.write(big.data() + offset, std::min<size_t>(100, big.size() - offset));
+        if (offset + 100 >= big.size()) sink.done();
+        return true;
+      },
+      "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_NE(r->body.find("at most 1000 bytes"), std::string::npos) << r->body;
+  httplib::Client again("127.0.0.1", server_->port());
+  auto ok = again.Post("/predict", sample_flow_, "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
+
+// A slow request (here an alert test that takes 1.5 s) runs on a worker, so the one event
+// loop keeps answering probes and small /predict calls on other connections meanwhile.
+TEST_F(ApiTest, SlowRequestsDoNotHoldTheEventLoop) {
+  ApiOptions o;
+  o.loops = 1;
+  o.threads = 2;
+  std::atomic<bool> slow_done{false};
+  start(o, [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    slow_done = true;
+    return json{{"results", json::array()}};
+  });
+  std::thread slow([port = server_->port()] {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(10, 0);
+    auto r = c.Post("/alert-test", "", "application/json");
+    EXPECT_TRUE(r && r->status == 200);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto t0 = std::chrono::steady_clock::now();
+  auto h = client_->Get("/healthz");
+  auto p = post_json("/predict", sample_flow_);
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_FALSE(slow_done) << "the slow request ended before the quick ones were tried";
+  ASSERT_TRUE(h && p);
+  EXPECT_EQ(h->status, 200);
+  EXPECT_EQ(p->status, 200);
+  EXPECT_LT(took, std::chrono::milliseconds(1000)) << "quick requests waited for the slow one";
+  slow.join();
+  EXPECT_TRUE(slow_done);
+}
+
+TEST_F(ApiTest, HeadIsGetWithoutABody) {
+  auto r = client_->Head("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(r->body.empty());
+  EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
 }
 
 TEST_F(ApiTest, UnknownPathIs404AndWrongMethodIs405) {
