@@ -75,8 +75,8 @@ constexpr size_t kServiceBit = kNumFieldCount + 1;
 constexpr size_t kStateBit = kNumFieldCount + 2;
 using Seen = std::bitset<kNumFieldCount + 3>;
 
-std::string pointer(std::string_view prefix, std::string_view key) {
-  return fmt::format("{}/{}", prefix, key);
+std::string pointer(std::string_view key) {
+  return fmt::format("/{}", key);
 }
 
 bool is_number(dom::element_type t) {
@@ -162,13 +162,11 @@ std::optional<FieldProblem> read_field(int role, dom::element v, FlowRecord& rec
   return p;
 }
 
-std::optional<FieldProblem> decode_object(dom::element element, FlowRecord& rec,
-                                          std::string_view prefix) {
+// Problems name the field as a pointer within the object ("/sbytes", or "/" for the object).
+std::optional<FieldProblem> decode_object(dom::element element, FlowRecord& rec) {
   dom::object obj;
   if (element.get_object().get(obj)) {
-    FieldProblem p{"", "expected a flow object", "bad_json"};
-    p.field.assign(prefix.empty() ? std::string_view("/") : prefix);
-    return p;
+    return FieldProblem{"/", "expected a flow object", "bad_json"};
   }
   // One char by hand: assigning the string_view trips GCC 12's false -Wrestrict at -O3.
   rec.service.assign(kNone.size(), kNone[0]);
@@ -182,7 +180,7 @@ std::optional<FieldProblem> decode_object(dom::element element, FlowRecord& rec,
     int role = role_of(field.key, hint);
     if (role == kIgnore) continue;  // extra fields are ignored, as extra CSV columns are
     if (auto p = read_field(role, field.value, rec, seen)) {
-      p->field = pointer(prefix, field.key);
+      p->field = pointer(field.key);
       return p;
     }
   }
@@ -193,7 +191,7 @@ std::optional<FieldProblem> decode_object(dom::element element, FlowRecord& rec,
                               : i == kProtoBit   ? "proto"
                               : i == kServiceBit ? "service"
                                                  : "state";
-      return FieldProblem{pointer(prefix, name), "required field is missing", "missing_field"};
+      return FieldProblem{pointer(name), "required field is missing", "missing_field"};
     }
   }
   return std::nullopt;
@@ -217,7 +215,7 @@ Status JsonDecoder::decode(std::string_view json, std::vector<FlowRecord>& out,
   if (is_array) *is_array = doc.is_array();
   if (doc.is_object()) {
     FlowRecord rec;
-    if (auto p = decode_object(doc, rec, "")) {
+    if (auto p = decode_object(doc, rec)) {
       problems.push_back({0, std::move(*p)});
     } else {
       out.push_back(std::move(rec));
@@ -227,13 +225,13 @@ Status JsonDecoder::decode(std::string_view json, std::vector<FlowRecord>& out,
   if (!doc.is_array()) {
     return make_error(ErrorCode::kParse, "expected a flow object or an array of flow objects");
   }
+  // Decoded in place; the element's pointer prefix ("/7") is only built for a problem.
   size_t index = 0;
   for (dom::element element : dom::array(doc)) {
-    FlowRecord rec;
-    if (auto p = decode_object(element, rec, fmt::format("/{}", index))) {
+    if (auto p = decode_object(element, out.emplace_back())) {
+      out.pop_back();
+      p->field = fmt::format("/{}{}", index, p->field == "/" ? "" : p->field);
       problems.push_back({index, std::move(*p)});
-    } else {
-      out.push_back(std::move(rec));
     }
     ++index;
   }
@@ -245,7 +243,7 @@ std::optional<FieldProblem> JsonDecoder::decode_one(std::string_view json, FlowR
   if (auto ec = impl_->parser.parse(json.data(), json.size()).get(doc)) {
     return FieldProblem{"", fmt::format("invalid JSON: {}", sj::error_message(ec)), "bad_json"};
   }
-  return decode_object(doc, out, "");
+  return decode_object(doc, out);
 }
 
 void append_json(const FlowRecord& rec, std::string& out) {
