@@ -40,18 +40,6 @@ json parse_model(std::string_view bytes) {
   return json::from_ubjson(bytes.begin(), bytes.end(), true, false);
 }
 
-// XGBoost 1.7's Softmax (common/math.h): float exponentials, double sum.
-void softmax(float* v, size_t k) {
-  float top = v[0];
-  for (size_t c = 1; c < k; ++c) top = std::fmax(v[c], top);
-  double sum = 0;
-  for (size_t c = 0; c < k; ++c) {
-    v[c] = std::exp(v[c] - top);
-    sum += v[c];
-  }
-  for (size_t c = 0; c < k; ++c) v[c] /= static_cast<float>(sum);
-}
-
 }  // namespace
 
 // TreeSHAP's path bookkeeping, as XGBoost 1.7 does it (src/tree/tree_model.cc); the leaf step
@@ -273,6 +261,7 @@ Status Forest::add_tree(const json& tree, size_t group) {
   max_depth_ = std::max(max_depth_, depth);
   fill_means(root);
   group_.push_back(static_cast<uint16_t>(group));
+  pad_tree(roots_.size() - 1);
   return {};
 }
 
@@ -348,93 +337,6 @@ void Forest::tree_shap(const float* row, float* phi, uint32_t node, unsigned dep
             incoming_one_fraction, n.feature);
   tree_shap(row, phi, cold, depth + 1, path, cold_zero_fraction * incoming_zero_fraction, 0,
             n.feature);
-}
-
-float Forest::leaf_value(uint32_t i, const float* row) const {
-  const Node* nodes = nodes_.data();
-  while (!nodes[i].leaf) {
-    const Node& n = nodes[i];
-    const float v = row[n.feature];
-    const bool left = std::isnan(v) ? n.default_left != 0 : v < n.value;
-    i = n.left + (left ? 0u : 1u);
-  }
-  return nodes[i].value;
-}
-
-namespace {
-
-// Rows walked through one tree side by side: each walk is a chain of dependent loads, so
-// several in flight keep the core busy while one waits.
-constexpr size_t kLanes = 8;
-
-// Right when the value is not below the threshold, or when it is missing and the node's
-// default is right; a leaf stays put. Branch-free: the branch would be a coin toss.
-template <typename Node>
-inline uint32_t step(const Node& n, const float* row) {
-  const float v = row[n.feature];
-  const unsigned right =
-      static_cast<unsigned>(v >= n.value) |
-      (static_cast<unsigned>(n.default_left ^ 1u) & static_cast<unsigned>(v != v));
-  return n.left + (right & (n.leaf ^ 1u));
-}
-
-}  // namespace
-
-// All trees over up to kBlock rows. The sum per output is in tree order, as in XGBoost, so the
-// float results agree.
-void Forest::predict_block(const float* x, size_t rows, float* out) const {
-  const size_t k = outputs_, nf = num_features_;
-  const Node* nodes = nodes_.data();
-  const size_t full = rows - rows % kLanes;
-  std::fill_n(out, rows * k, base_margin_);
-  for (size_t t = 0; t < roots_.size(); ++t) {
-    const uint32_t root = roots_[t];
-    const unsigned depth = depth_[t];
-    const size_t g = group_[t];
-    for (size_t r = 0; r < full; r += kLanes) {
-      const float* row = x + r * nf;
-      uint32_t at[kLanes];
-      for (size_t l = 0; l < kLanes; ++l) at[l] = root;
-      for (unsigned d = 0; d < depth; ++d) {
-        for (size_t l = 0; l < kLanes; ++l) at[l] = step(nodes[at[l]], row + l * nf);
-      }
-      for (size_t l = 0; l < kLanes; ++l) out[(r + l) * k + g] += nodes[at[l]].value;
-    }
-  }
-  for (size_t r = full; r < rows; ++r) add_row(x + r * nf, out + r * k);
-  if (objective_ == Objective::kLogistic) {
-    for (size_t i = 0; i < rows; ++i) out[i] = 1.0f / (1.0f + std::exp(-out[i]));
-  } else {
-    for (size_t i = 0; i < rows; ++i) softmax(out + i * k, k);
-  }
-}
-
-// One row through all trees, kLanes trees side by side; leaves are added in tree order.
-void Forest::add_row(const float* row, float* out) const {
-  const Node* nodes = nodes_.data();
-  const size_t trees = roots_.size();
-  size_t t = 0;
-  for (; t + kLanes <= trees; t += kLanes) {
-    uint32_t at[kLanes];
-    unsigned depth = 0;
-    for (size_t l = 0; l < kLanes; ++l) {
-      at[l] = roots_[t + l];
-      depth = std::max<unsigned>(depth, depth_[t + l]);
-    }
-    for (unsigned d = 0; d < depth; ++d) {
-      for (size_t l = 0; l < kLanes; ++l) at[l] = step(nodes[at[l]], row);
-    }
-    for (size_t l = 0; l < kLanes; ++l) out[group_[t + l]] += nodes[at[l]].value;
-  }
-  for (; t < trees; ++t) out[group_[t]] += leaf_value(roots_[t], row);
-}
-
-void Forest::predict(const float* x, size_t rows, float* out) const {
-  // Blocks of rows walk each tree in turn while its nodes are in cache.
-  constexpr size_t kBlock = 64;
-  for (size_t b = 0; b < rows; b += kBlock) {
-    predict_block(x + b * num_features_, std::min(kBlock, rows - b), out + b * outputs_);
-  }
 }
 
 }  // namespace flowsentry::model

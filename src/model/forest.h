@@ -1,8 +1,9 @@
 // Forest: a native evaluator for the gbtree models our trainer writes, so scoring one flow does
 // not pay for a trip through the XGBoost C API (~150 us). Loaded once from the UBJ/JSON model
-// into one flat node array; evaluation matches XGBoost 1.7's CPU predictor: go left when
-// value < threshold (float32), NaN takes the node's default direction, leaf values are summed
-// in float in tree order onto base_score's margin, then sigmoid or softmax.
+// into one flat node array (TreeSHAP walks it) and, for prediction, each tree padded to a
+// perfect tree (forest_predict.cc); evaluation matches XGBoost 1.7's CPU predictor: go left
+// when value < threshold (float32), NaN takes the node's default direction, leaf values are
+// summed in float in tree order onto base_score's margin, then sigmoid or softmax.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,9 @@ namespace flowsentry::model {
 
 // Trees deeper than this are explained by XGBoost, not natively.
 constexpr unsigned kMaxShapDepth = 64;
+// Trees up to this deep are padded to perfect trees for prediction (2^(depth + 1) - 1 slots);
+// deeper ones are walked node by node.
+constexpr unsigned kMaxPaddedDepth = 10;
 
 namespace shap {
 struct PathElement;  // one step of the decision path TreeSHAP keeps while it descends
@@ -58,21 +62,39 @@ class Forest {
     uint32_t left;  // index of the left child in nodes_ (a leaf's own index)
   };
 
+  // A tree padded to depth d for prediction: heap order from `at` in split_value_ and
+  // split_feature_, the children of slot i at 2i + 1 (left) and 2i + 2; slots 2^d - 1 on hold
+  // the 2^d leaf values. A leaf above depth d becomes splits whose leaves below all carry
+  // its value, so every walk takes exactly d steps and no step tests for a leaf.
+  struct Padded {
+    uint32_t at;  // kUnpadded: deeper than kMaxPaddedDepth, walked on nodes_
+    uint8_t depth;
+  };
+  static constexpr uint32_t kUnpadded = UINT32_MAX;
+
+  void pad_tree(size_t tree);
+  void pad_node(uint32_t node, uint32_t at, size_t slot, unsigned level, unsigned depth);
   float leaf_value(uint32_t root, const float* row) const;
+  float tree_value(size_t tree, const float* row, bool missing) const;
   void tree_shap(const float* row, float* phi, uint32_t node, unsigned depth,
                  shap::PathElement* parent, float zero_fraction, float one_fraction,
                  int feature) const;
   void fill_means(uint32_t root);
   void add_row(const float* row, float* out) const;
+  template <bool kMissing>
+  void walk_trees(size_t first, const float* row, float* out) const;
   void predict_block(const float* x, size_t rows, float* out) const;
   Status add_tree(const nlohmann::json& tree, size_t group);
 
   std::vector<Node> nodes_;
   std::vector<uint32_t> roots_;
-  std::vector<uint8_t> depth_;   // levels below each root
-  std::vector<uint16_t> group_;  // output each tree adds to (tree_info)
-  std::vector<float> cover_;     // per node: sum_hessian, the training weight reaching it
-  std::vector<float> mean_;      // per node: cover-weighted mean of the leaves below it
+  std::vector<uint8_t> depth_;           // levels below each root
+  std::vector<uint16_t> group_;          // output each tree adds to (tree_info)
+  std::vector<float> cover_;             // per node: sum_hessian, the training weight reaching it
+  std::vector<float> mean_;              // per node: cover-weighted mean of the leaves below it
+  std::vector<Padded> padded_;           // per tree
+  std::vector<float> split_value_;       // padded trees: thresholds, then leaf values
+  std::vector<uint16_t> split_feature_;  // padded trees: feature, top bit: NaN goes right
   uint8_t max_depth_ = 0;
   Objective objective_ = Objective::kLogistic;
   float base_margin_ = 0;

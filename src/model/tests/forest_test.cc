@@ -4,18 +4,23 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <random>
+
+#include <nlohmann/json.hpp>
 
 #include "flow/reader.h"
 #include "model/forest.h"
 #include "model/scorer.h"
 #include "model/tests/synthetic.h"
+#include "model/xgb.h"
 
 namespace flowsentry::model {
 namespace {
 
 constexpr size_t kF = FeatureSpace::kSize;
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr float kInf = std::numeric_limits<float>::infinity();
 
 // Encoded rows plus variants with missing values, so every default direction is taken.
 std::vector<float> encode_with_missing(const FeatureSpace& fs,
@@ -177,6 +182,114 @@ TEST(ForestTest, LargeBatchesSplitOverThreadsGiveTheSameScores) {
     ASSERT_TRUE(scorer.score(std::span(rows).subspan(i, 1), one).ok());
     EXPECT_EQ(batch[i].score, one[0].score) << i;
     EXPECT_EQ(batch[i].attack_cat, one[0].attack_cat) << i;
+  }
+}
+
+// Levels below the root of the deepest tree in an XGBoost JSON model.
+unsigned deepest_tree(const std::string& model_json, unsigned* shallowest) {
+  const auto j = nlohmann::json::parse(model_json);
+  unsigned most = 0, least = UINT32_MAX;
+  for (const auto& tree : j["learner"]["gradient_booster"]["model"]["trees"]) {
+    const auto left = tree["left_children"].get<std::vector<int>>();
+    const auto right = tree["right_children"].get<std::vector<int>>();
+    std::vector<unsigned> level(left.size(), 0);
+    unsigned depth = 0;
+    for (size_t i = 0; i < left.size(); ++i) {  // parents come before their children
+      if (left[i] == -1) continue;
+      level[static_cast<size_t>(left[i])] = level[static_cast<size_t>(right[i])] = level[i] + 1;
+      depth = std::max(depth, level[i] + 1);
+    }
+    most = std::max(most, depth);
+    least = std::min(least, depth);
+  }
+  *shallowest = least;
+  return most;
+}
+
+// Boosts on noise with min_child_weight and lambda 0, one round per max_depth from 1 to 14 and
+// back, so trees end at many depths: stumps, trees padded below their shallow leaves, and
+// trees deeper than kMaxPaddedDepth that are walked node by node. Features have missing values
+// in training, so splits learn both default directions.
+xgb::Booster noise_booster(const char* objective, int classes) {
+  constexpr size_t kRows = 1500, kCols = 12;
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<float> x(kRows * kCols), y(kRows);
+  for (auto& v : x) v = u(rng) < 0.15f ? kNaN : std::floor(u(rng) * 64);
+  for (auto& v : y) v = static_cast<float>(rng() % static_cast<uint64_t>(classes));
+  auto m = xgb::DMatrix::dense(x, kRows, kCols, 1);
+  EXPECT_TRUE(m.ok());
+  EXPECT_TRUE(m->set_labels(y).ok());
+  const xgb::DMatrix* cache[] = {&*m};
+  auto b = xgb::Booster::create(cache);
+  EXPECT_TRUE(b.ok());
+  for (const auto& [k, v] : std::map<std::string, std::string>{{"objective", objective},
+                                                               {"min_child_weight", "0"},
+                                                               {"lambda", "0"},
+                                                               {"eta", "0.3"},
+                                                               {"nthread", "1"},
+                                                               {"seed", "3"}}) {
+    EXPECT_TRUE(b->set_param(k, v).ok());
+  }
+  if (classes > 2) {
+    EXPECT_TRUE(b->set_param("num_class", std::to_string(classes)).ok());
+  }
+  const int depths[] = {1, 2, 3, 5, 8, 10, 11, 14, 12, 9, 6, 4, 2, 13, 7, 1};
+  for (int it = 0; it < 16; ++it) {
+    EXPECT_TRUE(b->set_param("max_depth", std::to_string(depths[it])).ok());
+    EXPECT_TRUE(b->update(it, *m).ok());
+  }
+  return std::move(*b);
+}
+
+// Rows the walk takes in different ways: the first 256 with no missing value (so whole blocks
+// take the path without the default-direction rule), then blocks mixing NaN and finite values,
+// one block with a single NaN, and a tail that is not a multiple of the lanes. Some values are
+// +inf, which goes right even at the splits padding adds below a leaf.
+std::vector<float> mixed_rows(size_t cols) {
+  constexpr size_t kRows = 256 + 128 + 128 + 37;
+  std::mt19937_64 rng(8);
+  std::uniform_real_distribution<float> u(-4, 68);
+  std::vector<float> x(kRows * cols);
+  for (auto& v : x) v = std::floor(u(rng)) + (rng() % 4 == 0 ? 0.5f : 0.0f);
+  for (size_t r = 0; r < kRows; r += 3) x[r * cols + r % cols] = kInf;  // right at every split
+  x[300 * cols + 3] = kNaN;
+  for (size_t i = 384 * cols; i < x.size(); ++i) {
+    if (rng() % 5 == 0) x[i] = kNaN;
+  }
+  return x;
+}
+
+TEST(ForestTest, PaddedTreesOfEveryDepthPredictExactlyAsXgboostWithAndWithoutMissingValues) {
+  for (const auto& [objective, classes] :
+       {std::pair{"binary:logistic", 2}, std::pair{"multi:softprob", 3}}) {
+    const auto booster = noise_booster(objective, classes);
+    auto json_model = booster.save_buffer("json");
+    ASSERT_TRUE(json_model.ok());
+    unsigned shallowest = 0;
+    const unsigned deepest = deepest_tree(*json_model, &shallowest);
+    EXPECT_GT(deepest, kMaxPaddedDepth) << objective;
+    EXPECT_LE(shallowest, 1u) << objective;
+    auto bytes = booster.save_buffer("ubj");
+    ASSERT_TRUE(bytes.ok());
+    auto forest = Forest::load(*bytes);
+    ASSERT_TRUE(forest.ok()) << forest.error().to_string();
+    const size_t cols = forest->num_features(), k = forest->outputs();
+    const auto x = mixed_rows(cols);
+    const size_t rows = x.size() / cols;
+    const float* expected = nullptr;
+    size_t len = 0;
+    ASSERT_TRUE(booster.predict_dense(x.data(), rows, cols, &expected, &len).ok());
+    ASSERT_EQ(len, rows * k);
+    std::vector<float> batch(rows * k), one(k);
+    forest->predict(x.data(), rows, batch.data());
+    for (size_t r = 0; r < rows; ++r) {
+      forest->predict(&x[r * cols], 1, one.data());
+      for (size_t c = 0; c < k; ++c) {
+        ASSERT_EQ(batch[r * k + c], expected[r * k + c]) << objective << " row " << r;
+        ASSERT_EQ(one[c], expected[r * k + c]) << objective << " row " << r << " alone";
+      }
+    }
   }
 }
 
