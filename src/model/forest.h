@@ -52,8 +52,8 @@ class Forest {
   size_t trees() const { return roots_.size(); }
 
  private:
-  // Children of a node are adjacent (right = left + 1), so a step is one add. A leaf's `left`
-  // is itself and it never steps right, so a walk can take a tree's full depth without a test.
+  // The trees as loaded: TreeSHAP walks these, and so does prediction for a tree too deep to
+  // pad. Children of a node are adjacent (right = left + 1), so a step is one add.
   struct Node {
     float value;       // split threshold, or the leaf value
     uint16_t feature;  // split feature (0 for a leaf)
