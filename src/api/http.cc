@@ -64,8 +64,8 @@ void Response::set_header(std::string name, std::string value) {
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
   auto segments = split_path(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments),
-                     std::move(handler)});
+  routes_.push_back(
+      {std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
 }
 
 bool Router::matches(const Route& route, std::string_view path, std::vector<std::string>* out) {

@@ -12,9 +12,8 @@ class RouterTest : public ::testing::Test {
       router_.add("GET", p, [this, p](const Request&, Response&) { hit_ = p; });
     }
     router_.add("POST", "/predict", [this](const Request&, Response&) { hit_ = "/predict"; });
-    router_.add("POST", "/api/v1/alerts/{id}/ack", [this](const Request&, Response&) {
-      hit_ = "POST ack";
-    });
+    router_.add("POST", "/api/v1/alerts/{id}/ack",
+                [this](const Request&, Response&) { hit_ = "POST ack"; });
   }
 
   Router::Match run(std::string method, std::string path) {

@@ -1,5 +1,7 @@
 #include "flow/json_codec.h"
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "flow/tests/fixtures.h"
@@ -110,6 +112,41 @@ TEST(JsonCodecTest, NonObjectArrayElementIsAProblemNotAFailure) {
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].problem.field, "/1");
   EXPECT_EQ(problems[0].problem.reason, "bad_json");
+}
+
+// Valid flows keep their order around bad elements, each bad one is named by its own index,
+// and flows already in the output stay.
+TEST(JsonCodecTest, LongArraysKeepOrderAndIndexes) {
+  JsonDecoder d;
+  const size_t n = 601;
+  const std::set<size_t> bad{0, 299, 300, 301, 600};
+  std::string doc = "[";
+  for (size_t i = 0; i < n; ++i) {
+    if (i) doc += ',';
+    doc += bad.count(i)
+               ? (i == 300 ? std::string("7") : with(kJsonHttp, "\"sttl\":31", "\"sttl\":300"))
+               : with(kJsonHttp, "\"id\":7", "\"id\":" + std::to_string(i));
+  }
+  doc += "]";
+  std::vector<FlowRecord> out(1);
+  out[0].id = -1;
+  std::vector<RecordProblem> problems;
+  ASSERT_TRUE(d.decode(doc, out, problems).ok());
+  ASSERT_EQ(out.size(), 1 + n - bad.size());
+  EXPECT_EQ(out[0].id, -1);
+  size_t at = 1;
+  for (size_t i = 0; i < n; ++i) {
+    if (!bad.count(i)) {
+      EXPECT_EQ(out[at++].id, static_cast<int64_t>(i));
+    }
+  }
+  ASSERT_EQ(problems.size(), bad.size());
+  size_t k = 0;
+  for (size_t i : bad) {
+    EXPECT_EQ(problems[k].index, i);
+    EXPECT_EQ(problems[k].problem.field, i == 300 ? "/300" : "/" + std::to_string(i) + "/sttl");
+    ++k;
+  }
 }
 
 TEST(JsonCodecTest, EncodeThenDecodeRoundTrips) {
