@@ -105,12 +105,14 @@ class Workers {
   std::vector<std::thread> threads_;
 };
 
-// Quick enough to answer on the event loop: a scrape, a probe, a /predict of a few flows
-// (one flow is ~20 us to score; explained, a few ms).
+// Quick enough to answer on the event loop: a scrape, a probe, an unexplained /predict of a
+// few flows (~20 us each). An explanation costs ~2 ms a flow, so those go to the workers,
+// where the kernel spreads them over the cores; a loop may hold most of the connections.
 bool answer_inline(const Request& req) {
   constexpr size_t kInlineBody = 16 << 10;  // about 20 flows
   return req.path == "/healthz" || req.path == "/metrics" ||
-         (req.path == "/predict" && req.body.size() <= kInlineBody);
+         (req.path == "/predict" && req.body.size() <= kInlineBody &&
+          req.get_param_value("explain") == "0");
 }
 
 MHD_Result collect(void* cls, MHD_ValueKind, const char* key, const char* value) {

@@ -55,10 +55,11 @@ constexpr std::array kSettings{
     SettingSpec{"api", "host", T::kString, "127.0.0.1", 0, -1, "Address the HTTP server binds"},
     SettingSpec{"api", "port", T::kInt, "8080", 0, 65535, "HTTP port (0 picks a free one)"},
     SettingSpec{"api", "max_body_mb", T::kInt, "8", 1, 1024, "Largest request body accepted"},
-    SettingSpec{"api", "threads", T::kInt, "16", 1, 1024,
-                "HTTP worker threads for the slow requests (dashboard queries, alert tests, "
-                "/predict bodies over 16 KiB); connections themselves are served by one event "
-                "loop per core"},
+    SettingSpec{
+        "api", "threads", T::kInt, "16", 1, 1024,
+        "HTTP worker threads for the slow requests (dashboard queries, alert tests, "
+        "explained or over-16-KiB /predict calls); connections themselves are served by one event "
+        "loop per core"},
     SettingSpec{"api", "token", T::kString, "", 0, -1,
                 "Bearer token required on /predict, /alert-test and /api/ (empty = open)", "",
                 true},
