@@ -5,8 +5,10 @@
 #include <numeric>
 #include <thread>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
+#include "common/assist.h"
 #include "common/log.h"
 #include "flow/json_codec.h"
 
@@ -109,24 +111,38 @@ void Scorer::load_forests(Engine engine) {
                                (bin ? cat.error() : bin.error()).to_string());
 }
 
-void Scorer::run_forest(const Forest& f, const float* x, size_t n, float* out) const {
-  // Rows are independent, so splitting a large batch across threads does not change a value.
+// Rows are independent, so splitting a large batch across threads does not change a value.
+// Each thread runs every forest over its rows: one thread start per batch, not per forest.
+void Scorer::run_forests(std::span<const ForestRun> runs, const float* x, size_t n) const {
   const size_t parts = n >= kParallelBatch ? nthread_ : 1;
   const size_t per = (n + parts - 1) / parts;
+  auto slice = [runs, x](size_t begin, size_t count) {
+    for (const auto& r : runs) {
+      r.forest->predict(x + begin * kF, count, r.out + begin * r.forest->outputs());
+    }
+  };
+  // The second part goes to the Assist thread when it is free (a thread start costs ~0.7 ms
+  // on an idle VM core); any further parts get threads of their own.
   std::vector<std::thread> helpers;
+  bool assisted = false;
   for (size_t begin = per; parts > 1 && begin < n; begin += per) {
-    helpers.emplace_back([&f, x, out, n, per, begin] {
-      f.predict(x + begin * kF, std::min(per, n - begin), out + begin * f.outputs());
-    });
+    const size_t count = std::min(per, n - begin);
+    if (begin == per && Assist::global().start([&slice, begin, count] { slice(begin, count); })) {
+      assisted = true;
+    } else {
+      helpers.emplace_back(slice, begin, count);
+    }
   }
-  f.predict(x, std::min(per, n), out);
+  slice(0, std::min(per, n));
   for (auto& h : helpers) h.join();
+  if (assisted) Assist::global().wait();
 }
 
 Result<const float*> Scorer::predict_binary(const float* x, size_t n) const {
   if (binary_forest_) {
     thread_local std::vector<float> out;
-    run_forest(*binary_forest_, x, n, grown(out, n));
+    const ForestRun run{&*binary_forest_, grown(out, n)};
+    run_forests({&run, 1}, x, n);
     return out.data();
   }
   const float* p = nullptr;
@@ -143,7 +159,8 @@ Result<const float*> Scorer::predict_attack_cat(const float* x, size_t n) const 
   const size_t k = classes_.size();
   if (attack_cat_forest_) {
     thread_local std::vector<float> out;
-    run_forest(*attack_cat_forest_, x, n, grown(out, n * k));
+    const ForestRun run{&*attack_cat_forest_, grown(out, n * k)};
+    run_forests({&run, 1}, x, n);
     return out.data();
   }
   const float* p = nullptr;
@@ -155,6 +172,18 @@ Result<const float*> Scorer::predict_attack_cat(const float* x, size_t n) const 
         fmt::format("attack_cat model returned {} values for {} rows x {} classes", len, n, k));
   }
   return p;
+}
+
+std::pair<Result<const float*>, Result<const float*>> Scorer::predict_both(const float* x,
+                                                                           size_t n) const {
+  if (!binary_forest_ || !attack_cat_forest_) {
+    return {predict_binary(x, n), predict_attack_cat(x, n)};
+  }
+  thread_local std::vector<float> bin, cat;
+  const ForestRun runs[] = {{&*binary_forest_, grown(bin, n)},
+                            {&*attack_cat_forest_, grown(cat, n * classes_.size())}};
+  run_forests(runs, x, n);
+  return {bin.data(), cat.data()};
 }
 
 Status Scorer::score(std::span<const flow::FlowRecord> flows, std::vector<Verdict>& out,
@@ -171,8 +200,9 @@ Status Scorer::score(std::span<const flow::FlowRecord> flows, std::span<Verdict>
   const auto& fs = artifact_->meta.features;
   for (size_t i = 0; i < n; ++i) fs.encode(flows[i], &x[i * kF]);
 
-  auto p = predict_binary(x.data(), n);
+  auto [p, probs] = predict_both(x.data(), n);
   if (!p) return p.error();
+  if (!probs) return probs.error();
   const double threshold = artifact_->meta.threshold;
   for (size_t i = 0; i < n; ++i) {
     Verdict& v = out[i];
@@ -183,8 +213,6 @@ Status Scorer::score(std::span<const flow::FlowRecord> flows, std::span<Verdict>
       v.model_version = artifact_->meta.model_version;
     v.top_features.clear();
   }
-  auto probs = predict_attack_cat(x.data(), n);
-  if (!probs) return probs.error();
   const size_t k = classes_.size();
   for (size_t i = 0; i < n; ++i) {
     const float* row = *probs + i * k;
@@ -280,16 +308,19 @@ Status Scorer::score_binary(std::span<const flow::FlowRecord> flows,
   return {};
 }
 
+// Numbers are formatted with compiled format strings; strings go through the JSON escaper.
 void append_verdict_json(const Verdict& v, std::string& out, int64_t id, int64_t line) {
-  auto it = std::back_inserter(out);
+  auto put = [&out](auto format, auto... args) {
+    fmt::format_to(std::back_inserter(out), format, args...);
+  };
   out += '{';
-  if (id >= 0) fmt::format_to(it, "\"id\":{},", id);
-  if (line >= 0) fmt::format_to(it, "\"line\":{},", line);
-  fmt::format_to(it, "\"score\":{},\"label\":{},\"attack_cat\":", static_cast<float>(v.score),
-                 v.label);
+  if (id >= 0) put(FMT_COMPILE("\"id\":{},"), id);
+  if (line >= 0) put(FMT_COMPILE("\"line\":{},"), line);
+  put(FMT_COMPILE("\"score\":{},\"label\":{},\"attack_cat\":"), static_cast<float>(v.score),
+      v.label);
   flow::append_json_string(out, v.attack_cat);
-  fmt::format_to(it, ",\"attack_cat_prob\":{},\"threshold\":{},\"model_version\":",
-                 static_cast<float>(v.attack_cat_prob), v.threshold);
+  put(FMT_COMPILE(",\"attack_cat_prob\":{},\"threshold\":{},\"model_version\":"),
+      static_cast<float>(v.attack_cat_prob), v.threshold);
   flow::append_json_string(out, v.model_version);
   if (!v.top_features.empty()) {
     out += ",\"top_features\":[";
@@ -298,8 +329,8 @@ void append_verdict_json(const Verdict& v, std::string& out, int64_t id, int64_t
       if (i) out += ',';
       out += "{\"feature\":";
       flow::append_json_string(out, c.feature);
-      fmt::format_to(it, ",\"value\":{},\"contribution\":{}}}", c.value,
-                     static_cast<float>(c.contribution));
+      put(FMT_COMPILE(",\"value\":{},\"contribution\":{}}}"), c.value,
+          static_cast<float>(c.contribution));
     }
     out += ']';
   }

@@ -61,11 +61,18 @@ class Scorer {
  private:
   void load_forests(Engine engine);
   // Native prediction; batches of kParallelBatch rows or more are split over nthread threads.
-  void run_forest(const Forest& f, const float* x, size_t n, float* out) const;
+  struct ForestRun {
+    const Forest* forest;
+    float* out;  // rows x forest->outputs()
+  };
+  void run_forests(std::span<const ForestRun> runs, const float* x, size_t n) const;
   // P(attack) of n encoded rows; the result lives in a per-thread buffer until the next call.
   Result<const float*> predict_binary(const float* x, size_t n) const;
   // n x classes probabilities, likewise per-thread.
   Result<const float*> predict_attack_cat(const float* x, size_t n) const;
+  // Both at once: with the native forests, one split of the rows runs both.
+  std::pair<Result<const float*>, Result<const float*>> predict_both(const float* x,
+                                                                     size_t n) const;
   // SHAP values of n rows, (kF + 1) per row: the native forest's TreeSHAP when it has the
   // covers, else XGBoost's; both give the same values.
   Status contributions(const float* x, size_t n, std::vector<float>& out) const;
