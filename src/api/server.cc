@@ -115,8 +115,11 @@ bool answer_inline(const Request& req) {
           req.get_param_value("explain") == "0");
 }
 
-MHD_Result collect(void* cls, MHD_ValueKind, const char* key, const char* value) {
-  static_cast<Fields*>(cls)->emplace_back(key ? key : "", value ? value : "");
+// With sizes: a query value may hold a decoded NUL ("%00"), which a C string would cut short.
+MHD_Result collect(void* cls, MHD_ValueKind, const char* key, size_t key_size, const char* value,
+                   size_t value_size) {
+  static_cast<Fields*>(cls)->emplace_back(std::string(key ? key : "", key ? key_size : 0),
+                                          std::string(value ? value : "", value ? value_size : 0));
   return MHD_YES;
 }
 
@@ -254,7 +257,7 @@ void ApiServer::Impl::respond(Exchange& exchange) const {
 // Answers on the loop, or parks the connection while a worker answers.
 MHD_Result ApiServer::Impl::answer(MHD_Connection* connection, Exchange& exchange) {
   if (!exchange.too_large) {
-    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect, &exchange.req.params);
+    MHD_get_connection_values_n(connection, MHD_GET_ARGUMENT_KIND, collect, &exchange.req.params);
   }
   if (exchange.too_large || answer_inline(exchange.req)) {
     respond(exchange);
@@ -306,7 +309,7 @@ MHD_Result ApiServer::Impl::on_request(void* cls, MHD_Connection* connection, co
     *state = exchange;
     exchange->req.method = method;
     exchange->req.path = url;
-    MHD_get_connection_values(connection, MHD_HEADER_KIND, collect, &exchange->req.headers);
+    MHD_get_connection_values_n(connection, MHD_HEADER_KIND, collect, &exchange->req.headers);
     auto length = exchange->req.get_header_value("Content-Length");
     if (!length.empty() &&
         std::strtoull(length.c_str(), nullptr, 10) > self->options.max_body_bytes) {

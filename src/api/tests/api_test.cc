@@ -267,6 +267,14 @@ TEST_F(ApiTest, SlowRequestsDoNotHoldTheEventLoop) {
   EXPECT_TRUE(slow_done);
 }
 
+// A decoded NUL ("%00") is part of the value: it must not cut it short past the length check.
+TEST_F(ApiTest, QueryValuesKeepTheirBytesAfterANul) {
+  auto r = client_->Get("/api/v1/series?service=ab%00" + std::string(250, 'x'));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_NE(r->body.find("\"service\""), std::string::npos) << r->body;
+}
+
 TEST_F(ApiTest, HeadIsGetWithoutABody) {
   auto r = client_->Head("/healthz");
   ASSERT_TRUE(r);
