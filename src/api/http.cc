@@ -102,11 +102,12 @@ Router::Match Router::match(const Request& req, std::vector<std::string>* captur
   Match m;
   m.endpoint = "other";
   const std::string_view method = req.method == "HEAD" ? std::string_view("GET") : req.method;
+  std::vector<std::string> found;
   for (const auto& route : routes_) {
-    if (!matches(route, req.path, nullptr)) continue;
+    if (!matches(route, req.path, &found)) continue;
     if (m.endpoint == "other") m.endpoint = route.pattern;
     if (route.method == method && !m.handler) {
-      matches(route, req.path, captures);
+      if (captures) *captures = std::move(found);
       m.handler = &route.handler;
       m.endpoint = route.pattern;
     }
