@@ -217,9 +217,11 @@ TEST_F(RunTest, MalformedMessagesGoToTheDeadLetterTopicWithTheirReason) {
   EXPECT_TRUE((*c)->close().ok());
 }
 
-// Reads every message of `topic` from its start until `want` arrived or the timeout.
+// Reads `topic` from its start until `want` messages (or distinct keys, with `by_key`) arrived,
+// or the timeout.
 std::vector<stream::KafkaMessage> read_topic(const std::string& brokers, const std::string& topic,
-                                             size_t want, std::chrono::seconds timeout) {
+                                             size_t want, std::chrono::seconds timeout,
+                                             bool by_key = false) {
   stream::ConsumerConfig cc;
   cc.brokers = brokers;
   cc.group = "reader_" + topic;
@@ -229,8 +231,11 @@ std::vector<stream::KafkaMessage> read_topic(const std::string& brokers, const s
   std::vector<stream::KafkaMessage> out;
   if (!c.ok()) return out;
   auto end = std::chrono::steady_clock::now() + timeout;
-  while (out.size() < want && std::chrono::steady_clock::now() < end) {
+  std::set<std::string> keys;
+  while ((by_key ? keys.size() : out.size()) < want && std::chrono::steady_clock::now() < end) {
+    const size_t before = out.size();
     (void)(*c)->poll_batch(out, 1000, 500ms);
+    for (size_t i = before; i < out.size(); ++i) keys.insert(out[i].key);
   }
   EXPECT_TRUE((*c)->close().ok());
   return out;
@@ -287,6 +292,57 @@ TEST_F(RunTest, AdversarialPoisonRecordsAreDeadLetteredAndTheRestStored) {
   EXPECT_EQ(wait_stored(1090), 1090) << w->log_tail();
   std::this_thread::sleep_for(1s);
   expect_exactly(1090);
+}
+
+// A broker frozen for 60 s while the worker publishes anomalies: every stored anomaly still
+// reaches the anomalies topic (the batch is committed only after they are acknowledged).
+// Before, anomaly messages older than the producer's 30 s timeout were dropped for good.
+TEST_F(RunTest, AdversarialABrokerOutageLosesNoAnomalyMessage) {
+  auto w = worker("worker");
+  stream::ProducerConfig pc;
+  pc.brokers = brokers_;
+  pc.delivery_timeout = std::chrono::minutes(5);  // the test's own producer rides it out
+  auto producer = stream::KafkaProducer::create(pc);
+  ASSERT_TRUE(producer.ok()) << producer.error().to_string();
+  stream::GeneratorOptions g;
+  g.seed = 8;
+  g.scenario = stream::Scenario::kAttack;
+  g.burst_every = 100;
+  g.burst_len = 30;
+  stream::FlowGenerator gen(g);
+  constexpr int kFlows = 16000;
+  std::thread outage;
+  for (int i = 0; i < kFlows; ++i) {
+    auto f = gen.next();
+    f.stime = wall_seconds();
+    ASSERT_TRUE((*producer)->produce(topic_, std::to_string(i), flow::to_json(f)).ok());
+    if (i % 200 == 199) {
+      (*producer)->poll();
+      std::this_thread::sleep_for(1s);  // 200 flows/s for 80 s
+    }
+    if (i == 2000) {
+      outage = std::thread([&] {
+        auto [code, out] = shell("FLOWSENTRY_KAFKA_DIR=" + (state_ / "kafka").string() + " " +
+                                 kSource + "/scripts/kafka pause 60 2>&1");
+        EXPECT_EQ(code, 0) << out;
+      });
+    }
+  }
+  outage.join();
+  ASSERT_TRUE((*producer)->flush(120s).ok());
+  EXPECT_EQ(wait_stored(kFlows, 180s), kFlows) << w->log_tail();
+  // Stored anomalies, by record key, against the distinct keys on the anomalies topic.
+  PGconn* c = PQconnectdb(db_url_.c_str());
+  auto* r = PQexec(c, "SELECT count(*) FROM anomaly_scores WHERE label = 1");
+  ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK);
+  const auto anomalies = static_cast<size_t>(std::stoll(PQgetvalue(r, 0, 0)));
+  PQclear(r);
+  PQfinish(c);
+  ASSERT_GT(anomalies, 100u);
+  auto published = read_topic(brokers_, "anomalies_" + name_, anomalies, 120s, true);
+  std::set<std::string> keys;
+  for (const auto& m : published) keys.insert(m.key);
+  EXPECT_EQ(keys.size(), anomalies) << w->log_tail();
 }
 
 TEST_F(RunTest, TwoWorkersShareSixPartitionsAndSurviveOneBeingKilled) {
