@@ -239,7 +239,12 @@ TEST_F(ApiAdversarialTest, ATinyElementFloodIsRefusedWithoutGrowingTheServer) {
     });
   }
   for (auto& t : clients) t.join();
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine: resident size says nothing there.
+  GTEST_SKIP() << "memory bound not measurable under AddressSanitizer";
+#else
   EXPECT_LT(resident_bytes() - before, int64_t{100} << 20);
+#endif
 }
 
 TEST(CsvExportAdversarialTest, FormulaLikeTextCannotRunInASpreadsheet) {

@@ -15,6 +15,7 @@
 #include "cli/tests/process.h"
 #include "common/clock.h"
 #include "flow/json_codec.h"
+#include "pipeline/anomaly_message.h"
 #include "store/store.h"
 #include "stream/generator.h"
 #include "stream/kafka_consumer.h"
@@ -386,6 +387,57 @@ TEST_F(RunTest, AnInjectedBurstRaisesExactlyOneAlert) {
   while (bursts == 0 && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(200ms);
   std::this_thread::sleep_for(3s);  // a second alert for the same burst would come by now
   EXPECT_EQ(bursts.load(), 1) << alerter->log_tail();
+  receiver.stop();
+  serving.join();
+}
+
+// PostgreSQL down for 60 s: the alerter still delivers a burst alert within seconds (alerts
+// and delivery results reach the store later, from a queue). Before, recording each alert and
+// each delivery waited for the store's connection attempts.
+TEST_F(RunTest, AdversarialADatabaseOutageDelaysNoAlert) {
+  httplib::Server receiver;
+  std::atomic<int> bursts{0};
+  receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+    auto j = nlohmann::json::parse(req.body, nullptr, false);
+    if (!j.is_discarded() && j.value("type", "") == "burst") ++bursts;
+    res.set_content("ok", "text/plain");
+  });
+  int port = receiver.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { receiver.listen_after_bind(); });
+  auto hook = "alert.webhook_url=http://127.0.0.1:" + std::to_string(port) + "/hook";
+  auto alerter = worker("alerter", "alerter", {"--set", hook});
+  std::this_thread::sleep_for(5s);  // joined its group
+  std::thread outage([&] {
+    auto [code, out] = shell("FLOWSENTRY_PG_DIR=" + (state_ / "pg").string() + " " + kSource +
+                             "/scripts/postgres restart 60 2>&1");
+    EXPECT_EQ(code, 0) << out;
+  });
+  std::this_thread::sleep_for(3s);  // the server is down now
+  stream::ProducerConfig pc;
+  pc.brokers = brokers_;
+  auto producer = stream::KafkaProducer::create(pc);
+  ASSERT_TRUE(producer.ok());
+  stream::FlowGenerator gen(stream::GeneratorOptions{});
+  for (int i = 0; i < 20; ++i) {
+    model::ScoredFlow f{gen.next_attack(), {}};
+    f.flow.stime = wall_seconds();
+    f.flow.key = {"flows", 0, i};
+    f.verdict.score = 0.99;
+    f.verdict.label = 1;
+    ASSERT_TRUE((*producer)
+                    ->produce("anomalies_" + name_, std::to_string(i), pipeline::encode_anomaly(f))
+                    .ok());
+  }
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+  const auto sent = std::chrono::steady_clock::now();
+  while (bursts == 0 && std::chrono::steady_clock::now() - sent < 30s) {
+    std::this_thread::sleep_for(100ms);
+  }
+  const auto waited = std::chrono::steady_clock::now() - sent;
+  EXPECT_EQ(bursts.load(), 1) << alerter->log_tail();
+  // The alerter polls every 0.2 s and retries a delivery after alert.backoff_s (1 s).
+  EXPECT_LT(waited, 4s) << alerter->log_tail();
+  outage.join();
   receiver.stop();
   serving.join();
 }
