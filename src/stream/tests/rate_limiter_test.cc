@@ -53,9 +53,14 @@ TEST(RateLimiterTest, AcquireWakesForAMillisecondsWorthAtFastRates) {
 }
 
 TEST(RateLimiterTest, AcquireAtSlowRatesWaitsForOneToken) {
-  RateLimiter r(200);  // a token every 5 ms
-  EXPECT_EQ(r.acquire(10, milliseconds(100)), 1u);
-  EXPECT_EQ(r.acquire(10, milliseconds(1)), 0u) << "the next token is not due for ~5 ms";
+  RateLimiter r(200);  // a token every 5 ms; ten take 50 ms
+  const auto start = RateLimiter::Clock::now();
+  const size_t n = r.acquire(10, milliseconds(100));
+  const auto waited = RateLimiter::Clock::now() - start;
+  EXPECT_GE(n, 1u);
+  // It returns once one token is there, not when all ten are (unless the machine was so busy
+  // that the wake-up came that late).
+  if (waited < milliseconds(40)) EXPECT_LT(n, 10u) << "waited for all ten";
 }
 
 }  // namespace flowsentry::stream
