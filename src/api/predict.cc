@@ -33,7 +33,8 @@ struct Scratch {
 
 std::atomic<int64_t> g_predict_sequence{0};
 
-void handle_predict(const ApiContext& ctx, const Request& req, Response& res) {
+void handle_predict(const ApiContext& ctx, size_t max_explain_flows, const Request& req,
+                    Response& res) {
   if (!ctx.scorer) {
     send_error(res, 503, "no model loaded");
     return;
@@ -77,6 +78,14 @@ void handle_predict(const ApiContext& ctx, const Request& req, Response& res) {
   if (is_array && total > kMaxFlows) {
     send_error(res, 400, "too many flows",
                {{"/", fmt::format("array has {} flows; at most {}", total, kMaxFlows)}});
+    return;
+  }
+  if (explain && total > max_explain_flows) {
+    send_error(
+        res, 400, "too many flows to explain",
+        {{"explain", fmt::format("{} flows with explanations; at most {} "
+                                 "(api.max_explain_flows): send explain=0 or smaller batches",
+                                 total, max_explain_flows)}});
     return;
   }
   if (is_array && total == 0) {
@@ -125,9 +134,10 @@ void handle_predict(const ApiContext& ctx, const Request& req, Response& res) {
 
 }  // namespace
 
-void add_predict_routes(Router& router, const ApiContext& context) {
-  router.add("POST", "/predict",
-             [&context](const Request& req, Response& res) { handle_predict(context, req, res); });
+void add_predict_routes(Router& router, const ApiContext& context, size_t max_explain_flows) {
+  router.add("POST", "/predict", [&context, max_explain_flows](const Request& req, Response& res) {
+    handle_predict(context, max_explain_flows, req, res);
+  });
 }
 
 }  // namespace flowsentry::api
