@@ -548,7 +548,11 @@ void ApiServer::Impl::add_core_routes() {
   });
   router.add("GET", "/openapi.json",
              [](const Request&, Response& res) { send_json(res, openapi_document()); });
-  router.add("POST", "/alert-test", [this](const Request&, Response& res) {
+  router.add("POST", "/alert-test", [this](const Request& req, Response& res) {
+    if (!nlohmann::json::parse(req.body, nullptr, false).is_object()) {
+      send_error(res, 400, "body must be a JSON object, e.g. {}", {{"/", "not a JSON object"}});
+      return;
+    }
     if (!context.alert_test) {
       send_error(res, 503, "alerting is not configured in this process");
       return;

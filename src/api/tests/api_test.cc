@@ -320,7 +320,7 @@ TEST_F(ApiTest, SlowRequestsDoNotHoldTheEventLoop) {
   std::thread slow([port = server_->port()] {
     httplib::Client c("127.0.0.1", port);
     c.set_read_timeout(10, 0);
-    auto r = c.Post("/alert-test", "", "application/json");
+    auto r = c.Post("/alert-test", "{}", "application/json");
     EXPECT_TRUE(r && r->status == 200);
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -518,6 +518,7 @@ TEST_F(ApiTest, PostsMustBeJson) {
   EXPECT_EQ(client_->Post("/api/v1/alerts/a/snooze", R"({"until": null})", "text/plain")->status,
             415);
   EXPECT_EQ(client_->Post("/alert-test", "{}", "Application/JSON; charset=utf-8")->status, 200);
+  EXPECT_EQ(client_->Post("/alert-test", "[1]", "application/json")->status, 400);
 }
 
 // DNS rebinding: a page on evil.example re-resolves its name to 127.0.0.1; the browser then
