@@ -650,21 +650,20 @@ Result<int> ApiServer::start() {
                                   "--insecure-no-token (api.insecure_no_token) to accept that",
                                   o.host, o.port));
   }
+  // As a Host header names them: lower case, no port, IPv6 in brackets.
+  auto as_host = [](const std::string& name) {
+    const bool bare_ipv6 = std::count(name.begin(), name.end(), ':') > 1 && !name.starts_with('[');
+    return host_name(bare_ipv6 ? "[" + name + "]" : name);
+  };
   impl_->allowed_hosts.clear();
-  for (auto name : o.allowed_hosts) {
+  for (const auto& name : o.allowed_hosts) {
     if (name == "*") {
       impl_->allowed_hosts.clear();
       break;
     }
-    impl_->allowed_hosts.push_back(
-        host_name(name.find(':') != std::string::npos && !name.starts_with('[')
-                      ? "[" + name + "]"  // a bare IPv6 address
-                      : name));
+    impl_->allowed_hosts.push_back(as_host(name));
   }
-  if (!impl_->allowed_hosts.empty()) {
-    impl_->allowed_hosts.push_back(
-        host_name(ipv6 && !o.host.starts_with('[') ? "[" + o.host + "]" : o.host));
-  }
+  if (!impl_->allowed_hosts.empty()) impl_->allowed_hosts.push_back(as_host(o.host));
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const auto loops = o.loops > 0 ? static_cast<unsigned>(o.loops) : cores;
   impl_->work = std::make_unique<Workers>(o.threads);

@@ -538,9 +538,11 @@ TEST_F(ApiTest, OnlyAllowedHostNamesAreServed) {
   o.allowed_hosts = split_list("flowsentry.internal, *");
   start(o);
   EXPECT_EQ(host("evil.example:8080"), 200);
-  o.allowed_hosts = split_list("flowsentry.internal");
+  o.allowed_hosts = split_list("Flowsentry.Internal:443, ::1");
   start(o);
   EXPECT_EQ(host("flowsentry.internal:443"), 200);
+  EXPECT_EQ(host("flowsentry.internal"), 200) << "a port in the list is ignored, like in Host";
+  EXPECT_EQ(host("[::1]:8080"), 200) << "a bare IPv6 address in the list";
   EXPECT_EQ(host("localhost:8080"), 421);
   EXPECT_EQ(host("127.0.0.1:8080"), 200) << "api.host is always allowed";
 }
