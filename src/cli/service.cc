@@ -62,6 +62,9 @@ Status Service::start_detection(bool bursts, bool drift) {
   if (scorer_) reference = pipeline::mix_reference(scorer_->artifact().reference);
   detection_ = std::make_unique<pipeline::DetectionStage>(options, std::move(reference),
                                                           *dispatcher_, store_.get());
+  if (scorer_) {
+    detection_->know_categories(pipeline::mix_vocabulary(scorer_->artifact().reference));
+  }
   return {};
 }
 

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "common/clock.h"
+
 namespace flowsentry::flow {
 namespace {
 
@@ -215,10 +217,10 @@ std::optional<FieldProblem> CsvSchema::decode(std::string_view line, FlowRecord&
         case kStime: {
           double v = 0;
           auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-          if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v) || v < 0) {
+          if (ec != std::errc() || ptr != text.data() + text.size()) {
             p = FieldProblem{"stime", fmt::format("'{}' is not a time in epoch seconds", text),
                              "bad_number"};
-          } else {
+          } else if (!(p = check_time("stime", v, wall_seconds()))) {
             rec.stime = v;
           }
           break;

@@ -34,7 +34,8 @@ Status check_batch(std::span<const model::ScoredFlow> batch) {
                         "replay stores the same key",
                         where());
     }
-    if (!std::isfinite(*sf.flow.stime) || *sf.flow.stime < 0) {
+    // Year 10000 and beyond have no day partition name and overflow day arithmetic.
+    if (!std::isfinite(*sf.flow.stime) || *sf.flow.stime < 0 || *sf.flow.stime >= kMaxStoredTime) {
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("stime {} is not a time (seconds since 1970)", *sf.flow.stime),
                         where());

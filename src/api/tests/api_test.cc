@@ -1,4 +1,5 @@
 // The HTTP API through a real server on a free loopback port.
+#include "api/http_util.h"
 #include "api/routes.h"
 #include "api/server.h"
 
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -273,6 +275,57 @@ TEST_F(ApiTest, PredictRejectsMoreThanTenThousandFlows) {
   EXPECT_NE(r->body.find("at most 10000"), std::string::npos);
 }
 
+class ApiAdversarialTest : public ApiTest {};
+
+// Resident memory of this process (the server runs in it), from /proc.
+int64_t resident_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+  }
+  return -1;
+}
+
+// 262,144 tiny elements in 512 KiB: refused before any element is decoded into a ~0.5 KiB
+// record, and no thread keeps a large request's buffers. Decoding first grew the server by
+// ~217 MB per worker thread and kept it.
+TEST_F(ApiAdversarialTest, ATinyElementFloodIsRefusedWithoutGrowingTheServer) {
+  std::string zeros = "[0";
+  while (zeros.size() < 512 * 1024) zeros += ",0";
+  zeros += "]";
+  const int64_t before = resident_bytes();
+  ASSERT_GT(before, 0);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&] {
+      httplib::Client client("127.0.0.1", server_->port());
+      for (int i = 0; i < 3; ++i) {
+        auto r = client.Post("/predict", zeros, "application/json");
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 400);
+        EXPECT_NE(r->body.find("at most 10000"), std::string::npos);
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_LT(resident_bytes() - before, int64_t{100} << 20);
+}
+
+TEST(CsvExportAdversarialTest, FormulaLikeTextCannotRunInASpreadsheet) {
+  store::StoredFlow f;
+  f.key = {"flows", 0, 1};
+  f.proto = "tcp";
+  f.service = "=cmd|' /C calc'!A0";
+  f.state = "-";
+  f.attack_cat = "@SUM(1+1)";
+  const std::string csv = flows_csv({f});
+  EXPECT_EQ(csv.find(",=cmd"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",'=cmd|' /C calc'!A0,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",'@SUM(1+1),"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",-,"), std::string::npos) << csv;  // "none" stays readable
+}
+
 TEST_F(ApiTest, OversizedBodyIs413) {
   ApiOptions o;
   o.max_body_bytes = 1000;
@@ -380,7 +433,7 @@ TEST_F(ApiTest, TokenProtectsPredictAndQueriesButNotHealth) {
 }
 
 // A client without the token is answered on its headers: its upload is never read or held.
-TEST_F(ApiTest, AWrongTokenIsRefusedBeforeTheBodyIsRead) {
+TEST_F(ApiAdversarialTest, AWrongTokenIsRefusedBeforeTheBodyIsRead) {
   ApiOptions o;
   o.token = "s3cret";
   start(o);
@@ -403,7 +456,7 @@ TEST_F(ApiTest, AWrongTokenIsRefusedBeforeTheBodyIsRead) {
 
 // One client holding as many connections as it can open must leave room for the others: a
 // liveness probe from another address is still answered.
-TEST_F(ApiTest, OneClientCannotTakeEveryConnection) {
+TEST_F(ApiAdversarialTest, OneClientCannotTakeEveryConnection) {
   ApiOptions o;
   o.loops = 1;
   o.max_connections = 16;
@@ -423,7 +476,7 @@ TEST_F(ApiTest, OneClientCannotTakeEveryConnection) {
 
 // A client that trickles its request (each byte resets the idle timeout) is cut off at
 // api.request_timeout_s, counted from when it connected.
-TEST_F(ApiTest, ARequestMustArriveWithinTheDeadline) {
+TEST_F(ApiAdversarialTest, ARequestMustArriveWithinTheDeadline) {
   ApiOptions o;
   o.request_timeout_s = 1;
   o.idle_timeout_s = 30;
@@ -445,7 +498,7 @@ TEST_F(ApiTest, ARequestMustArriveWithinTheDeadline) {
 
 // Slow work (here alert tests, like explained /predict batches) fills its own pool; /readyz
 // and the dashboard's queries run on theirs, so they are answered while it is full.
-TEST_F(ApiTest, ProbesAndQueriesAreServedWhileSlowWorkFillsItsPool) {
+TEST_F(ApiAdversarialTest, ProbesAndQueriesAreServedWhileSlowWorkFillsItsPool) {
   ApiOptions o;
   o.threads = 1;
   std::promise<void> entered, release;
@@ -477,7 +530,7 @@ TEST_F(ApiTest, ProbesAndQueriesAreServedWhileSlowWorkFillsItsPool) {
   EXPECT_EQ(series->status, 200);
 }
 
-TEST_F(ApiTest, ExplainedBatchesAreCapped) {
+TEST_F(ApiAdversarialTest, ExplainedBatchesAreCapped) {
   ApiOptions o;
   o.max_explain_flows = 5;
   start(o);
@@ -494,7 +547,7 @@ TEST_F(ApiTest, ExplainedBatchesAreCapped) {
 }
 
 // from/to are bounded like window (400 days): a query from 1970 would scan every row.
-TEST_F(ApiTest, FromToWindowsAreBoundedLikeWindow) {
+TEST_F(ApiAdversarialTest, FromToWindowsAreBoundedLikeWindow) {
   auto r = client_->Get("/api/v1/series?from=0&to=2000000000");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
@@ -508,7 +561,7 @@ TEST_F(ApiTest, FromToWindowsAreBoundedLikeWindow) {
 
 // A browser may POST text/plain (or nothing) to any site without asking first; only JSON
 // is accepted, so a page elsewhere cannot ack, snooze or send test alerts.
-TEST_F(ApiTest, PostsMustBeJson) {
+TEST_F(ApiAdversarialTest, PostsMustBeJson) {
   EXPECT_EQ(client_->Post("/alert-test", "x", "text/plain")->status, 415);
   EXPECT_EQ(client_->Post("/alert-test")->status, 415);
   auto form = client_->Post("/api/v1/alerts/a/ack", "acknowledged=true",
@@ -523,7 +576,7 @@ TEST_F(ApiTest, PostsMustBeJson) {
 
 // DNS rebinding: a page on evil.example re-resolves its name to 127.0.0.1; the browser then
 // sends Host: evil.example, which is not one of ours.
-TEST_F(ApiTest, OnlyAllowedHostNamesAreServed) {
+TEST_F(ApiAdversarialTest, OnlyAllowedHostNamesAreServed) {
   auto host = [&](const std::string& name, const std::string& path = "/api/v1/series") {
     return client_->Get(path, httplib::Headers{{"Host", name}})->status;
   };
@@ -548,7 +601,7 @@ TEST_F(ApiTest, OnlyAllowedHostNamesAreServed) {
 }
 
 // 192.0.2.1 (TEST-NET-1) is nobody's address: nothing is bound whatever the answer.
-TEST_F(ApiTest, RefusesToListenBeyondLoopbackWithoutAToken) {
+TEST_F(ApiAdversarialTest, RefusesToListenBeyondLoopbackWithoutAToken) {
   ApiOptions o;
   o.host = "192.0.2.1";
   o.port = 0;

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -12,8 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/tests/process.h"
+#include "common/clock.h"
+#include "flow/json_codec.h"
 #include "store/store.h"
+#include "stream/generator.h"
 #include "stream/kafka_consumer.h"
+#include "stream/kafka_producer.h"
 
 namespace flowsentry::testing {
 namespace {
@@ -210,6 +215,78 @@ TEST_F(RunTest, MalformedMessagesGoToTheDeadLetterTopicWithTheirReason) {
     EXPECT_TRUE(has_reason) << "message at offset " << m.offset << " has no reason header";
   }
   EXPECT_TRUE((*c)->close().ok());
+}
+
+// Reads every message of `topic` from its start until `want` arrived or the timeout.
+std::vector<stream::KafkaMessage> read_topic(const std::string& brokers, const std::string& topic,
+                                             size_t want, std::chrono::seconds timeout) {
+  stream::ConsumerConfig cc;
+  cc.brokers = brokers;
+  cc.group = "reader_" + topic;
+  cc.topics = {topic};
+  auto c = stream::KafkaConsumer::create(cc);
+  EXPECT_TRUE(c.ok());
+  std::vector<stream::KafkaMessage> out;
+  if (!c.ok()) return out;
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (out.size() < want && std::chrono::steady_clock::now() < end) {
+    (void)(*c)->poll_batch(out, 1000, 500ms);
+  }
+  EXPECT_TRUE((*c)->close().ok());
+  return out;
+}
+
+// Ten poison records of five kinds among 1,000: 990 stored, 10 dead-lettered with a reason,
+// and the worker goes on (a far-future stime once stalled a PostgreSQL worker forever).
+TEST_F(RunTest, AdversarialPoisonRecordsAreDeadLetteredAndTheRestStored) {
+  auto w = worker("worker");
+  stream::ProducerConfig pc;
+  pc.brokers = brokers_;
+  auto producer = stream::KafkaProducer::create(pc);
+  ASSERT_TRUE(producer.ok()) << producer.error().to_string();
+  stream::GeneratorOptions g;
+  g.seed = 5;
+  stream::FlowGenerator gen(g);
+  auto good = [&] {
+    auto f = gen.next_normal();
+    f.stime = wall_seconds();
+    return flow::to_json(f);
+  };
+  auto replace = [](std::string json, const std::string& from, const std::string& to) {
+    auto at = json.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) json.replace(at, from.size(), to);
+    return json;
+  };
+  const std::vector<std::function<std::string()>> poison{
+      [&] { return replace(good(), "\"stime\":", "\"stime\":1e300,\"x\":"); },
+      [&] { return replace(good(), "\"spkts\":", "\"spkts\":1e39,\"x\":"); },
+      [&] { return replace(good(), "\"stime\":", "\"stime\":12,\"x\":"); },
+      [&] { return replace(good(), "\"proto\":\"", "\"proto\":\"\\u0000"); },
+      [&] { return good().substr(0, 40); },  // cut off mid-object
+  };
+  for (int i = 0; i < 1000; ++i) {
+    const bool bad = i % 100 == 50;
+    const std::string value = bad ? poison[static_cast<size_t>(i / 100) % poison.size()]() : good();
+    ASSERT_TRUE((*producer)->produce(topic_, std::to_string(i), value).ok());
+  }
+  ASSERT_TRUE((*producer)->flush(30s).ok());
+  EXPECT_EQ(wait_stored(990), 990) << w->log_tail();
+  auto dlq = read_topic(brokers_, "dlq_" + name_, 10, 60s);
+  ASSERT_EQ(dlq.size(), 10u) << w->log_tail();
+  std::set<std::string> reasons;
+  for (const auto& m : dlq) {
+    for (const auto& [k, v] : m.headers) {
+      if (k == "flowsentry-reason") reasons.insert(v);
+    }
+  }
+  EXPECT_GE(reasons.size(), 3u);  // out_of_range, bad_category, bad_json, ...
+  // Not stalled: the next flows are stored too.
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE((*producer)->produce(topic_, "k", good()).ok());
+  ASSERT_TRUE((*producer)->flush(30s).ok());
+  EXPECT_EQ(wait_stored(1090), 1090) << w->log_tail();
+  std::this_thread::sleep_for(1s);
+  expect_exactly(1090);
 }
 
 TEST_F(RunTest, TwoWorkersShareSixPartitionsAndSurviveOneBeingKilled) {
