@@ -267,8 +267,13 @@ class Deadlines {
         if (entry->reading && now > entry->deadline && entry->fd >= 0) {
           ::shutdown(entry->fd, SHUT_RDWR);
           entry->fd = -1;
-          log()->info("closed a connection: no whole request within api.request_timeout_s ({} s)",
-                      limit_.count());
+          // Counted, not logged at info: a slow-request flood would flood the log too.
+          MetricsRegistry::global()
+              .counter("flowsentry_http_requests_timed_out_total",
+                       "Connections closed because their request did not arrive within "
+                       "api.request_timeout_s")
+              .inc();
+          log()->debug("closed a connection: no whole request within {} s", limit_.count());
         }
       }
     }

@@ -489,6 +489,8 @@ TEST_F(ApiAdversarialTest, ARequestMustArriveWithinTheDeadline) {
     closed = slow.closed_by_server() || !slow.send("a");
   }
   EXPECT_TRUE(closed) << "a request trickled in for 10 s and its connection stayed open";
+  EXPECT_NE(client_->Get("/metrics")->body.find("flowsentry_http_requests_timed_out_total "),
+            std::string::npos);
   // A client that sends its request at once is not affected, nor is a kept-alive connection
   // that waits between requests for less than the deadline.
   RawClient quick("127.0.0.1", server_->port());
