@@ -74,6 +74,7 @@ std::string filter_param(const Request& req, const char* name, std::vector<Probl
   if (!req.has_param(name)) return "";
   auto v = req.get_param_value(name);
   if (v.size() > 200) problems.push_back({name, "is longer than 200 characters"});
+  if (store::filter_values(v).size() > 20) problems.push_back({name, "lists more than 20 values"});
   return v;
 }
 

@@ -58,4 +58,11 @@ bool RateLimiter::try_acquire(double now) {
   return true;
 }
 
+double RateLimiter::wait_seconds(double now) const {
+  if (rate_per_s_ <= 0) return 0;
+  double tokens = tokens_;
+  if (last_ >= 0 && now > last_) tokens = std::min(burst_, tokens + (now - last_) * rate_per_s_);
+  return tokens >= 1.0 ? 0.0 : (1.0 - tokens) / rate_per_s_;
+}
+
 }  // namespace flowsentry::detect

@@ -42,6 +42,8 @@ class RateLimiter {
  public:
   RateLimiter(double per_minute, double burst);
   bool try_acquire(double now);
+  // Seconds from `now` until try_acquire() can succeed (0 when it can now).
+  double wait_seconds(double now) const;
 
  private:
   double rate_per_s_;

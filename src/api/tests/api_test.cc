@@ -309,7 +309,12 @@ TEST_F(ApiAdversarialTest, ATinyElementFloodIsRefusedWithoutGrowingTheServer) {
     });
   }
   for (auto& t : clients) t.join();
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine: resident size says nothing there.
+  GTEST_SKIP() << "memory bound not measurable under AddressSanitizer";
+#else
   EXPECT_LT(resident_bytes() - before, int64_t{100} << 20);
+#endif
 }
 
 TEST(CsvExportAdversarialTest, FormulaLikeTextCannotRunInASpreadsheet) {
@@ -664,6 +669,23 @@ TEST_F(ApiTest, FiltersNarrowTheAnswer) {
   auto udp = body(client_->Get("/api/v1/summary?window=1h&proto=udp"))["flows"].get<int64_t>();
   EXPECT_GT(udp, 0);
   EXPECT_LT(udp, all);
+}
+
+TEST_F(ApiTest, FilterListsMatchAnyOfTheirValues) {
+  auto flows = [&](const std::string& q) {
+    return body(client_->Get(("/api/v1/summary?window=1h&" + q).c_str()))["flows"].get<int64_t>();
+  };
+  const auto tcp = flows("proto=tcp"), udp = flows("proto=udp");
+  EXPECT_GT(tcp, 0);
+  EXPECT_GT(udp, 0);
+  EXPECT_EQ(flows("proto=tcp,udp"), tcp + udp);
+  EXPECT_EQ(flows("proto=tcp,%20udp,nope"), tcp + udp);
+  std::string many = "/api/v1/summary?window=1h&proto=a";
+  for (int i = 0; i < 21; ++i) many += ",a" + std::to_string(i);
+  auto bad = client_->Get(many.c_str());
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("more than 20 values"), std::string::npos) << bad->body;
 }
 
 TEST_F(ApiTest, MixHeatmapAndKpisHaveData) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
@@ -11,6 +12,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
+#include "detect/dispatcher.h"
+#include "pipeline/detection.h"
 #include "pipeline/probe.h"
 #include "pipeline/testing/tiny_model.h"
 
@@ -456,6 +460,76 @@ TEST_F(PipelineTest, AnOutageIsRetriedNotDeadLettered) {
   ASSERT_TRUE(p.run().ok());
   EXPECT_EQ(dead, 0u);
   EXPECT_EQ(stored_rows(), 600);
+}
+
+// A store whose alert and drift writes hang until released, as a database that is down does.
+class HangingAlertStore : public FlakyStore {
+ public:
+  HangingAlertStore(store::Store& inner, std::shared_future<void> gate)
+      : FlakyStore(inner, 0), gate_(std::move(gate)) {}
+  Status record_alert(const store::StoredAlert& a) override {
+    gate_.wait();
+    return FlakyStore::record_alert(a);
+  }
+  Status record_drift(const store::DriftEvent& e) override {
+    gate_.wait();
+    return FlakyStore::record_drift(e);
+  }
+
+ private:
+  std::shared_future<void> gate_;
+};
+
+class CountingNotifier final : public detect::Notifier {
+ public:
+  const std::string& name() const override { return name_; }
+  detect::SendResult send(const detect::Alert&) override {
+    ++sent;
+    return {true, false, 200, {}};
+  }
+  std::atomic<int> sent{0};
+
+ private:
+  std::string name_ = "counting";
+};
+
+TEST_F(PipelineAdversarialTest, AlertsAreDeliveredWhileTheStoreHangs) {
+  std::promise<void> release;
+  HangingAlertStore hanging(*store_, release.get_future().share());
+  auto notifier = std::make_unique<CountingNotifier>();
+  auto* counting = notifier.get();
+  std::vector<std::unique_ptr<detect::Notifier>> notifiers;
+  notifiers.push_back(std::move(notifier));
+  detect::DispatcherOptions dispatch;
+  dispatch.rate_per_min = 0;
+  detect::Dispatcher dispatcher(dispatch, std::move(notifiers));
+  DetectionOptions options;
+  options.drift = false;
+  DetectionStage stage(options, {}, dispatcher, &hanging);
+  // Two bursts of ten anomalies, in two contexts: two alerts.
+  std::vector<model::ScoredFlow> batch;
+  for (const char* proto : {"tcp", "udp"}) {
+    for (int i = 0; i < 10; ++i) {
+      model::ScoredFlow f;
+      f.flow.stime = wall_seconds() - 30 + i;
+      f.flow.proto = proto;
+      f.flow.state = "INT";
+      f.verdict.label = 1;
+      f.verdict.score = 0.99;
+      batch.push_back(f);
+    }
+  }
+  auto observed = std::async(std::launch::async, [&] { stage.observe(batch); });
+  EXPECT_EQ(observed.wait_for(std::chrono::seconds(5)), std::future_status::ready)
+      << "the detectors waited for the store";
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (counting->sent < 1 && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(counting->sent.load(), 1) << "delivery waited for the store";
+  release.set_value();
+  observed.wait();
+  ASSERT_TRUE(dispatcher.flush(std::chrono::seconds(5)));
 }
 
 TEST_F(PipelineTest, VerdictsCarryTheModelAndExplanationsForAnomaliesOnly) {
