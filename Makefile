@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 30
 
-.PHONY: all bootstrap build test unit demo bench bench-micro format format-check asan fuzz clean
+.PHONY: all bootstrap build test unit demo bench bench-micro soak format format-check asan fuzz clean
 
 all: build
 
@@ -43,6 +43,11 @@ demo: build
 QUICK ?=
 bench: build
 	bench/run --build $(BUILD) $(if $(QUICK),--quick)
+
+# The HTTP soak (bench/http_soak.py): 16 unauthenticated 8 MiB uploads and 1,000 slow
+# connections from other loopback addresses for 60 s while /healthz and /predict are measured.
+soak: build
+	bench/http_soak.py --binary $(BUILD)/flowsentry
 
 # The Google Benchmark micro-benchmarks.
 bench-micro: build

@@ -55,6 +55,8 @@ std::optional<double> parse_duration(std::string_view text) {
 
 namespace {
 
+constexpr double kMaxWindowSeconds = 400 * 86400.0;
+
 std::optional<double> time_param(const Request& req, const char* name,
                                  std::vector<Problem>& problems) {
   if (!req.has_param(name)) return std::nullopt;
@@ -83,7 +85,7 @@ store::Query parse_query(const Request& req, double now, std::vector<Problem>& p
   double window = 15 * 60;
   if (req.has_param("window")) {
     auto w = parse_duration(req.get_param_value("window"));
-    if (!w || *w > 400 * 86400.0) {
+    if (!w || *w > kMaxWindowSeconds) {
       problems.push_back({"window", "expected a duration such as 5m, 1h or 24h (at most 400d)"});
     } else {
       window = *w;
@@ -93,7 +95,12 @@ store::Query parse_query(const Request& req, double now, std::vector<Problem>& p
   auto to = time_param(req, "to", problems);
   q.to = to.value_or(from ? now : now + 1);
   q.from = from.value_or(q.to - window);
-  if (q.from >= q.to) problems.push_back({"from", "must be before 'to'"});
+  if (q.from >= q.to) {
+    problems.push_back({"from", "must be before 'to'"});
+  } else if (q.to - q.from > kMaxWindowSeconds) {
+    // Bounded like `window`: a query over decades scans every row the store holds.
+    problems.push_back({"from", "is more than 400d before 'to' (the longest window)"});
+  }
   q.proto = filter_param(req, "proto", problems);
   q.service = filter_param(req, "service", problems);
   q.state = filter_param(req, "state", problems);

@@ -192,7 +192,8 @@ json paths() {
   p["/openapi.json"]["get"] = {{"summary", "This document"},
                                {"responses", {{"200", ok_response({{"type", "object"}})}}}};
   p["/predict"]["post"] = {
-      {"summary", "Score one flow or an array of up to 10,000 flows"},
+      {"summary",
+       "Score one flow or an array of up to 10,000 flows (api.max_explain_flows when explained)"},
       {"parameters",
        {query_param("explain", {{"type", "string"}, {"enum", {"0", "1"}}},
                     "0 skips the SHAP explanations"),
@@ -223,11 +224,16 @@ json paths() {
                       {{"notifier", {{"type", "string"}}},
                        {"ok", {{"type", "boolean"}}},
                        {"detail", {{"type", "string"}}}}}}}}}}}};
-  p["/alert-test"]["post"] = {{"summary", "Send a test alert through every notifier"},
-                              {"responses",
-                               {{"200", ok_response(results)},
-                                {"401", error_response("Missing or wrong bearer token")},
-                                {"503", error_response("Alerting not configured")}}}};
+  // A JSON body, even an empty object: a browser may POST text/plain across sites unasked.
+  p["/alert-test"]["post"] = {
+      {"summary", "Send a test alert through every notifier"},
+      {"requestBody", {{"required", true}, {"content", json_content({{"type", "object"}})}}},
+      {"responses",
+       {{"200", ok_response(results)},
+        {"400", error_response("The body is not a JSON object")},
+        {"401", error_response("Missing or wrong bearer token")},
+        {"415", error_response("Content-Type is not application/json")},
+        {"503", error_response("Alerting not configured")}}}};
   json summary_props = number_props({"from", "to", "flows", "anomalies", "anomaly_rate",
                                      "flows_per_second", "alerts_in_window", "threshold"});
   for (const char* k : {"latency_p95_ms", "received", "rejected"}) {
@@ -328,6 +334,7 @@ json paths() {
                   {"400", error_response("Invalid body")},
                   {"401", error_response("Missing or wrong bearer token")},
                   {"404", error_response("No such alert")},
+                  {"415", error_response("Content-Type is not application/json")},
                   {"503", error_response("No store, or the store failed")}}}};
   };
   p["/api/v1/alerts/{id}/ack"]["post"] =
@@ -363,6 +370,12 @@ const nlohmann::json& openapi_document() {
                  {"version", "0.1.0"},
                  {"description", "Real-time network anomaly detection: scoring, queries, health."}};
     d["paths"] = paths();
+    // Any request whose Host is not in api.allowed_hosts (DNS rebinding) is answered 421.
+    for (auto& [path, ops] : d["paths"].items()) {
+      for (auto& [method, op] : ops.items()) {
+        op["responses"]["421"] = error_response("Host header not in api.allowed_hosts");
+      }
+    }
     d["components"]["schemas"] = schemas();
     d["components"]["securitySchemes"]["bearer"] = {{"type", "http"}, {"scheme", "bearer"}};
     return d;

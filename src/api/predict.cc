@@ -59,7 +59,8 @@ struct ShrinkAfter {
 const int64_t kPredictPartition = static_cast<int64_t>(wall_now() * 1e6);
 std::atomic<int64_t> g_predict_sequence{0};
 
-void handle_predict(const ApiContext& ctx, const Request& req, Response& res) {
+void handle_predict(const ApiContext& ctx, size_t max_explain_flows, const Request& req,
+                    Response& res) {
   if (!ctx.scorer) {
     send_error(res, 503, "no model loaded");
     return;
@@ -104,6 +105,14 @@ void handle_predict(const ApiContext& ctx, const Request& req, Response& res) {
     return;
   }
   size_t total = s.flows.size() + s.problems.size();
+  if (explain && total > max_explain_flows) {
+    send_error(
+        res, 400, "too many flows to explain",
+        {{"explain", fmt::format("{} flows with explanations; at most {} "
+                                 "(api.max_explain_flows): send explain=0 or smaller batches",
+                                 total, max_explain_flows)}});
+    return;
+  }
   if (is_array && total == 0) {
     send_error(res, 400, "no flows", {{"/", "array is empty"}});
     return;
@@ -152,9 +161,10 @@ void handle_predict(const ApiContext& ctx, const Request& req, Response& res) {
 
 }  // namespace
 
-void add_predict_routes(Router& router, const ApiContext& context) {
-  router.add("POST", "/predict",
-             [&context](const Request& req, Response& res) { handle_predict(context, req, res); });
+void add_predict_routes(Router& router, const ApiContext& context, size_t max_explain_flows) {
+  router.add("POST", "/predict", [&context, max_explain_flows](const Request& req, Response& res) {
+    handle_predict(context, max_explain_flows, req, res);
+  });
 }
 
 }  // namespace flowsentry::api

@@ -6,7 +6,8 @@
 
 namespace flowsentry::api {
 
-void add_predict_routes(Router& router, const ApiContext& context);
+// `max_explain_flows`: the most flows one explained call may hold (api.max_explain_flows).
+void add_predict_routes(Router& router, const ApiContext& context, size_t max_explain_flows);
 void add_query_routes(Router& router, const ApiContext& context);
 
 double wall_now();

@@ -3,8 +3,11 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <sys/socket.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <cstdarg>
@@ -13,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -43,6 +47,28 @@ bool same_secret(std::string_view a, std::string_view b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;
   for (size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ b[i % (b.empty() ? 1 : b.size())];
   return diff == 0;
+}
+
+// "Application/JSON; charset=utf-8" -> "application/json".
+std::string media_type(const Request& req) {
+  auto type = req.get_header_value("Content-Type");
+  type.resize(std::min(type.size(), type.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type;
+}
+
+// "Example.COM:8080" -> "example.com", "[::1]:80" -> "[::1]".
+std::string host_name(std::string host) {
+  size_t end = host.size();
+  if (host.starts_with('[')) {
+    end = std::min(host.size(), host.find(']') + 1);
+  } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
+    end = colon;
+  }
+  host.resize(end);
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return host;
 }
 
 // One request in flight on a connection: libmicrohttpd hands its body over in pieces.
@@ -105,14 +131,20 @@ class Workers {
   std::vector<std::thread> threads_;
 };
 
-// Quick enough to answer on the event loop: a scrape, a probe, an unexplained /predict of a
-// few flows (~20 us each). An explanation costs ~2 ms a flow, so those go to the workers,
-// where the kernel spreads them over the cores; a loop may hold most of the connections.
-bool answer_inline(const Request& req) {
+// Where a request runs. On the loop: what is quick enough, a scrape, a liveness probe, an
+// unexplained /predict of a few flows (~20 us each). On the work pool: what may take seconds
+// (an explanation costs ~2 ms a flow; alert tests wait for webhooks). On the query pool:
+// /readyz, the dashboard's queries and files, so a queue of slow work never delays them.
+enum class Lane { kLoop, kQuery, kWork };
+
+Lane lane_of(const Request& req) {
   constexpr size_t kInlineBody = 16 << 10;  // about 20 flows
-  return req.path == "/healthz" || req.path == "/metrics" ||
-         (req.path == "/predict" && req.body.size() <= kInlineBody &&
-          req.get_param_value("explain") == "0");
+  if (req.path == "/healthz" || req.path == "/metrics") return Lane::kLoop;
+  if (req.path == "/predict") {
+    return req.body.size() <= kInlineBody && req.get_param_value("explain") == "0" ? Lane::kLoop
+                                                                                   : Lane::kWork;
+  }
+  return req.path == "/alert-test" ? Lane::kWork : Lane::kQuery;
 }
 
 // With sizes: a query value may hold a decoded NUL ("%00"), which a C string would cut short.
@@ -174,6 +206,92 @@ void count(const std::string& endpoint, int status, std::chrono::steady_clock::t
       .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
+// The deadline for a client to send a whole request. libmicrohttpd's own timeout is for
+// silence, so a client that trickles a byte a second would hold its connection for ever.
+// Each connection is tracked from accept to close; a sweeper shuts down the socket of one
+// still reading past its deadline, and libmicrohttpd then closes it as a client hang-up.
+class Deadlines {
+ public:
+  struct Entry {
+    int fd = -1;
+    bool reading = true;  // the client owes us (the rest of) a request
+    std::chrono::steady_clock::time_point deadline;
+  };
+
+  explicit Deadlines(std::chrono::seconds limit) : limit_(limit) {
+    sweeper_ = std::thread([this] { sweep(); });
+  }
+  ~Deadlines() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    sweeper_.join();
+  }
+
+  Entry* open(int fd) {
+    std::lock_guard lock(mutex_);
+    auto entry = std::make_unique<Entry>();
+    entry->fd = fd;
+    entry->deadline = std::chrono::steady_clock::now() + limit_;
+    auto* raw = entry.get();
+    entries_.emplace(raw, std::move(entry));
+    return raw;
+  }
+  // Called by libmicrohttpd before it closes the socket, so the sweeper never shuts down a
+  // descriptor that was closed (and maybe reused).
+  void close(Entry* entry) {
+    std::lock_guard lock(mutex_);
+    entries_.erase(entry);
+  }
+  // The request is in: from now on any wait is ours, not the client's.
+  void received(Entry* entry) {
+    std::lock_guard lock(mutex_);
+    entry->reading = false;
+  }
+  // Answered: the next request on this connection has its own deadline.
+  void answered(Entry* entry) {
+    std::lock_guard lock(mutex_);
+    entry->reading = true;
+    entry->deadline = std::chrono::steady_clock::now() + limit_;
+  }
+
+ private:
+  void sweep() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(250));
+      const auto now = std::chrono::steady_clock::now();
+      for (auto& [raw, entry] : entries_) {
+        if (entry->reading && now > entry->deadline && entry->fd >= 0) {
+          ::shutdown(entry->fd, SHUT_RDWR);
+          entry->fd = -1;
+          // Counted, not logged at info: a slow-request flood would flood the log too.
+          MetricsRegistry::global()
+              .counter("flowsentry_http_requests_timed_out_total",
+                       "Connections closed because their request did not arrive within "
+                       "api.request_timeout_s")
+              .inc();
+          log()->debug("closed a connection: no whole request within {} s", limit_.count());
+        }
+      }
+    }
+  }
+
+  const std::chrono::seconds limit_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::unordered_map<Entry*, std::unique_ptr<Entry>> entries_;
+  std::thread sweeper_;
+};
+
+Deadlines::Entry* deadline_of(MHD_Connection* connection) {
+  const auto* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info ? static_cast<Deadlines::Entry*>(info->socket_context) : nullptr;
+}
+
 }  // namespace
 
 double wall_now() {
@@ -185,9 +303,14 @@ struct ApiServer::Impl {
   ApiContext context;
   Router router;
   MHD_Daemon* daemon = nullptr;
-  std::unique_ptr<Workers> workers;
+  std::unique_ptr<Workers> work;     // slow requests: explained /predict, alert tests
+  std::unique_ptr<Workers> queries;  // /readyz, the dashboard's queries and files
+  std::unique_ptr<Deadlines> deadlines;
+  std::vector<std::string> allowed_hosts;  // lower case; empty = any
 
   void add_core_routes();
+  bool host_allowed(const Request& req) const;
+  bool screen(Exchange& exchange) const;
   std::string route(Request& req, Response& res) const;
   void respond(Exchange& exchange) const;
   MHD_Result answer(MHD_Connection* connection, Exchange& exchange);
@@ -197,25 +320,64 @@ struct ApiServer::Impl {
                                const char* method, const char* version, const char* upload,
                                size_t* upload_size, void** state);
   static void on_completed(void* cls, MHD_Connection*, void** state, MHD_RequestTerminationCode);
+  static void on_connection(void* cls, MHD_Connection* connection, void** socket_context,
+                            MHD_ConnectionNotificationCode code);
 };
 
-// Finds the handler and runs it; returns the endpoint label for metrics. Order: 405 for a
-// known path, 401 when a token is needed, 404, then the handler.
-std::string ApiServer::Impl::route(Request& req, Response& res) const {
-  auto match = router.match(req, &req.matches);
-  if (!match.handler && match.endpoint != "other") {
+// A browser sends the name it resolved; a DNS-rebinding page makes that name resolve to us,
+// so only names we know are ours are served. Clients without a Host (HTTP/1.0) are not
+// browsers.
+bool ApiServer::Impl::host_allowed(const Request& req) const {
+  if (allowed_hosts.empty()) return true;
+  bool sent = false;
+  for (const auto& [name, value] : req.headers) sent = sent || iequals(name, "Host");
+  if (!sent) return true;
+  const auto name = host_name(req.get_header_value("Host"));
+  return std::find(allowed_hosts.begin(), allowed_hosts.end(), name) != allowed_hosts.end();
+}
+
+// Decides what can be decided on the headers alone, before any body is read: 421 for a Host
+// not ours, 405 for a known path, 401 when a token is needed, 404, 415 for a POST that is not
+// JSON (a browser posts text/plain across sites without asking), 413 for a Content-Length over
+// the limit. True when the exchange is answered; the body is then never read.
+bool ApiServer::Impl::screen(Exchange& exchange) const {
+  Request& req = exchange.req;
+  Response res;
+  auto match = router.match(req, nullptr);
+  exchange.endpoint = match.endpoint;
+  if (!host_allowed(req)) {
+    send_error(res, 421,
+               "Host '" + host_name(req.get_header_value("Host")) +
+                   "' is not served here; add it to api.allowed_hosts");
+  } else if (!match.handler && match.endpoint != "other") {
     res.set_header("Allow", match.allowed);
     send_error(res, 405, "method " + req.method + " is not allowed here; use " + match.allowed);
-    return match.endpoint;
+  } else if (!options.token.empty() && needs_token(req.path) && ![&] {
+               auto auth = req.get_header_value("Authorization");
+               return auth.starts_with("Bearer ") && same_secret(auth.substr(7), options.token);
+             }()) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    send_error(res, 401, "missing or wrong bearer token");
+  } else if (!match.handler) {
+    send_error(res, 404, "no such endpoint: " + req.path);
+  } else if (req.method == "POST" && media_type(req) != "application/json") {
+    send_error(res, 415, "expected Content-Type: application/json",
+               {{"Content-Type", "got '" + req.get_header_value("Content-Type") + "'"}});
+  } else if (auto length = req.get_header_value("Content-Length");
+             !length.empty() &&
+             std::strtoull(length.c_str(), nullptr, 10) > options.max_body_bytes) {
+    send_error(res, 413,
+               fmt::format("request body is too large (at most {} bytes)", options.max_body_bytes));
+  } else {
+    return false;
   }
-  if (!options.token.empty() && needs_token(req.path)) {
-    auto auth = req.get_header_value("Authorization");
-    if (!auth.starts_with("Bearer ") || !same_secret(auth.substr(7), options.token)) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      send_error(res, 401, "missing or wrong bearer token");
-      return match.endpoint;
-    }
-  }
+  exchange.ready = std::move(res);
+  return true;
+}
+
+// Runs the handler of a screened request; returns the endpoint label for metrics.
+std::string ApiServer::Impl::route(Request& req, Response& res) const {
+  auto match = router.match(req, &req.matches);
   if (!match.handler) {
     send_error(res, 404, "no such endpoint: " + req.path);
     return match.endpoint;
@@ -256,10 +418,12 @@ void ApiServer::Impl::respond(Exchange& exchange) const {
 
 // Answers on the loop, or parks the connection while a worker answers.
 MHD_Result ApiServer::Impl::answer(MHD_Connection* connection, Exchange& exchange) {
+  if (auto* deadline = deadline_of(connection)) deadlines->received(deadline);
   if (!exchange.too_large) {
     MHD_get_connection_values_n(connection, MHD_GET_ARGUMENT_KIND, collect, &exchange.req.params);
   }
-  if (exchange.too_large || answer_inline(exchange.req)) {
+  const Lane lane = exchange.too_large ? Lane::kLoop : lane_of(exchange.req);
+  if (lane == Lane::kLoop) {
     respond(exchange);
     return send(connection, exchange);
   }
@@ -268,7 +432,7 @@ MHD_Result ApiServer::Impl::answer(MHD_Connection* connection, Exchange& exchang
     respond(exchange);
     MHD_resume_connection(connection);  // MHD calls on_request again, which sends it
   };
-  if (!workers->post(task)) task();
+  if (!(lane == Lane::kWork ? work : queries)->post(task)) task();
   return MHD_YES;
 }
 
@@ -310,11 +474,10 @@ MHD_Result ApiServer::Impl::on_request(void* cls, MHD_Connection* connection, co
     exchange->req.method = method;
     exchange->req.path = url;
     MHD_get_connection_values_n(connection, MHD_HEADER_KIND, collect, &exchange->req.headers);
-    auto length = exchange->req.get_header_value("Content-Length");
-    if (!length.empty() &&
-        std::strtoull(length.c_str(), nullptr, 10) > self->options.max_body_bytes) {
-      exchange->too_large = true;
-      return self->answer(connection, *exchange);  // without reading the body
+    if (self->screen(*exchange)) {
+      // Refused on its headers: answered now, without reading (or buffering) the body.
+      if (auto* deadline = deadline_of(connection)) self->deadlines->received(deadline);
+      return send(connection, *exchange);
     }
     return MHD_YES;
   }
@@ -342,10 +505,24 @@ MHD_Result ApiServer::Impl::on_request(void* cls, MHD_Connection* connection, co
   return self->answer(connection, *exchange);
 }
 
-void ApiServer::Impl::on_completed(void*, MHD_Connection*, void** state,
+void ApiServer::Impl::on_completed(void* cls, MHD_Connection* connection, void** state,
                                    MHD_RequestTerminationCode) {
+  auto* self = static_cast<Impl*>(cls);
   delete static_cast<Exchange*>(*state);
   *state = nullptr;
+  if (auto* deadline = deadline_of(connection)) self->deadlines->answered(deadline);
+}
+
+void ApiServer::Impl::on_connection(void* cls, MHD_Connection* connection, void** socket_context,
+                                    MHD_ConnectionNotificationCode code) {
+  auto* self = static_cast<Impl*>(cls);
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    const auto* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    *socket_context = self->deadlines->open(info ? info->connect_fd : -1);
+  } else if (*socket_context) {
+    self->deadlines->close(static_cast<Deadlines::Entry*>(*socket_context));
+    *socket_context = nullptr;
+  }
 }
 
 void ApiServer::Impl::add_core_routes() {
@@ -376,7 +553,11 @@ void ApiServer::Impl::add_core_routes() {
   });
   router.add("GET", "/openapi.json",
              [](const Request&, Response& res) { send_json(res, openapi_document()); });
-  router.add("POST", "/alert-test", [this](const Request&, Response& res) {
+  router.add("POST", "/alert-test", [this](const Request& req, Response& res) {
+    if (!nlohmann::json::parse(req.body, nullptr, false).is_object()) {
+      send_error(res, 400, "body must be a JSON object, e.g. {}", {{"/", "not a JSON object"}});
+      return;
+    }
     if (!context.alert_test) {
       send_error(res, 503, "alerting is not configured in this process");
       return;
@@ -402,7 +583,7 @@ ApiServer::ApiServer(ApiOptions options, ApiContext context) : impl_(std::make_u
   impl_->options = std::move(options);
   impl_->context = std::move(context);
   impl_->add_core_routes();
-  add_predict_routes(impl_->router, impl_->context);
+  add_predict_routes(impl_->router, impl_->context, impl_->options.max_explain_flows);
   add_query_routes(impl_->router, impl_->context);
 }
 
@@ -431,16 +612,69 @@ Result<sockaddr_storage> resolve(const std::string& host, int port, bool& ipv6) 
   return address;
 }
 
+bool is_loopback(const sockaddr_storage& address) {
+  if (address.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(address);
+    return (ntohl(in.sin_addr.s_addr) >> 24) == 127;
+  }
+  if (address.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(address).sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&in6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&in6) && in6.s6_addr[12] == 127;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at <= text.size()) {
+    size_t end = std::min(text.size(), text.find(',', at));
+    auto item = text.substr(at, end - at);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    at = end + 1;
+  }
+  return out;
+}
 
 Result<int> ApiServer::start() {
   auto& o = impl_->options;
   bool ipv6 = false;
   auto address = resolve(o.host, o.port, ipv6);
   if (!address) return address.error();
+  if (o.token.empty() && !o.insecure_no_token && !is_loopback(*address)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("refusing to listen on {}:{} with an empty api.token: anyone "
+                                  "who reaches that address could score flows, read the "
+                                  "dashboard's data and acknowledge alerts. Set api.token (or "
+                                  "FLOWSENTRY_API_TOKEN), listen on 127.0.0.1, or pass "
+                                  "--insecure-no-token (api.insecure_no_token) to accept that",
+                                  o.host, o.port));
+  }
+  // As a Host header names them: lower case, no port, IPv6 in brackets.
+  auto as_host = [](const std::string& name) {
+    const bool bare_ipv6 = std::count(name.begin(), name.end(), ':') > 1 && !name.starts_with('[');
+    return host_name(bare_ipv6 ? "[" + name + "]" : name);
+  };
+  impl_->allowed_hosts.clear();
+  for (const auto& name : o.allowed_hosts) {
+    if (name == "*") {
+      impl_->allowed_hosts.clear();
+      break;
+    }
+    impl_->allowed_hosts.push_back(as_host(name));
+  }
+  if (!impl_->allowed_hosts.empty()) impl_->allowed_hosts.push_back(as_host(o.host));
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const auto loops = o.loops > 0 ? static_cast<unsigned>(o.loops) : cores;
-  impl_->workers = std::make_unique<Workers>(o.threads);
+  impl_->work = std::make_unique<Workers>(o.threads);
+  impl_->queries = std::make_unique<Workers>(o.query_threads);
+  impl_->deadlines =
+      std::make_unique<Deadlines>(std::chrono::seconds(std::max(1, o.request_timeout_s)));
   unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
   if (ipv6) flags |= MHD_USE_IPv6;
   impl_->daemon = MHD_start_daemon(
@@ -448,8 +682,10 @@ Result<int> ApiServer::start() {
       &log_mhd, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&*address),
       MHD_OPTION_THREAD_POOL_SIZE, loops, MHD_OPTION_CONNECTION_TIMEOUT,
       static_cast<unsigned>(std::max(1, o.idle_timeout_s)), MHD_OPTION_CONNECTION_LIMIT,
-      static_cast<unsigned>(o.max_connections), MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed,
-      nullptr, MHD_OPTION_END);
+      static_cast<unsigned>(o.max_connections), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+      static_cast<unsigned>(std::max(0, o.max_connections_per_client)), MHD_OPTION_NOTIFY_COMPLETED,
+      &Impl::on_completed, impl_.get(), MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection,
+      impl_.get(), MHD_OPTION_END);
   if (!impl_->daemon) {
     return make_error(ErrorCode::kUnavailable,
                       "cannot listen on " + o.host + ":" + std::to_string(o.port) +
@@ -458,15 +694,23 @@ Result<int> ApiServer::start() {
   const auto* info = MHD_get_daemon_info(impl_->daemon, MHD_DAEMON_INFO_BIND_PORT);
   port_ = info ? info->port : o.port;
   log()->info("listening on http://{}:{}", o.host, port_);
+  if (o.token.empty() && !is_loopback(*address)) {
+    log()->warn(
+        "api.token is empty and {} is not a loopback address: the API is open to anyone "
+        "who reaches it (--insecure-no-token)",
+        o.host);
+  }
   return port_;
 }
 
 // Workers finish (and resume) every parked connection first: stopping the daemon with one
-// still suspended would leak it.
+// still suspended would leak it. The deadlines outlive the connections they track.
 void ApiServer::stop() {
-  if (impl_->workers) impl_->workers->stop();
+  if (impl_->work) impl_->work->stop();
+  if (impl_->queries) impl_->queries->stop();
   if (impl_->daemon) MHD_stop_daemon(impl_->daemon);
   impl_->daemon = nullptr;
+  impl_->deadlines.reset();
 }
 
 }  // namespace flowsentry::api

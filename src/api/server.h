@@ -6,6 +6,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,14 +22,26 @@ struct ApiOptions {
   int port = 8080;  // 0 picks a free port
   size_t max_body_bytes = 8u << 20;
   // Requests are read and written by one event loop per core (libmicrohttpd, epoll), which
-  // also answers the quick ones: probes, /metrics, /predict with a small body. The rest (store
-  // queries, alert tests, large batches) run on `threads` workers, so they never hold a loop.
+  // also answers the quick ones: probes, /metrics, /predict with a small body. The slow work
+  // (explained or large /predict calls, alert tests) runs on `threads` workers; /readyz, the
+  // dashboard's queries and static files on their own `query_threads`, so neither can starve
+  // the other.
   int threads = 16;
+  int query_threads = 4;
   int loops = 0;  // 0: one per core
   int max_connections = 1024;
-  std::string token;        // bearer token for /predict, /alert-test and /api/; empty = open
-  int idle_timeout_s = 10;  // a connection silent this long, mid-request or between, is closed
+  int max_connections_per_client = 64;  // per client IP address; 0 = no limit
+  std::string token;               // bearer token for /predict, /alert-test and /api/; empty = open
+  bool insecure_no_token = false;  // allow a non-loopback host with an empty token
+  // Host header names accepted (any port); `host` is added. "*" accepts any.
+  std::vector<std::string> allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
+  int idle_timeout_s = 10;     // a connection silent this long, mid-request or between, is closed
+  int request_timeout_s = 30;  // to send a whole request, from connecting or the last answer
+  size_t max_explain_flows = 1000;  // flows in one explained /predict call
 };
+
+// "a, b,c" -> {"a", "b", "c"}: the form of api.allowed_hosts.
+std::vector<std::string> split_list(std::string_view text);
 
 // What the server reads; everything but the scorer may be missing (then the endpoints that
 // need it answer 503 with the reason).

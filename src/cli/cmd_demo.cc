@@ -24,10 +24,13 @@ struct DemoOpts {
   std::string model = "models/default";
   std::string config_file;
   std::vector<std::string> set;
+  bool insecure_no_token = false;
 };
 
 int run_demo(const DemoOpts& o) {
-  auto config = load_config(o.config_file, o.set);
+  auto set = o.set;
+  if (o.insecure_no_token) set.emplace_back("api.insecure_no_token=true");
+  auto config = load_config(o.config_file, set);
   if (!config) return kExitUsage;
   auto log = module_logger("demo");
   std::string data = o.data;
@@ -115,6 +118,9 @@ Command add_demo_command(CLI::App& root) {
   app->add_option("--model", o->model, "Model artifact directory")->capture_default_str();
   app->add_option("--config", o->config_file, "TOML settings file")->check(CLI::ExistingFile);
   app->add_option("--set", o->set, "Override a setting, KEY=VALUE (repeatable)");
+  app->add_flag("--insecure-no-token", o->insecure_no_token,
+                "Allow an empty api.token on a non-loopback api.host (api.insecure_no_token); "
+                "anyone who reaches the port can then use the API");
   return {app, [o] { return run_demo(*o); }};
 }
 

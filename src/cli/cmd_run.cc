@@ -20,6 +20,7 @@ namespace {
 struct RunOpts {
   std::string config_file;
   std::vector<std::string> set;
+  bool insecure_no_token = false;
   std::string brokers, topic, group, store, model, role;
   int port = -1;
 };
@@ -41,6 +42,7 @@ int run_run(RunOpts o) {
   flag(o.model, "model.path");
   flag(o.role, "pipeline.role");
   if (o.port >= 0) flag(std::to_string(o.port), "api.port");
+  if (o.insecure_no_token) flag("true", "api.insecure_no_token");
   auto config = load_config(o.config_file, set);
   if (!config) return kExitUsage;
   const auto role = config->get_string("pipeline.role");
@@ -93,6 +95,9 @@ Command add_run_command(CLI::App& root) {
   auto o = std::make_shared<RunOpts>();
   app->add_option("--config", o->config_file, "TOML settings file")->check(CLI::ExistingFile);
   app->add_option("--set", o->set, "Override a setting, KEY=VALUE (repeatable)");
+  app->add_flag("--insecure-no-token", o->insecure_no_token,
+                "Allow an empty api.token on a non-loopback api.host (api.insecure_no_token); "
+                "anyone who reaches the port can then use the API");
   app->add_option("--role", o->role, "worker, alerter or all (pipeline.role)")
       ->check(CLI::IsMember({"worker", "alerter", "all"}));
   app->add_option("--brokers", o->brokers, "Kafka bootstrap servers (kafka.brokers)");

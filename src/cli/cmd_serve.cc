@@ -16,10 +16,13 @@ struct ServeOpts {
   int port = -1;
   std::string config_file;
   std::vector<std::string> set;
+  bool insecure_no_token = false;
 };
 
 int run_serve(const ServeOpts& o) {
-  auto config = load_config(o.config_file, o.set);
+  auto set = o.set;
+  if (o.insecure_no_token) set.emplace_back("api.insecure_no_token=true");
+  auto config = load_config(o.config_file, set);
   if (!config) return kExitUsage;
   block_signals();
   Service service(*config);
@@ -56,6 +59,9 @@ Command add_serve_command(CLI::App& root) {
       ->check(CLI::Range(0, 65535));
   app->add_option("--config", o->config_file, "TOML settings file")->check(CLI::ExistingFile);
   app->add_option("--set", o->set, "Override a setting, KEY=VALUE (repeatable)");
+  app->add_flag("--insecure-no-token", o->insecure_no_token,
+                "Allow an empty api.token on a non-loopback api.host (api.insecure_no_token); "
+                "anyone who reaches the port can then use the API");
   return {app, [o] { return run_serve(*o); }};
 }
 

@@ -64,7 +64,16 @@ Status Service::start_api(int port, std::function<nlohmann::json()> pipeline_sta
   o.port = port;
   o.max_body_bytes = static_cast<size_t>(config_.get_int("api.max_body_mb")) << 20;
   o.threads = static_cast<int>(config_.get_int("api.threads"));
+  o.query_threads = static_cast<int>(config_.get_int("api.query_threads"));
   o.token = config_.get_string("api.token");
+  o.insecure_no_token = config_.get_bool("api.insecure_no_token");
+  o.allowed_hosts = api::split_list(config_.get_string("api.allowed_hosts"));
+  o.max_connections = static_cast<int>(config_.get_int("api.max_connections"));
+  o.max_connections_per_client =
+      static_cast<int>(config_.get_int("api.max_connections_per_client"));
+  o.idle_timeout_s = static_cast<int>(config_.get_int("api.idle_timeout_s"));
+  o.request_timeout_s = static_cast<int>(config_.get_int("api.request_timeout_s"));
+  o.max_explain_flows = static_cast<size_t>(config_.get_int("api.max_explain_flows"));
   api::ApiContext ctx;
   ctx.scorer = scorer_.get();
   ctx.store = store_.get();

@@ -61,8 +61,31 @@ constexpr std::array kSettings{
         "explained or over-16-KiB /predict calls); connections themselves are served by one event "
         "loop per core"},
     SettingSpec{"api", "token", T::kString, "", 0, -1,
-                "Bearer token required on /predict, /alert-test and /api/ (empty = open)", "",
-                true},
+                "Bearer token required on /predict, /alert-test and /api/ (empty = open; then "
+                "the server only listens on loopback unless api.insecure_no_token)",
+                "", true},
+    SettingSpec{"api", "insecure_no_token", T::kBool, "false", 0, -1,
+                "Allow listening on a non-loopback api.host with an empty api.token (the "
+                "--insecure-no-token flag); anyone who reaches the port can then use the API"},
+    SettingSpec{"api", "allowed_hosts", T::kString, "localhost,127.0.0.1,[::1]", 0, -1,
+                "Host header names accepted, comma separated, any port (DNS-rebinding guard; "
+                "api.host is added; * = any); others are answered 421"},
+    SettingSpec{"api", "query_threads", T::kInt, "4", 1, 1024,
+                "HTTP worker threads for /readyz, dashboard queries and static files, apart "
+                "from api.threads so slow /predict and alert tests cannot starve them"},
+    SettingSpec{"api", "max_connections", T::kInt, "1024", 16, 1000000,
+                "Most open HTTP connections"},
+    SettingSpec{"api", "max_connections_per_client", T::kInt, "64", 0, 1000000,
+                "Most open HTTP connections from one client IP address (0 = no limit; raise it "
+                "behind a reverse proxy, which is one client)"},
+    SettingSpec{"api", "idle_timeout_s", T::kInt, "10", 1, 3600,
+                "An HTTP connection silent this long, mid-request or between, is closed"},
+    SettingSpec{"api", "request_timeout_s", T::kInt, "30", 1, 3600,
+                "Deadline for a client to send a whole request (headers and body), counted from "
+                "the connection or its previous answer; past it the connection is closed"},
+    SettingSpec{"api", "max_explain_flows", T::kInt, "1000", 1, 10000,
+                "Most flows in one explained /predict call (~2 ms of CPU each); larger batches "
+                "are answered 400 (use explain=0 or split them)"},
 
     SettingSpec{"detect", "adwin_delta", T::kDouble, "0.002", 1e-9, 0.5,
                 "ADWIN confidence: smaller means fewer, surer change alarms"},

@@ -37,7 +37,7 @@ PgPool::PgPool(Options options) : options_(std::move(options)) {
   conninfo_ = options_.url;
   const char sep = conninfo_.find('?') == std::string::npos ? '?' : '&';
   if (conninfo_.find("connect_timeout=") == std::string::npos) {
-    conninfo_ += fmt::format("{}connect_timeout=5", sep);
+    conninfo_ += fmt::format("{}connect_timeout=2", sep);  // libpq's least
   }
   if (conninfo_.find("application_name=") == std::string::npos) {
     conninfo_ += "&application_name=flowsentry";
@@ -60,10 +60,14 @@ Result<std::unique_ptr<PgPool>> PgPool::open(Options options) {
 }
 
 Result<std::unique_ptr<PgConn>> PgPool::connect() {
+  using Clock = std::chrono::steady_clock;
   auto backoff = options_.first_backoff;
+  const auto deadline = Clock::now() + options_.connect_budget;
   std::string last;
-  for (int attempt = 1; attempt <= options_.connect_attempts; ++attempt) {
+  int attempt = 1;
+  for (;; ++attempt) {
     auto c = std::make_unique<PgConn>();
+    const auto tried = Clock::now();
     c->conn = PQconnectdb(conninfo_.c_str());
     if (c->conn && PQstatus(c->conn) == CONNECTION_OK) {
       PQsetNoticeProcessor(c->conn, on_notice, nullptr);
@@ -75,22 +79,35 @@ Result<std::unique_ptr<PgConn>> PgPool::connect() {
     last = c->conn ? PQerrorMessage(c->conn) : "out of memory";
     while (!last.empty() && (last.back() == '\n' || last.back() == ' ')) last.pop_back();
     close_conn(c.get());
-    if (attempt == options_.connect_attempts) break;
+    // Another attempt only when it could end within the budget: the backoff plus as long
+    // as this attempt took.
+    const auto took = Clock::now() - tried;
+    if (attempt >= options_.connect_attempts || Clock::now() + backoff + took > deadline) break;
     module_logger("store")->warn("cannot connect to {} (attempt {}): {}; retrying in {} ms",
                                  display_url_, attempt, last, backoff.count());
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
-  return make_error(ErrorCode::kUnavailable,
-                    fmt::format("cannot connect to PostgreSQL after {} attempts: {} (is the server "
-                                "running? for tests: scripts/postgres start)",
-                                options_.connect_attempts, last),
-                    display_url_);
+  auto error = fmt::format(
+      "cannot connect to PostgreSQL after {} attempts: {} (is the server running? for tests: "
+      "scripts/postgres start)",
+      attempt, last);
+  {
+    std::lock_guard lock(mu_);
+    down_until_ = Clock::now() + options_.down_hold;
+    down_error_ = error;
+  }
+  cv_.notify_all();
+  return make_error(ErrorCode::kUnavailable, std::move(error), display_url_);
 }
 
 Result<PgPool::Lease> PgPool::acquire() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return !idle_.empty() || total_ < options_.max; });
+  auto down = [&] { return std::chrono::steady_clock::now() < down_until_; };
+  cv_.wait(lock, [&] { return !idle_.empty() || total_ < options_.max || down(); });
+  if (idle_.empty() && down()) {
+    return make_error(ErrorCode::kUnavailable, "PostgreSQL is down: " + down_error_, display_url_);
+  }
   if (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();

@@ -1,7 +1,8 @@
 // PgPool: PostgreSQL connections shared by the store's threads. Holds at least one connection
 // (opened up front, so a wrong URL fails at open) and at most `max`. A connection found broken
 // (server restarted or gone) is dropped and a new one is made, retrying with exponential
-// backoff, so the store recovers by itself once the server is back.
+// backoff within a few seconds; callers (the pipeline's store stage) retry on their own, so the
+// store recovers by itself once the server is back.
 #pragma once
 
 #include <chrono>
@@ -30,9 +31,16 @@ class PgPool {
   struct Options {
     std::string url;
     int max = 8;
-    int connect_attempts = 8;  // backoff 50 ms, doubling to 2 s: about 5 s in all
+    int connect_attempts = 8;  // backoff 50 ms, doubling to 2 s, within connect_budget
     std::chrono::milliseconds first_backoff{50};
     std::chrono::milliseconds max_backoff{2000};
+    // The longest one connect (its attempts and backoff) takes, so a caller such as an HTTP
+    // request learns within seconds that the server is down. Each attempt's own timeout
+    // (libpq connect_timeout, default 2 s here) counts towards it.
+    std::chrono::milliseconds connect_budget{4000};
+    // After a connect failed, acquire() fails at once for this long instead of trying again,
+    // so a burst of requests during an outage does not queue behind one connect after another.
+    std::chrono::milliseconds down_hold{1000};
   };
 
   class Lease {
@@ -73,6 +81,8 @@ class PgPool {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<PgConn>> idle_;
   int total_ = 0;
+  std::chrono::steady_clock::time_point down_until_{};  // see Options::down_hold
+  std::string down_error_;
 };
 
 }  // namespace flowsentry::store

@@ -414,6 +414,13 @@ describe('dashboard in chromium', { timeout: 560000 }, () => {
     await page.waitForFunction((i) => window.__flowsentry.cache.alerts.find((a) => a.id === i)?.acknowledged === true, id);
     const stored = (await api('/api/v1/alerts?window=24h&limit=1000')).alerts.find((a) => a.id === id);
     assert.equal(stored.acknowledged, true, 'the acknowledgement is stored');
+    // What a page on another site can make a browser send without a preflight: refused.
+    const plain = await fetch(`${base}/api/v1/alerts/${encodeURIComponent(id)}/ack`, {
+      method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{"acknowledged": false}',
+    });
+    assert.equal(plain.status, 415, 'a text/plain POST is refused');
+    const still = (await api('/api/v1/alerts?window=24h&limit=1000')).alerts.find((a) => a.id === id);
+    assert.equal(still.acknowledged, true, 'the refused POST changed nothing');
     const row = page.locator(`#table-alerts tbody tr[data-id="${id}"]`);
     await row.locator('button[data-act=snooze]').click();
     await page.waitForFunction((i) => (window.__flowsentry.cache.alerts.find((a) => a.id === i)?.snoozed_until || 0) > Date.now() / 1000, id);

@@ -304,6 +304,11 @@ async function handle(req, res) {
   const act = /^\/api\/v1\/alerts\/([^/]+)\/(ack|snooze)$/.exec(path);
   if (act) {
     if (req.method !== 'POST') return json(res, 405, { error: 'use POST' });
+    // As the real server: a POST must be JSON (a cross-site form or text/plain post is refused).
+    const type = (req.headers['content-type'] || '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json') {
+      return json(res, 415, { error: 'expected Content-Type: application/json', details: [{ field: 'Content-Type', problem: `got '${req.headers['content-type'] || ''}'` }] });
+    }
     const a = alerts.find((x) => x.id === decodeURIComponent(act[1]));
     if (!a) return json(res, 404, { error: `no alert ${act[1]}` });
     const body = await readBody(req);

@@ -3,10 +3,16 @@
 #include "api/routes.h"
 #include "api/server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -21,6 +27,70 @@ namespace flowsentry::api {
 namespace {
 
 using json = nlohmann::json;
+
+// A client socket from a chosen loopback address (the server sees 127.0.0.2 as another
+// client than 127.0.0.1), for what httplib cannot do: pick the source, send half a request.
+class RawClient {
+ public:
+  RawClient(const char* source, int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &local.sin_addr);
+    sockaddr_in remote{};
+    remote.sin_family = AF_INET;
+    remote.sin_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
+    timeval wait{5, 0};  // a missing answer fails the test instead of hanging it
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    connected_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0 &&
+                 ::connect(fd_, reinterpret_cast<sockaddr*>(&remote), sizeof remote) == 0;
+  }
+  ~RawClient() { ::close(fd_); }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  bool connected() const { return connected_; }
+  bool send(std::string_view data) {
+    while (!data.empty()) {
+      auto n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+  // The status line and headers of one answer; "" when the server closed or said nothing.
+  std::string read_head() {
+    std::string got;
+    char c;
+    while (got.find("\r\n\r\n") == std::string::npos && ::recv(fd_, &c, 1, 0) == 1) got += c;
+    return got.find("\r\n\r\n") == std::string::npos ? "" : got;
+  }
+  // True once the server has closed the connection (an EOF or a reset is waiting).
+  bool closed_by_server() {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 0) != 1) return false;
+    char c;
+    return ::recv(fd_, &c, 1, MSG_DONTWAIT) <= 0;
+  }
+  // A keep-alive GET; the status code, or 0 when none came.
+  int get(const std::string& path) {
+    if (!send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) return 0;
+    auto head = read_head();
+    if (!head.starts_with("HTTP/1.1 ")) return 0;
+    int status = std::atoi(head.c_str() + 9);
+    auto at = head.find("Content-Length: ");
+    std::string body(at == std::string::npos ? 0 : std::atoi(head.c_str() + at + 16), '\0');
+    for (char& c : body) {
+      if (::recv(fd_, &c, 1, 0) != 1) return 0;
+    }
+    return status;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
 
 class ApiTest : public ::testing::Test {
  protected:
@@ -308,7 +378,7 @@ TEST_F(ApiTest, SlowRequestsDoNotHoldTheEventLoop) {
   std::thread slow([port = server_->port()] {
     httplib::Client c("127.0.0.1", port);
     c.set_read_timeout(10, 0);
-    auto r = c.Post("/alert-test", "", "application/json");
+    auto r = c.Post("/alert-test", "{}", "application/json");
     EXPECT_TRUE(r && r->status == 200);
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -365,6 +435,203 @@ TEST_F(ApiTest, TokenProtectsPredictAndQueriesButNotHealth) {
   EXPECT_EQ(client_->Post("/predict", auth, sample_flow_, "application/json")->status, 200);
   httplib::Headers wrong{{"Authorization", "Bearer s3cre7"}};
   EXPECT_EQ(client_->Get("/api/v1/series", wrong)->status, 401);
+}
+
+// A client without the token is answered on its headers: its upload is never read or held.
+TEST_F(ApiAdversarialTest, AWrongTokenIsRefusedBeforeTheBodyIsRead) {
+  ApiOptions o;
+  o.token = "s3cret";
+  start(o);
+  RawClient c("127.0.0.1", server_->port());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(
+      c.send("POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+             "Content-Type: application/json\r\nContent-Length: 8000000\r\n\r\n[" +
+             std::string(64 << 10, ' ')));
+  auto head = c.read_head();  // the other 7.9 MB are never sent
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 401")) << "no 401 before the body: '" << head << "'";
+  EXPECT_NE(head.find("WWW-Authenticate: Bearer"), std::string::npos) << head;
+  // The same for a body over the size limit: 401, not 413, and no read either.
+  RawClient big("127.0.0.1", server_->port());
+  ASSERT_TRUE(
+      big.send("POST /api/v1/alerts/a/ack HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               "Content-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{"));
+  EXPECT_TRUE(big.read_head().starts_with("HTTP/1.1 401"));
+}
+
+// One client holding as many connections as it can open must leave room for the others: a
+// liveness probe from another address is still answered.
+TEST_F(ApiAdversarialTest, OneClientCannotTakeEveryConnection) {
+  ApiOptions o;
+  o.loops = 1;
+  o.max_connections = 16;
+  o.max_connections_per_client = 4;
+  start(o);
+  std::vector<std::unique_ptr<RawClient>> hog;
+  int served = 0;
+  for (int i = 0; i < 16; ++i) {
+    hog.push_back(std::make_unique<RawClient>("127.0.0.1", server_->port()));
+    served += hog.back()->get("/healthz") == 200;  // kept open (keep-alive) once served
+  }
+  EXPECT_EQ(served, 4) << "connections beyond api.max_connections_per_client were served";
+  RawClient probe("127.0.0.2", server_->port());
+  ASSERT_TRUE(probe.connected());
+  EXPECT_EQ(probe.get("/healthz"), 200) << "another client's probe found no room";
+}
+
+// A client that trickles its request (each byte resets the idle timeout) is cut off at
+// api.request_timeout_s, counted from when it connected.
+TEST_F(ApiAdversarialTest, ARequestMustArriveWithinTheDeadline) {
+  ApiOptions o;
+  o.request_timeout_s = 1;
+  o.idle_timeout_s = 30;
+  start(o);
+  RawClient slow("127.0.0.1", server_->port());
+  ASSERT_TRUE(slow.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
+  bool closed = false;
+  for (int i = 0; i < 50 && !closed; ++i) {  // up to 10 s, far past the 1 s deadline
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    closed = slow.closed_by_server() || !slow.send("a");
+  }
+  EXPECT_TRUE(closed) << "a request trickled in for 10 s and its connection stayed open";
+  EXPECT_NE(client_->Get("/metrics")->body.find("flowsentry_http_requests_timed_out_total "),
+            std::string::npos);
+  // A client that sends its request at once is not affected, nor is a kept-alive connection
+  // that waits between requests for less than the deadline.
+  RawClient quick("127.0.0.1", server_->port());
+  EXPECT_EQ(quick.get("/healthz"), 200);
+  EXPECT_EQ(quick.get("/healthz"), 200);
+}
+
+// Slow work (here alert tests, like explained /predict batches) fills its own pool; /readyz
+// and the dashboard's queries run on theirs, so they are answered while it is full.
+TEST_F(ApiAdversarialTest, ProbesAndQueriesAreServedWhileSlowWorkFillsItsPool) {
+  ApiOptions o;
+  o.threads = 1;
+  std::promise<void> entered, release;
+  auto released = release.get_future().share();
+  std::atomic<int> calls{0};
+  start(o, [&, released] {
+    if (calls++ == 0) entered.set_value();
+    released.wait();
+    return json{{"results", json::array()}};
+  });
+  std::vector<std::thread> slow;
+  for (int i = 0; i < 3; ++i) {
+    slow.emplace_back([port = server_->port()] {
+      httplib::Client c("127.0.0.1", port);
+      c.set_read_timeout(30, 0);
+      auto r = c.Post("/alert-test", "{}", "application/json");
+      EXPECT_TRUE(r && r->status == 200);
+    });
+  }
+  entered.get_future().wait();  // the one worker is held; two more alert tests wait for it
+  client_->set_read_timeout(5, 0);
+  auto ready = client_->Get("/readyz");
+  auto series = client_->Get("/api/v1/series?window=1h");
+  release.set_value();
+  for (auto& t : slow) t.join();
+  ASSERT_TRUE(ready) << "/readyz waited behind the slow work";
+  EXPECT_EQ(ready->status, 200);
+  ASSERT_TRUE(series) << "a dashboard query waited behind the slow work";
+  EXPECT_EQ(series->status, 200);
+}
+
+TEST_F(ApiAdversarialTest, ExplainedBatchesAreCapped) {
+  ApiOptions o;
+  o.max_explain_flows = 5;
+  start(o);
+  std::string six = "[" + sample_flow_;
+  for (int i = 0; i < 5; ++i) six += "," + sample_flow_;
+  six += "]";
+  auto r = post_json("/predict", six);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("api.max_explain_flows"), std::string::npos) << r->body;
+  EXPECT_EQ(body(r)["details"][0]["field"], "explain") << r->body;
+  EXPECT_EQ(post_json("/predict?explain=0", six)->status, 200);
+  EXPECT_EQ(post_json("/predict", "[" + sample_flow_ + "," + attack_flow_ + "]")->status, 200);
+}
+
+// from/to are bounded like window (400 days): a query from 1970 would scan every row.
+TEST_F(ApiAdversarialTest, FromToWindowsAreBoundedLikeWindow) {
+  auto r = client_->Get("/api/v1/series?from=0&to=2000000000");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body(r)["details"][0]["field"], "from") << r->body;
+  EXPECT_EQ(client_->Get("/api/v1/anomalies/top?from=0")->status, 400);
+  const auto now = static_cast<int64_t>(wall_now());
+  auto ok = client_->Get("/api/v1/series?from=" + std::to_string(now - 399 * 86400) +
+                         "&to=" + std::to_string(now));
+  EXPECT_EQ(ok->status, 200) << ok->body;
+}
+
+// A browser may POST text/plain (or nothing) to any site without asking first; only JSON
+// is accepted, so a page elsewhere cannot ack, snooze or send test alerts.
+TEST_F(ApiAdversarialTest, PostsMustBeJson) {
+  EXPECT_EQ(client_->Post("/alert-test", "x", "text/plain")->status, 415);
+  EXPECT_EQ(client_->Post("/alert-test")->status, 415);
+  auto form = client_->Post("/api/v1/alerts/a/ack", "acknowledged=true",
+                            "application/x-www-form-urlencoded");
+  EXPECT_EQ(form->status, 415);
+  EXPECT_EQ(body(form)["details"][0]["field"], "Content-Type");
+  EXPECT_EQ(client_->Post("/api/v1/alerts/a/snooze", R"({"until": null})", "text/plain")->status,
+            415);
+  EXPECT_EQ(client_->Post("/alert-test", "{}", "Application/JSON; charset=utf-8")->status, 200);
+  EXPECT_EQ(client_->Post("/alert-test", "[1]", "application/json")->status, 400);
+}
+
+// DNS rebinding: a page on evil.example re-resolves its name to 127.0.0.1; the browser then
+// sends Host: evil.example, which is not one of ours.
+TEST_F(ApiAdversarialTest, OnlyAllowedHostNamesAreServed) {
+  auto host = [&](const std::string& name, const std::string& path = "/api/v1/series") {
+    return client_->Get(path, httplib::Headers{{"Host", name}})->status;
+  };
+  EXPECT_EQ(host("evil.example:8080"), 421);
+  EXPECT_EQ(host("evil.example", "/healthz"), 421);
+  EXPECT_EQ(host("localhost:8080"), 200);
+  EXPECT_EQ(host("LOCALHOST"), 200);
+  EXPECT_EQ(host("127.0.0.1:1"), 200);
+  EXPECT_EQ(host("[::1]:8080"), 200);
+  EXPECT_EQ(host("localhost.evil.example"), 421);
+  ApiOptions o;
+  o.allowed_hosts = split_list("flowsentry.internal, *");
+  start(o);
+  EXPECT_EQ(host("evil.example:8080"), 200);
+  o.allowed_hosts = split_list("Flowsentry.Internal:443, ::1");
+  start(o);
+  EXPECT_EQ(host("flowsentry.internal:443"), 200);
+  EXPECT_EQ(host("flowsentry.internal"), 200) << "a port in the list is ignored, like in Host";
+  EXPECT_EQ(host("[::1]:8080"), 200) << "a bare IPv6 address in the list";
+  EXPECT_EQ(host("localhost:8080"), 421);
+  EXPECT_EQ(host("127.0.0.1:8080"), 200) << "api.host is always allowed";
+}
+
+// 192.0.2.1 (TEST-NET-1) is nobody's address: nothing is bound whatever the answer.
+TEST_F(ApiAdversarialTest, RefusesToListenBeyondLoopbackWithoutAToken) {
+  ApiOptions o;
+  o.host = "192.0.2.1";
+  o.port = 0;
+  ApiServer open(o, {});
+  auto r = open.start();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("api.token"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("--insecure-no-token"), std::string::npos);
+  o.insecure_no_token = true;
+  ApiServer told(o, {});
+  auto t = told.start();
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find("cannot listen"), std::string::npos) << t.error().message;
+  o.insecure_no_token = false;
+  o.token = "s3cret";
+  ApiServer with_token(o, {});
+  auto w = with_token.start();
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.error().message.find("cannot listen"), std::string::npos) << w.error().message;
+  o.token.clear();
+  o.host = "127.0.0.2";  // any loopback address is fine without a token
+  ApiServer loopback(o, {});
+  EXPECT_TRUE(loopback.start().ok());
 }
 
 TEST_F(ApiTest, MetricsCountRequestsByEndpoint) {
@@ -495,7 +762,7 @@ TEST_F(ApiTest, ModelAndAlertTest) {
   auto m = body(client_->Get("/api/v1/model"));
   EXPECT_EQ(m["meta"]["model_version"], scorer_->model_version());
   EXPECT_FALSE(m["model_card"].get<std::string>().empty());
-  auto a = post_json("/alert-test", "");
+  auto a = post_json("/alert-test", "{}");
   EXPECT_EQ(a->status, 200);
   EXPECT_EQ(body(a)["results"][0]["notifier"], "log");
 }

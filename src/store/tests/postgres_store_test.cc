@@ -53,8 +53,9 @@ class PostgresServer : public ::testing::Environment {
   }
   void TearDown() override { sh(script("stop")); }
 
-  void restart() {
-    auto r = sh(script("restart"));
+  // Down for `down_s` seconds first when given (an outage).
+  void restart(int down_s = 0) {
+    auto r = sh(script("restart " + std::to_string(down_s)));
     ASSERT_EQ(r.code, 0) << r.out;
   }
   // A new empty database on the server.
@@ -188,6 +189,45 @@ TEST(PostgresStoreTest, AnUnreachableServerIsUnavailableAfterRetries) {
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(p.error().message.find("2 attempts"), std::string::npos) << p.error().to_string();
+}
+
+// An HTTP request that needs the store (/readyz, a dashboard query) must learn within seconds
+// that PostgreSQL is down, not after minutes of retries: here nothing listens on the port.
+TEST(PostgresStoreTest, AnUnreachableServerIsReportedWithinFiveSeconds) {
+  PgPool::Options o;
+  o.url = "postgresql://flowsentry@127.0.0.1:1/flowsentry";
+  const auto t0 = std::chrono::steady_clock::now();
+  auto p = PgPool::open(o);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code, ErrorCode::kUnavailable);
+  EXPECT_LE(took, std::chrono::seconds(5));
+}
+
+// The same for a store that was working: during an outage each query fails within 5 s, and
+// the ones right after a failed connect fail at once instead of queueing behind more retries.
+TEST(PostgresStoreTest, QueriesFailWithinFiveSecondsWhileTheServerIsDown) {
+  const auto url = PostgresServer::get().fresh_url();
+  auto s = open_pg(url);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->count({kT0, kT0 + 60}).ok());
+  std::thread outage([] { PostgresServer::get().restart(12); });
+  for (int i = 0; i < 200 && PQping(url.c_str()) == PQPING_OK; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(PQping(url.c_str()), PQPING_OK) << "the server did not go down";
+  const auto t0 = std::chrono::steady_clock::now();
+  auto first = s->count({kT0, kT0 + 60});
+  const auto t1 = std::chrono::steady_clock::now();
+  auto second = s->score_series({kT0, kT0 + 60});
+  const auto t2 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(first.ok());
+  EXPECT_FALSE(second.ok());
+  EXPECT_LE(t1 - t0, std::chrono::seconds(5));
+  EXPECT_LE(t2 - t1, std::chrono::seconds(1));
+  outage.join();
+  auto back = s->count({kT0, kT0 + 60});  // recovers by itself once the server is back
+  EXPECT_TRUE(back.ok()) << back.error().to_string();
 }
 
 TEST(PostgresStoreTest, ThePoolOpensAtMostPoolMaxConnections) {
