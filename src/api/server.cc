@@ -387,7 +387,7 @@ std::string ApiServer::Impl::route(Request& req, Response& res) const {
   try {
     (*match.handler)(req, res);
   } catch (const std::exception& e) {
-    log()->error("{} {}: {}", req.method, req.path, e.what());
+    log()->error("{} {}: {}", req.method, log_safe(req.path), e.what());
     res = Response{};
     send_error(res, 500, "internal error; see the server log");
   }
@@ -498,7 +498,7 @@ MHD_Result ApiServer::Impl::on_request(void* cls, MHD_Connection* connection, co
     *upload_size = 0;
     if (exchange->received <= 4 * self->options.max_body_bytes) return MHD_YES;
     log()->info("closed a connection: its chunked {} body passed 4x api.max_body_mb",
-                exchange->req.path);
+                log_safe(exchange->req.path));
     return MHD_NO;
   }
   if (exchange->ready) return send(connection, *exchange);  // a worker's answer, resumed

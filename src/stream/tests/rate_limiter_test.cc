@@ -60,7 +60,9 @@ TEST(RateLimiterTest, AcquireAtSlowRatesWaitsForOneToken) {
   EXPECT_GE(n, 1u);
   // It returns once one token is there, not when all ten are (unless the machine was so busy
   // that the wake-up came that late).
-  if (waited < milliseconds(40)) EXPECT_LT(n, 10u) << "waited for all ten";
+  if (waited < milliseconds(40)) {
+    EXPECT_LT(n, 10u) << "waited for all ten";
+  }
 }
 
 }  // namespace flowsentry::stream
