@@ -89,8 +89,8 @@ struct FlowRecord {
   std::string service{kNone};
   std::string state;
 
-  std::optional<int64_t> id;              // data set row id, when present
-  std::optional<double> stime;            // event time, seconds since the epoch
+  std::optional<int64_t> id;    // data set row id, when present
+  std::optional<double> stime;  // event time, seconds since the epoch
   // Identity of a metered flow (columns of the full UNSW-NB15 CSVs; absent in the training
   // set): last packet time, and the source (first packet's sender) and destination.
   std::optional<double> ltime;
