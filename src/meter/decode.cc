@@ -64,6 +64,38 @@ SkipReason decode_tcp(Cursor c, uint32_t l4_len, DecodedPacket& out) {
   return SkipReason::kNone;
 }
 
+// The IP header and first 8 bytes an ICMP error quotes; best effort, never an error.
+void decode_quoted(Cursor c, DecodedPacket& out) {
+  size_t ports_at;
+  if (c.has(20) && (c.p[0] >> 4) == 4) {
+    const size_t ihl = size_t{c.p[0] & 0x0Fu} * 4;
+    if (ihl < 20) return;
+    out.inner_network = Network::kIpv4;
+    out.inner_proto = c.p[9];
+    std::memcpy(out.inner_src.data(), c.p + 12, 4);
+    std::memcpy(out.inner_dst.data(), c.p + 16, 4);
+    ports_at = ihl;
+  } else if (c.has(40) && (c.p[0] >> 4) == 6) {
+    out.inner_network = Network::kIpv6;
+    out.inner_proto = c.p[6];
+    std::memcpy(out.inner_src.data(), c.p + 8, 16);
+    std::memcpy(out.inner_dst.data(), c.p + 24, 16);
+    ports_at = 40;
+  } else {
+    return;
+  }
+  if ((out.inner_proto == kProtoTcp || out.inner_proto == kProtoUdp) && c.has(ports_at + 4)) {
+    out.inner_sport = be16(c.p + ports_at);
+    out.inner_dport = be16(c.p + ports_at + 2);
+  }
+  out.has_inner = true;
+}
+
+bool is_icmp_error(uint8_t proto, uint8_t type) {
+  if (proto == kProtoIcmp) return type == 3 || type == 5 || type == 11;
+  return type >= 1 && type <= 4;
+}
+
 SkipReason decode_l4(Cursor c, uint32_t l4_len, DecodedPacket& out) {
   switch (out.proto) {
     case kProtoTcp:
@@ -87,6 +119,10 @@ SkipReason decode_l4(Cursor c, uint32_t l4_len, DecodedPacket& out) {
         out.icmp_seq = be16(c.p + 6);
       }
       out.l4_payload_len = l4_len >= 4 ? l4_len - 4 : 0;
+      if (is_icmp_error(out.proto, out.icmp_type) && c.has(8)) {
+        c.skip(8);
+        decode_quoted(c, out);
+      }
       return SkipReason::kNone;
     }
     default:

@@ -69,6 +69,14 @@ struct DecodedPacket {
   std::array<uint8_t, 6> arp_sha{};
   std::array<uint8_t, 6> arp_tha{};
   TcpHeader tcp;
+  // ICMP errors (unreachable, redirect, time exceeded): the packet they quote.
+  bool has_inner = false;
+  Network inner_network = Network::kIpv4;
+  uint8_t inner_proto = 0;
+  Address inner_src{};
+  Address inner_dst{};
+  uint16_t inner_sport = 0;
+  uint16_t inner_dport = 0;
   uint32_t l4_payload_len = 0;       // from the IP length fields, not the snaplen
   std::span<const uint8_t> payload;  // the captured part of the L4 payload
 };

@@ -117,6 +117,8 @@ void Meter::add_decoded(const DecodedPacket& p, int64_t ts, uint32_t wirelen) {
     k.dport = rk.sport = p.dport;
   }
 
+  if (p.has_inner) mark_icmp_error(p, ts);
+
   bool from_src = true;
   bool created = false;
   uint32_t id;
@@ -181,6 +183,22 @@ void Meter::add_decoded(const DecodedPacket& p, int64_t ts, uint32_t wirelen) {
   idle_unlink(id);
   f->timeout_class = static_cast<uint8_t>(timeout_class(*f));
   idle_push(id);
+}
+
+void Meter::mark_icmp_error(const DecodedPacket& p, int64_t ts) {
+  // ArgusIcmp.c: an unreachable, redirect or time exceeded that quotes a packet of a known
+  // flow moves that flow's end time to the ICMP message's time (dur grows, counts do not).
+  FlowKey k;
+  k.src = p.inner_src;
+  k.dst = p.inner_dst;
+  k.sport = p.inner_sport;
+  k.dport = p.inner_dport;
+  k.proto = p.inner_proto;
+  k.network = p.inner_network;
+  auto it = index_.find(k);
+  if (it == index_.end()) return;
+  FlowState& f = flows_[it->second];
+  if (f.record_open && ts > f.ltime_us) f.ltime_us = ts;
 }
 
 uint32_t Meter::new_flow(const FlowKey& key, int64_t ts) {

@@ -69,6 +69,7 @@ class Meter {
 
   void add_decoded(const DecodedPacket& p, int64_t ts, uint32_t wirelen);
   uint32_t new_flow(const FlowKey& key, int64_t ts);
+  void mark_icmp_error(const DecodedPacket& p, int64_t ts);
   void start_record(FlowState& f, int64_t ts);
   void account(FlowState& f, const DecodedPacket& p, bool from_src, int64_t ts, uint32_t wirelen,
                bool in_protocol);
