@@ -48,6 +48,12 @@ bool icmp_has_id(uint8_t proto, uint8_t key_type) {
   return key_type == 128;
 }
 
+// Argus 3.0.8 never pairs the two directions of an IPv6 conversation between two ports of
+// one address (::1 to itself): each direction is a flow of its own. IPv4 pairs them.
+bool reverse_allowed(const FlowKey& k) {
+  return k.network != Network::kIpv6 || k.src != k.dst;
+}
+
 }  // namespace
 
 size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept {
@@ -124,7 +130,7 @@ void Meter::add_decoded(const DecodedPacket& p, int64_t ts, uint32_t wirelen) {
   uint32_t id;
   if (auto it = index_.find(k); it != index_.end()) {
     id = it->second;
-  } else if (auto rit = index_.find(rk); rit != index_.end()) {
+  } else if (auto rit = reverse_allowed(k) ? index_.find(rk) : index_.end(); rit != index_.end()) {
     id = rit->second;
     from_src = false;
   } else {

@@ -147,28 +147,37 @@ void ServiceTracker::detect(std::string_view d, bool from_src, uint8_t proto) {
   }
 }
 
+// Walks the HTTP messages that start in this segment (pipelined requests or responses one
+// after another): each request counts toward trans_depth, each response adds its
+// Content-Length to response_body_len. Bodies that continue in later segments are skipped
+// by length only when they are in this segment; a later segment is recognised by its start.
 void ServiceTracker::follow_http(std::string_view d, bool from_src) {
-  if (from_src) {
-    if (is_http_request(d)) {
+  size_t pos = 0;
+  while (pos < d.size()) {
+    std::string_view msg = d.substr(pos);
+    const bool is_request = from_src && is_http_request(msg);
+    const bool is_response = !from_src && msg.starts_with("HTTP/1.");
+    if (!is_request && !is_response) return;
+    if (is_request) {
       ++http_requests_;
       ++http_methods_;
     }
-    return;
-  }
-  if (!d.starts_with("HTTP/1.")) return;
-  size_t pos = 0;
-  while ((pos = d.find('\n', pos)) != std::string_view::npos) {
-    ++pos;
-    std::string_view line = d.substr(pos);
-    if (line.starts_with("\r\n") || line.starts_with("\n")) break;
-    if (starts_with_ci(line, "CONTENT-LENGTH:")) {
+    const size_t end = msg.find("\r\n\r\n");
+    std::string_view headers = msg.substr(0, end);
+    int64_t length = 0;
+    for (size_t at = headers.find('\n'); at != std::string_view::npos;
+         at = headers.find('\n', at + 1)) {
+      std::string_view line = headers.substr(at + 1);
+      if (!starts_with_ci(line, "CONTENT-LENGTH:")) continue;
       line.remove_prefix(15);
       while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-      int64_t n = 0;
-      auto [ptr, ec] = std::from_chars(line.data(), line.data() + line.size(), n);
-      if (ec == std::errc() && n > 0) http_body_len_ += n;
+      auto [ptr, ec] = std::from_chars(line.data(), line.data() + line.size(), length);
+      if (ec != std::errc() || length < 0) length = 0;
       break;
     }
+    if (is_response) http_body_len_ += length;
+    if (end == std::string_view::npos) return;
+    pos += end + 4 + static_cast<size_t>(length);
   }
 }
 

@@ -290,5 +290,73 @@ TEST(MeterTest, TcpPortReuseAfterCloseStartsANewRecord) {
   EXPECT_EQ(recs[1].state, "FIN");
 }
 
+TEST(MeterTest, FtpLoginCommandsAndAnnouncedDataConnections) {
+  auto recs = run(t::ftp_port_and_pasv());
+  ASSERT_EQ(recs.size(), 3u);
+  const FlowRecord* control = nullptr;
+  int data = 0;
+  for (const auto& r : recs) {
+    if (r.service == "ftp") control = &r;
+    data += r.service == "ftp-data";
+  }
+  EXPECT_EQ(data, 2);  // the PORT connection from port 20 and the PASV one to port 50000
+  ASSERT_NE(control, nullptr);
+  EXPECT_EQ(control->state, "FIN");
+  EXPECT_EQ((*control)[flow::kIsFtpLogin], 1);
+  EXPECT_EQ((*control)[flow::kCtFtpCmd], 6);  // USER PASS PORT LIST PASV RETR
+  EXPECT_EQ((*control)[flow::kSpkts], 11);
+  EXPECT_EQ((*control)[flow::kDpkts], 10);
+}
+
+TEST(MeterTest, PipelinedHttpRequestsAndResponseBodies) {
+  auto recs = run(t::http_pipelining());
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].service, "http");
+  EXPECT_EQ(recs[0][flow::kTransDepth], 3);
+  EXPECT_EQ(recs[0][flow::kCtFlwHttpMthd], 3);
+  EXPECT_EQ(recs[0][flow::kResponseBodyLen], 13);  // 3 + 10 + 0
+  EXPECT_NEAR(recs[0][flow::kDjit], 10.834868, 1e-5);
+}
+
+TEST(MeterTest, OutOfOrderSegmentAndZeroWindow) {
+  auto recs = run(t::tcp_window_scaling_out_of_order());
+  ASSERT_EQ(recs.size(), 1u);
+  const FlowRecord& r = recs[0];
+  EXPECT_EQ(r.state, "RST");
+  EXPECT_EQ(r[flow::kSloss], 1);  // Argus counts the late earlier segment as a retransmission
+  EXPECT_EQ(r[flow::kDloss], 0);
+  EXPECT_EQ(r[flow::kSbytes], 1274);
+  EXPECT_NEAR(r[flow::kSjit], 130.296181, 1e-4);
+  EXPECT_EQ(r[flow::kStcpb], 50000);
+  EXPECT_EQ(r[flow::kDtcpb], 90000);
+}
+
+TEST(MeterTest, SnaplenTruncatedPacketsKeepWireLengths) {
+  auto full = run(t::tcp_handshake_close());
+  auto cut = run(t::tcp_snaplen_64());
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_EQ(cut[0][flow::kSbytes], full[0][flow::kSbytes]);
+  EXPECT_EQ(cut[0][flow::kDbytes], full[0][flow::kDbytes]);
+  EXPECT_EQ(cut[0].state, "FIN");
+  EXPECT_EQ(cut[0].service, "http");  // the first 10 payload bytes are enough
+}
+
+TEST(MeterTest, TwoPortsOfOneIpv4AddressAreOneFlow) {
+  auto recs = run(t::same_host_tcp());
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0][flow::kSpkts], 4);
+  EXPECT_EQ(recs[0][flow::kDpkts], 2);
+  EXPECT_EQ(recs[0][flow::kIsSmIpsPorts], 0);  // same address, different ports
+}
+
+TEST(MeterTest, Ipv6ConversationWithItselfIsTwoFlowsAsInArgus) {
+  t::TcpConversation c({"::1", 50000}, {"::1", 8080});
+  auto recs = run({c.from_client(t::kT0, {kTcpSyn, 1, 0, 100}),
+                   c.from_server(t::kT0 + 10, {kTcpSyn | kTcpAck, 5, 2, 100}),
+                   c.from_client(t::kT0 + 20, {kTcpAck, 2, 6, 100})});
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0][flow::kDpkts] + recs[1][flow::kDpkts], 0);
+}
+
 }  // namespace
 }  // namespace flowsentry::meter

@@ -177,6 +177,126 @@ inline std::vector<Frame> long_udp_flow() {
   return out;
 }
 
+// A connection between two ports of one address (as on ::1 or 127.0.0.1 to itself).
+inline std::vector<Frame> same_host_tcp() {
+  TcpConversation c({"10.0.0.1", 40010}, {"10.0.0.1", 8000});
+  return {
+      c.from_client(kT0, {kTcpSyn, 10, 0, 64240}),
+      c.from_server(kT0 + 40, {kTcpSyn | kTcpAck, 20, 11, 65160}),
+      c.from_client(kT0 + 90, {kTcpAck, 11, 21, 64240}),
+      c.from_client(kT0 + 500, {kTcpFin | kTcpAck, 11, 21, 64240}),
+      c.from_server(kT0 + 600, {kTcpFin | kTcpAck, 21, 12, 65160}),
+      c.from_client(kT0 + 700, {kTcpAck, 12, 22, 64240}),
+  };
+}
+
+// Window scaling on both SYNs, then a segment that arrives out of order (the later one
+// first) and a zero-window advertisement.
+inline std::vector<Frame> tcp_window_scaling_out_of_order() {
+  TcpConversation c({"10.0.0.1", 40020}, {"10.0.0.2", 9000});
+  std::string a(500, 'a'), b(500, 'b');
+  uint32_t cs = 50000, ss = 90000;
+  return {
+      c.from_client(kT0, {kTcpSyn, cs, 0, 64240, 7}),
+      c.from_server(kT0 + 100, {kTcpSyn | kTcpAck, ss, cs + 1, 65160, 9}),
+      c.from_client(kT0 + 200, {kTcpAck, cs + 1, ss + 1, 502}),
+      c.from_client(kT0 + 1000, {kTcpAck | kTcpPush, cs + 501, ss + 1, 502, -1, b}),
+      c.from_client(kT0 + 1100, {kTcpAck, cs + 1, ss + 1, 502, -1, a}),
+      c.from_server(kT0 + 1200, {kTcpAck, ss + 1, cs + 1001, 0}),
+      c.from_server(kT0 + 9200, {kTcpAck, ss + 1, cs + 1001, 120}),
+      c.from_client(kT0 + 9300, {kTcpRst | kTcpAck, cs + 1001, ss + 1, 0}),
+  };
+}
+
+// FTP: login, an active-mode (PORT) listing and a passive-mode (PASV) download, with the
+// two data connections they announce.
+inline std::vector<Frame> ftp_port_and_pasv() {
+  TcpConversation ctl({"10.0.0.1", 40030}, {"10.0.0.21", 21});
+  uint32_t cs = 1, ss = 1000;
+  int64_t t = kT0;
+  std::vector<Frame> out;
+  auto server = [&](std::string line) {
+    out.push_back(ctl.from_server(t += 1000, {kTcpAck | kTcpPush, ss, cs, 500, -1, line}));
+    ss += static_cast<uint32_t>(line.size());
+  };
+  auto client = [&](std::string line) {
+    out.push_back(ctl.from_client(t += 1000, {kTcpAck | kTcpPush, cs, ss, 500, -1, line}));
+    cs += static_cast<uint32_t>(line.size());
+  };
+  out.push_back(ctl.from_client(t, {kTcpSyn, cs - 1, 0, 64240}));
+  out.push_back(ctl.from_server(t += 100, {kTcpSyn | kTcpAck, ss - 1, cs, 65160}));
+  out.push_back(ctl.from_client(t += 100, {kTcpAck, cs, ss, 500}));
+  server("220 ProFTPD Server ready\r\n");
+  client("USER alice\r\n");
+  server("331 Password required\r\n");
+  client("PASS secret\r\n");
+  server("230 User alice logged in\r\n");
+  client("PORT 10,0,0,1,156,64\r\n");  // port 40000
+  server("200 PORT command successful\r\n");
+  client("LIST\r\n");
+  TcpConversation active({"10.0.0.21", 20}, {"10.0.0.1", 40000});
+  out.push_back(active.from_client(t += 1000, {kTcpSyn, 7, 0, 64240}));
+  out.push_back(active.from_server(t += 100, {kTcpSyn | kTcpAck, 70, 8, 65160}));
+  out.push_back(active.from_client(t += 100, {kTcpAck | kTcpPush, 8, 71, 500, -1, "file.txt\r\n"}));
+  out.push_back(active.from_client(t += 100, {kTcpFin | kTcpAck, 18, 71, 500}));
+  out.push_back(active.from_server(t += 100, {kTcpFin | kTcpAck, 71, 19, 500}));
+  out.push_back(active.from_client(t += 100, {kTcpAck, 19, 72, 500}));
+  server("226 Transfer complete\r\n");
+  client("PASV\r\n");
+  server("227 Entering Passive Mode (10,0,0,21,195,80).\r\n");  // port 50000
+  client("RETR file.txt\r\n");
+  TcpConversation passive({"10.0.0.1", 40031}, {"10.0.0.21", 50000});
+  out.push_back(passive.from_client(t += 1000, {kTcpSyn, 300, 0, 64240}));
+  out.push_back(passive.from_server(t += 100, {kTcpSyn | kTcpAck, 400, 301, 65160}));
+  out.push_back(passive.from_client(t += 100, {kTcpAck, 301, 401, 500}));
+  out.push_back(passive.from_server(t += 100, {kTcpAck | kTcpPush, 401, 301, 500, -1, "data"}));
+  out.push_back(passive.from_server(t += 100, {kTcpFin | kTcpAck, 405, 301, 500}));
+  out.push_back(passive.from_client(t += 100, {kTcpFin | kTcpAck, 301, 406, 500}));
+  out.push_back(passive.from_server(t += 100, {kTcpAck, 406, 302, 500}));
+  server("226 Transfer complete\r\n");
+  client("QUIT\r\n");
+  server("221 Goodbye\r\n");
+  out.push_back(ctl.from_client(t += 1000, {kTcpFin | kTcpAck, cs, ss, 500}));
+  out.push_back(ctl.from_server(t += 100, {kTcpFin | kTcpAck, ss, cs + 1, 500}));
+  out.push_back(ctl.from_client(t += 100, {kTcpAck, cs + 1, ss + 1, 500}));
+  return out;
+}
+
+// Three pipelined HTTP requests in one segment, answered in one segment each.
+inline std::vector<Frame> http_pipelining() {
+  TcpConversation c({"10.0.0.1", 40040}, {"10.0.0.2", 80});
+  std::string reqs =
+      "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+      "POST /c HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n";
+  std::string r1 = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\naaa";
+  std::string r2 = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nbbbbbbbbbb";
+  std::string r3 = "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
+  uint32_t cs = 1, ss = 1;
+  std::vector<Frame> out;
+  int64_t t = kT0;
+  out.push_back(c.from_client(t, {kTcpSyn, cs - 1, 0, 64240}));
+  out.push_back(c.from_server(t += 100, {kTcpSyn | kTcpAck, ss - 1, cs, 65160}));
+  out.push_back(c.from_client(t += 100, {kTcpAck, cs, ss, 500}));
+  out.push_back(c.from_client(t += 100, {kTcpAck | kTcpPush, cs, ss, 500, -1, reqs}));
+  cs += static_cast<uint32_t>(reqs.size());
+  for (const auto& r : {r1, r2, r3}) {
+    out.push_back(c.from_server(t += 300, {kTcpAck | kTcpPush, ss, cs, 500, -1, r}));
+    ss += static_cast<uint32_t>(r.size());
+  }
+  out.push_back(c.from_client(t += 100, {kTcpFin | kTcpAck, cs, ss, 500}));
+  out.push_back(c.from_server(t += 100, {kTcpFin | kTcpAck, ss, cs + 1, 500}));
+  out.push_back(c.from_client(t += 100, {kTcpAck, cs + 1, ss + 1, 500}));
+  return out;
+}
+
+// The handshake conversation captured with a 64-byte snaplen: headers are cut, lengths stay.
+inline std::vector<Frame> tcp_snaplen_64() {
+  auto frames = tcp_handshake_close();
+  for (auto& f : frames) f.caplen = 64;
+  for (auto& f : frames) f.ts_us += 10'000'000;
+  return frames;
+}
+
 // All scenarios by name (pcap file names in the Argus comparison).
 inline std::map<std::string, std::vector<Frame>> all_scenarios() {
   return {
@@ -192,6 +312,11 @@ inline std::map<std::string, std::vector<Frame>> all_scenarios() {
       {"vlan_udp", vlan_udp()},
       {"ipv6_tcp", ipv6_tcp()},
       {"long_udp_flow", long_udp_flow()},
+      {"same_host_tcp", same_host_tcp()},
+      {"tcp_window_scaling_out_of_order", tcp_window_scaling_out_of_order()},
+      {"ftp_port_and_pasv", ftp_port_and_pasv()},
+      {"http_pipelining", http_pipelining()},
+      {"tcp_snaplen_64", tcp_snaplen_64()},
   };
 }
 

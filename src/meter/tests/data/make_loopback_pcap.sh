@@ -11,12 +11,13 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 tcpdump -i lo -s 256 -U -w "$out" \
-  'host 127.0.0.18 or host 127.0.0.19' 2>"$work/tcpdump.log" &
+  'host 127.0.0.18 or host 127.0.0.19 or (ip6 and tcp port 18082)' 2>"$work/tcpdump.log" &
 sleep 1
 
 head -c 60000 /dev/urandom > "$work/blob.bin"
 echo "hello from flowsentry" > "$work/index.html"
 (cd "$work" && exec python3 -m http.server 18080 --bind 127.0.0.18 >/dev/null 2>&1) &
+(cd "$work" && exec python3 -m http.server 18082 --bind ::1 >/dev/null 2>&1) &
 python3 - <<'PY' &
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -38,6 +39,10 @@ curl -s -o /dev/null -o /dev/null http://127.0.0.18:18080/index.html http://127.
 wget -q -O /dev/null http://127.0.0.18:18080/missing || true
 curl -s -o /dev/null -X POST --data-binary @"$work/blob.bin" http://127.0.0.18:18080/ || true
 curl -s -o /dev/null --max-time 2 http://127.0.0.18:18081/ || true   # refused: RST
+curl -s -o /dev/null -g 'http://[::1]:18082/index.html'                # IPv6
+# Eight concurrent clients, interleaved flows.
+for i in 1 2 3 4 5 6 7 8; do curl -s -o /dev/null http://127.0.0.18:18080/blob.bin & done
+wait_clients=$(jobs -p | tail -8); wait $wait_clients 2>/dev/null || true
 python3 - <<'PY'
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
