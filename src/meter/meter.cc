@@ -276,9 +276,16 @@ void Meter::account(FlowState& f, const DecodedPacket& p, bool from_src, int64_t
 
 void Meter::send_record(uint32_t id) {
   FlowState& f = flows_[id];
-  Pending p{f.ltime_us, pending_seq_++, {}};
-  make_record(f, p.rec);
-  pending_.push(std::move(p));
+  uint32_t slot;
+  if (!free_recs_.empty()) {
+    slot = free_recs_.back();
+    free_recs_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(pending_recs_.size());
+    pending_recs_.emplace_back();
+  }
+  make_record(f, pending_recs_[slot]);
+  pending_.push({f.ltime_us, pending_seq_++, slot});
   f.record_open = false;
   f.first_record = false;
   start_unlink(id);
@@ -337,12 +344,12 @@ void Meter::release(int64_t now, bool all) {
       std::max({settings_.tcp_timeout_us, settings_.ip_timeout_us, settings_.icmp_timeout_us,
                 settings_.arp_timeout_us, settings_.tcp_closed_timeout_us});
   while (!pending_.empty() && (all || pending_.top().ltime_us < now - horizon)) {
-    // top() is const; the element is popped right after, so moving from it is safe.
-    auto& top = const_cast<Pending&>(pending_.top());
-    flow::FlowRecord rec = std::move(top.rec);
+    const uint32_t slot = pending_.top().slot;
     pending_.pop();
+    flow::FlowRecord& rec = pending_recs_[slot];
     ct_.apply(rec);
     ready_.push_back(std::move(rec));
+    free_recs_.push_back(slot);
     ++counters_.records;
   }
 }
