@@ -30,6 +30,12 @@ constexpr uint32_t kPktsRetrans = 1u << 7;
 constexpr uint32_t kOutOfOrder = 1u << 8;
 constexpr uint32_t kWindowShut = 1u << 9;
 
+// RFC 7323 caps the window scale at 14; larger values (seen in fuzzed and hostile traffic)
+// would shift a 32-bit window by 32 or more.
+uint8_t window_shift(int scale) {
+  return static_cast<uint8_t>(scale > 14 ? 14 : scale);
+}
+
 }  // namespace
 
 void TcpTracker::start(const DecodedPacket& p, bool from_src, int64_t now_us) {
@@ -38,7 +44,7 @@ void TcpTracker::start(const DecodedPacket& p, bool from_src, int64_t now_us) {
   TcpDirection& d = from_src ? dst_ : src_;
   const TcpHeader& t = p.tcp;
   const uint32_t len = p.l4_payload_len;
-  if (t.window_scale >= 0) s.winshift = static_cast<uint8_t>(t.window_scale);
+  if (t.window_scale >= 0) s.winshift = window_shift(t.window_scale);
   if (t.flags & kTcpRst) {
     status_ |= kReset;
     s.status |= kReset;
@@ -145,7 +151,7 @@ TcpVerdict TcpTracker::update(const DecodedPacket& p, bool from_src, int64_t now
       break;
   }
   now_us_ = now_us;
-  if (p.tcp.window_scale >= 0) s.winshift = static_cast<uint8_t>(p.tcp.window_scale);
+  if (p.tcp.window_scale >= 0) s.winshift = window_shift(p.tcp.window_scale);
   s.flags |= flags;
   if (update_sequence(p, s, d, in_protocol)) {
     switch (update_state_machine(p, s, d)) {

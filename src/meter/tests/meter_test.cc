@@ -358,5 +358,18 @@ TEST(MeterTest, Ipv6ConversationWithItselfIsTwoFlowsAsInArgus) {
   EXPECT_EQ(recs[0][flow::kDpkts] + recs[1][flow::kDpkts], 0);
 }
 
+TEST(MeterTest, HostileWindowScaleIsCappedAt14) {
+  // Found by fuzz_packet: a scale of 49 shifted a 32-bit window out of range.
+  t::TcpConversation c({"10.0.0.1", 1}, {"10.0.0.2", 2});
+  auto recs = run({c.from_client(t::kT0, {kTcpSyn, 1, 0, 100, 49}),
+                   c.from_server(t::kT0 + 10, {kTcpSyn | kTcpAck, 5, 2, 100, 200}),
+                   c.from_client(t::kT0 + 20, {kTcpAck, 2, 6, 100, -1, "xx"}),
+                   c.from_client(t::kT0 + 30, {kTcpAck, 2, 6, 100, -1, "xx"}),
+                   c.from_server(t::kT0 + 40, {kTcpRst, 6, 0, 0})});
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0][flow::kSloss], 1);
+  EXPECT_EQ(recs[0].state, "RST");
+}
+
 }  // namespace
 }  // namespace flowsentry::meter
