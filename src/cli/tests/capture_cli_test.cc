@@ -69,6 +69,17 @@ TEST_F(CaptureCliTest, WritesIdentityThenTrainingColumnsReadableByCheck) {
   EXPECT_NE(check.out.find("rows: 5 valid, 0 invalid"), std::string::npos) << check.out;
 }
 
+TEST_F(CaptureCliTest, CheckAndScoreReadCapturesDirectly) {
+  auto check = run(bin_ + " check --data " + dir_ + "/ping.pcap");
+  EXPECT_EQ(check.code, 0) << check.out;
+  EXPECT_NE(check.out.find("(pcap)"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("rows: 4 valid, 0 invalid"), std::string::npos) << check.out;
+  auto score = run(bin_ + " score --model " + std::string(FLOWSENTRY_SOURCE_DIR) +
+                   "/models/default --data " + dir_ + "/tcp.pcap");
+  EXPECT_EQ(score.code, 0) << score.out;
+  EXPECT_NE(score.out.find("1 flows scored"), std::string::npos) << score.out;
+}
+
 TEST_F(CaptureCliTest, UsageAndRuntimeErrorsHaveTheirExitCodes) {
   EXPECT_EQ(run(bin_ + " capture").code, 2);
   EXPECT_EQ(run(bin_ + " capture --pcap " + dir_ + "/missing.pcap").code, 2);
