@@ -7,6 +7,7 @@
 #include "flow/csv.h"
 #include "flow/json_codec.h"
 #include "meter/meter.h"
+#include "meter/probe.h"
 #include "stream/pcap_reader.h"
 
 namespace flowsentry::cli {
@@ -77,6 +78,7 @@ int run_capture(const CaptureOpts& o) {
   }
   m.finish();
   drain();
+  meter::publish_metrics({}, m.counters());
   if (to_stdout) {
     std::fflush(stdout);
   } else if (std::fclose(out) != 0) {

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "meter/meter.h"
+#include "meter/probe.h"
 #include "stream/pcap_reader.h"
 
 namespace flowsentry::stream {
@@ -39,6 +40,7 @@ class CaptureFlowReader : public flow::FlowReader {
                        pcap_->path(), pcap_->error());
         }
         meter_.finish();
+        meter::publish_metrics({}, meter_.counters());
         report();
         break;
       }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "meter/probe.h"
 #include "meter/tests/scenarios.h"
 
 namespace flowsentry::meter {
@@ -369,6 +370,25 @@ TEST(MeterTest, HostileWindowScaleIsCappedAt14) {
   ASSERT_EQ(recs.size(), 1u);
   EXPECT_EQ(recs[0][flow::kSloss], 1);
   EXPECT_EQ(recs[0].state, "RST");
+}
+
+TEST(MeterTest, CountersArePublishedAsPrometheusMetrics) {
+  Meter m;
+  auto frames = t::udp_two_way();
+  m.add(frames[0].packet());
+  m.add(t::Frame{t::kT0, std::vector<uint8_t>(10, 0)}.packet());  // truncated
+  MetricsRegistry registry;
+  const MeterCounters before = m.counters();
+  publish_metrics({}, before, registry);
+  m.add(frames[1].packet());
+  m.finish();
+  publish_metrics(before, m.counters(), registry);
+  const std::string text = registry.render();
+  EXPECT_NE(text.find("flowsentry_packets_total 3"), std::string::npos) << text;
+  EXPECT_NE(text.find("flowsentry_packets_skipped_total{reason=\"truncated\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("flowsentry_meter_records_total 1"), std::string::npos) << text;
 }
 
 }  // namespace
