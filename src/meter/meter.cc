@@ -286,6 +286,7 @@ void Meter::send_record(uint32_t id) {
   }
   make_record(f, pending_recs_[slot]);
   pending_.push({f.ltime_us, pending_seq_++, slot});
+  if (f.key.proto == kProtoTcp && f.key.network != Network::kArp) f.tcp.zero_record();
   f.record_open = false;
   f.first_record = false;
   start_unlink(id);

@@ -390,6 +390,19 @@ int TcpTracker::update_state_machine(const DecodedPacket& p, TcpDirection& s, Tc
   return state;
 }
 
+void TcpTracker::zero_record() {
+  constexpr uint32_t kMask = ~(kReset | kPktsRetrans | kWindowShut | kOutOfOrder);
+  status_ &= kMask;
+  for (TcpDirection* d : {&src_, &dst_}) {
+    d->status &= kMask;
+    d->retrans = 0;
+    d->flags = 0;
+    d->bytes = 0;
+    d->winbytes = 0;
+    d->seqbase = d->seq;
+  }
+}
+
 bool TcpTracker::closed() const {
   return state_ == kClosed || state_ == kTimeWait;
 }

@@ -46,6 +46,11 @@ class TcpTracker {
   // both directions carried packets.
   std::string_view state_name(bool both_directions) const;
 
+  // A status record was sent and the connection goes on (ArgusUtil.c ArgusZeroRecord):
+  // per-record counters restart, sequence bases move to the current sequence numbers, and
+  // the reset/retransmission/window/out-of-order marks are cleared.
+  void zero_record();
+
   const TcpDirection& src() const { return src_; }
   const TcpDirection& dst() const { return dst_; }
   int64_t synack_us() const { return synack_us_; }

@@ -391,5 +391,21 @@ TEST(MeterTest, CountersArePublishedAsPrometheusMetrics) {
   EXPECT_NE(text.find("flowsentry_meter_records_total 1"), std::string::npos) << text;
 }
 
+TEST(MeterTest, LongTcpSessionContinuesAcrossStatusRecords) {
+  auto recs = run(t::long_tcp_session());
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_EQ(recs[0].state, "CON");
+  EXPECT_EQ(recs[1].state, "CON");
+  EXPECT_EQ(recs[2].state, "FIN");
+  // Argus moves the sequence bases to the current sequence numbers for each new record.
+  EXPECT_EQ(recs[0][flow::kStcpb], 1);
+  EXPECT_EQ(recs[1][flow::kStcpb], 12);
+  EXPECT_EQ(recs[2][flow::kDtcpb], 24);
+  EXPECT_NEAR(recs[1][flow::kSynack], 0.0003, 1e-12);  // handshake times stay
+  EXPECT_NEAR(recs[0][flow::kDur], 55.0024, 1e-9);
+  EXPECT_EQ(recs[0][flow::kSpkts], 24);
+  EXPECT_NEAR(recs[1][flow::kSjit], 2497.6, 1e-3);
+}
+
 }  // namespace
 }  // namespace flowsentry::meter

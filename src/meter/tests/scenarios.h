@@ -297,6 +297,30 @@ inline std::vector<Frame> tcp_snaplen_64() {
   return frames;
 }
 
+// An interactive TCP session of 130 s (a keystroke and its echo every 5 s, then a close):
+// three records, the later ones continuing the connection.
+inline std::vector<Frame> long_tcp_session() {
+  TcpConversation c({"10.0.0.1", 40050}, {"10.0.0.2", 22});
+  uint32_t cs = 1, ss = 1;
+  std::vector<Frame> out;
+  out.push_back(c.from_client(kT0, {kTcpSyn, cs - 1, 0, 64240, 7}));
+  out.push_back(c.from_server(kT0 + 300, {kTcpSyn | kTcpAck, ss - 1, cs, 65160, 7}));
+  out.push_back(c.from_client(kT0 + 600, {kTcpAck, cs, ss, 502}));
+  for (int i = 1; i <= 26; ++i) {
+    const int64_t t = kT0 + int64_t{i} * 5'000'000;
+    out.push_back(c.from_client(t, {kTcpAck | kTcpPush, cs, ss, 502, -1, "k"}));
+    cs += 1;
+    out.push_back(c.from_server(t + 2000, {kTcpAck | kTcpPush, ss, cs, 509, -1, "k"}));
+    ss += 1;
+    out.push_back(c.from_client(t + 2400, {kTcpAck, cs, ss, 502}));
+  }
+  const int64_t t = kT0 + 131'000'000;
+  out.push_back(c.from_client(t, {kTcpFin | kTcpAck, cs, ss, 502}));
+  out.push_back(c.from_server(t + 300, {kTcpFin | kTcpAck, ss, cs + 1, 509}));
+  out.push_back(c.from_client(t + 600, {kTcpAck, cs + 1, ss + 1, 502}));
+  return out;
+}
+
 // All scenarios by name (pcap file names in the Argus comparison).
 inline std::map<std::string, std::vector<Frame>> all_scenarios() {
   return {
@@ -317,6 +341,7 @@ inline std::map<std::string, std::vector<Frame>> all_scenarios() {
       {"ftp_port_and_pasv", ftp_port_and_pasv()},
       {"http_pipelining", http_pipelining()},
       {"tcp_snaplen_64", tcp_snaplen_64()},
+      {"long_tcp_session", long_tcp_session()},
   };
 }
 
