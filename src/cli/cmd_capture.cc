@@ -1,9 +1,13 @@
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/signals.h"
+#include "common/metrics.h"
 #include "flow/csv.h"
 #include "flow/json_codec.h"
 #include "meter/meter.h"
@@ -15,6 +19,9 @@ namespace {
 
 struct CaptureOpts {
   std::vector<std::string> pcaps;
+  std::string iface;
+  std::string bpf;
+  double duration = 0;
   std::string out = "-";
   std::string format = "csv";
   size_t max_flows = 1'000'000;
@@ -58,6 +65,44 @@ int run_capture(const CaptureOpts& o) {
     if (std::fwrite(buf.data(), 1, buf.size(), out) != buf.size()) ok = false;
   }
   std::vector<std::string> damaged;
+  stream::PcapReader::Stats live_stats;
+  bool live_stats_ok = false;
+  if (!o.iface.empty()) {
+    // Live: until SIGINT/SIGTERM (or --duration), records written as flows close.
+    block_signals();
+    auto reader = stream::PcapReader::open_live(o.iface, o.bpf);
+    if (!reader.ok()) {
+      std::cerr << "flowsentry capture: " << reader.error().to_string() << "\n";
+      if (!to_stdout) std::fclose(out);
+      return kExitRuntime;
+    }
+    block_signals();  // again: opening the device can reset the thread's signal mask
+    std::cerr << "flowsentry capture: capturing on " << o.iface << " (Ctrl-C to stop)\n";
+    const auto start = std::chrono::steady_clock::now();
+    meter::Packet p;
+    uint64_t n = 0;
+    while (ok) {
+      auto r = reader.value()->read(p);
+      if (r == stream::PcapReader::Read::kEnd) break;
+      if (r == stream::PcapReader::Read::kPacket) {
+        m.add(p);
+        if ((++n & 1023) != 0) continue;
+      } else {
+        m.advance(std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count());
+      }
+      drain();
+      std::fflush(out);
+      if (wait_for_signal(std::chrono::milliseconds(0)) != 0) break;
+      if (o.duration > 0 &&
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >=
+              o.duration) {
+        break;
+      }
+    }
+    live_stats_ok = reader.value()->stats(live_stats);
+  }
   for (const auto& path : o.pcaps) {
     auto reader = stream::PcapReader::open_file(path);
     if (!reader.ok()) {
@@ -101,6 +146,20 @@ int run_capture(const CaptureOpts& o) {
                                c.skipped[i]);
     }
   }
+  if (live_stats_ok) {
+    std::cerr << fmt::format(
+        "  libpcap: {} packets received, {} dropped by the kernel, {} dropped by the interface\n",
+        live_stats.received, live_stats.dropped, live_stats.if_dropped);
+    auto& reg = MetricsRegistry::global();
+    reg.gauge("flowsentry_capture_received_packets", "Packets libpcap received (live capture)")
+        .set(static_cast<double>(live_stats.received));
+    reg.gauge("flowsentry_capture_kernel_dropped_packets",
+              "Packets the kernel dropped because the capture buffer was full")
+        .set(static_cast<double>(live_stats.dropped));
+    reg.gauge("flowsentry_capture_interface_dropped_packets",
+              "Packets the network interface dropped")
+        .set(static_cast<double>(live_stats.if_dropped));
+  }
   for (const auto& d : damaged) {
     std::cerr << "  damaged capture (read stopped, packets before it kept): " << d << "\n";
   }
@@ -113,9 +172,22 @@ Command add_capture_command(CLI::App& root) {
   auto* app = root.add_subcommand(
       "capture", "Turn packet captures (pcap, pcapng) into UNSW-NB15 flows, one per line");
   auto opts = std::make_shared<CaptureOpts>();
-  app->add_option("--pcap", opts->pcaps, "Capture file (repeat for several, read in order)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  auto* pcap =
+      app->add_option("--pcap", opts->pcaps, "Capture file (repeat for several, read in order)")
+          ->check(CLI::ExistingFile);
+  auto* iface = app->add_option("--iface", opts->iface,
+                                "Capture live on this interface (needs root or CAP_NET_RAW)");
+  pcap->excludes(iface);
+  iface->excludes(pcap);
+  app->add_option("--bpf", opts->bpf, "BPF filter for --iface (tcpdump syntax)")->needs(iface);
+  app->add_option("--duration", opts->duration, "With --iface: stop after this many seconds")
+      ->needs(iface)
+      ->check(CLI::NonNegativeNumber);
+  app->callback([pcap, iface] {
+    if (pcap->count() == 0 && iface->count() == 0) {
+      throw CLI::RequiredError("--pcap or --iface");
+    }
+  });
   app->add_option("--out", opts->out, "Output file, - for stdout")->capture_default_str();
   app->add_option("--format", opts->format, "csv (with a header) or json (one object per line)")
       ->check(CLI::IsMember({"csv", "json"}))

@@ -101,6 +101,13 @@ void Meter::add(const Packet& p) {
   release(now_us_, false);
 }
 
+void Meter::advance(int64_t now_us) {
+  if (now_us <= now_us_) return;
+  now_us_ = now_us;
+  sweep(now_us_);
+  release(now_us_, false);
+}
+
 void Meter::add_decoded(const DecodedPacket& p, int64_t ts, uint32_t wirelen) {
   FlowKey k;
   k.src = p.src;

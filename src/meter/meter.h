@@ -44,6 +44,8 @@ class Meter {
   explicit Meter(MeterSettings settings = {});
 
   void add(const Packet& p);
+  // Moves time forward without a packet (live capture on a quiet link), so idle flows close.
+  void advance(int64_t now_us);
   // End of input: closes every flow and releases every record.
   void finish();
   // Appends the records that can no longer change order (ordered by last time, ct_* filled).

@@ -16,6 +16,11 @@ namespace flowsentry::stream {
 class PcapReader {
  public:
   static Result<std::unique_ptr<PcapReader>> open_file(const std::string& path);
+  // Live capture on `iface` (promiscuous, immediate delivery, 100 ms read timeout) with an
+  // optional BPF filter. Without root or CAP_NET_RAW the error says so.
+  static Result<std::unique_ptr<PcapReader>> open_live(const std::string& iface,
+                                                       const std::string& bpf = {},
+                                                       int snaplen = 262144);
   ~PcapReader();
   PcapReader(const PcapReader&) = delete;
   PcapReader& operator=(const PcapReader&) = delete;
@@ -24,15 +29,27 @@ class PcapReader {
   // file is damaged, in which case error() says what (a truncated last record, a corrupt
   // header) and the packets read so far stand.
   bool next(meter::Packet& out);
+  // Live reading: kTimeout when no packet came within the read timeout.
+  enum class Read { kPacket, kTimeout, kEnd };
+  Read read(meter::Packet& out);
+  // libpcap's counters for a live capture: received, dropped by the kernel (buffer full),
+  // dropped by the interface. False for files.
+  struct Stats {
+    uint64_t received = 0;
+    uint64_t dropped = 0;
+    uint64_t if_dropped = 0;
+  };
+  bool stats(Stats& out) const;
   int linktype() const { return linktype_; }
   const std::string& error() const { return error_; }
   const std::string& path() const { return path_; }
 
  private:
-  PcapReader(pcap* handle, std::string path);
+  PcapReader(pcap* handle, std::string path, bool live = false);
   pcap* handle_;
   std::string path_;
   int linktype_;
+  bool live_;
   std::string error_;
 };
 

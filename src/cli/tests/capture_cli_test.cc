@@ -80,10 +80,30 @@ TEST_F(CaptureCliTest, CheckAndScoreReadCapturesDirectly) {
   EXPECT_NE(score.out.find("1 flows scored"), std::string::npos) << score.out;
 }
 
+TEST_F(CaptureCliTest, LiveCaptureOnLoopbackWritesFlows) {
+  if (geteuid() != 0) GTEST_SKIP() << "live capture needs root or CAP_NET_RAW";
+  auto r =
+      run("( " + bin_ + " capture --iface lo --bpf 'udp port 18093' --duration 2 --out " + dir_ +
+          "/live.csv & sleep 0.7; python3 -c \"import socket,time\n"
+          "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+          "for i in range(3): s.sendto(b'x',('127.0.0.1',18093)); time.sleep(0.05)\"; wait )");
+  EXPECT_NE(r.out.find("3 packets, 1 flows, 1 records written"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("libpcap:"), std::string::npos) << r.out;
+  std::ifstream in(dir_ + "/live.csv");
+  std::string header, row;
+  std::getline(in, header);
+  std::getline(in, row);
+  EXPECT_NE(row.find(",127.0.0.1,18093,"), std::string::npos) << row;
+  EXPECT_NE(row.find(",udp,-,INT,3,0,"), std::string::npos) << row;
+  EXPECT_EQ(run(bin_ + " capture --iface no_such_if0 --duration 1").code, 1);
+}
+
 TEST_F(CaptureCliTest, UsageAndRuntimeErrorsHaveTheirExitCodes) {
   EXPECT_EQ(run(bin_ + " capture").code, 2);
   EXPECT_EQ(run(bin_ + " capture --pcap " + dir_ + "/missing.pcap").code, 2);
   EXPECT_EQ(run(bin_ + " capture --pcap " + dir_ + "/tcp.pcap --format xml").code, 2);
+  EXPECT_EQ(run(bin_ + " capture --pcap " + dir_ + "/tcp.pcap --iface lo").code, 2);
+  EXPECT_EQ(run(bin_ + " capture --pcap " + dir_ + "/tcp.pcap --bpf 'tcp'").code, 2);
   std::ofstream(dir_ + "/not_a_capture.pcap") << "hello";
   EXPECT_EQ(run(bin_ + " capture --pcap " + dir_ + "/not_a_capture.pcap").code, 1);
   EXPECT_EQ(run(bin_ + " capture --help").code, 0);
