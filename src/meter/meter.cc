@@ -348,10 +348,13 @@ void Meter::sweep(int64_t now) {
 }
 
 void Meter::release(int64_t now, bool all) {
-  const int64_t horizon =
-      std::max({settings_.tcp_timeout_us, settings_.ip_timeout_us, settings_.icmp_timeout_us,
-                settings_.arp_timeout_us, settings_.tcp_closed_timeout_us});
-  while (!pending_.empty() && (all || pending_.top().ltime_us < now - horizon)) {
+  // A record may go once no flow can still end before it: every open flow's next record ends
+  // at or after its last packet, and the idle lists start with the oldest last packets.
+  int64_t horizon = now;
+  for (uint32_t h : idle_head_) {
+    if (h != kNoFlow) horizon = std::min(horizon, flows_[h].last_seen_us);
+  }
+  while (!pending_.empty() && (all || pending_.top().ltime_us < horizon)) {
     const uint32_t slot = pending_.top().slot;
     pending_.pop();
     flow::FlowRecord& rec = pending_recs_[slot];
