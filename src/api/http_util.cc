@@ -72,6 +72,7 @@ std::string filter_param(const Request& req, const char* name, std::vector<Probl
   if (!req.has_param(name)) return "";
   auto v = req.get_param_value(name);
   if (v.size() > 200) problems.push_back({name, "is longer than 200 characters"});
+  if (store::filter_values(v).size() > 20) problems.push_back({name, "lists more than 20 values"});
   return v;
 }
 
@@ -156,7 +157,16 @@ nlohmann::json flow_json(const store::StoredFlow& f) {
 
 namespace {
 
-std::string csv_field(const std::string& s) {
+// A spreadsheet runs a cell starting with = + - @ (or a tab/CR before one) as a formula
+// (`=cmd|' /C calc'!A0`): such text gets a leading apostrophe (OWASP's advice). A lone "-",
+// the data set's "none", is left as it is.
+bool looks_like_formula(const std::string& s) {
+  if (s.empty() || s == "-") return false;
+  return s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+}
+
+std::string csv_field(const std::string& text) {
+  const std::string s = looks_like_formula(text) ? "'" + text : text;
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) {

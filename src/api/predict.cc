@@ -31,6 +31,32 @@ struct Scratch {
   std::string body;
 };
 
+// Scratch kept per thread between requests: up to this many flows' worth (and 1 MiB of parser
+// buffers). A larger request's buffers are freed when it is answered.
+constexpr size_t kKeepFlows = 1024;
+constexpr size_t kKeepParserBytes = 1 << 20;
+
+template <class T>
+void release_above(std::vector<T>& v, size_t keep) {
+  if (v.capacity() > keep) std::vector<T>().swap(v);
+}
+
+struct ShrinkAfter {
+  Scratch& s;
+  ~ShrinkAfter() {
+    release_above(s.flows, kKeepFlows);
+    release_above(s.problems, kKeepFlows);
+    release_above(s.verdicts, kKeepFlows);
+    release_above(s.to_store, kKeepFlows);
+    if (s.body.capacity() > kKeepParserBytes) std::string().swap(s.body);
+    s.decoder.shrink(kKeepParserBytes);
+  }
+};
+
+// Rows stored by /predict?store=1 are keyed ("predict", process start in µs, sequence): a
+// restarted process on the same store starts a new partition instead of re-using offsets from
+// 0, which the store would ignore as already stored.
+const int64_t kPredictPartition = static_cast<int64_t>(wall_now() * 1e6);
 std::atomic<int64_t> g_predict_sequence{0};
 
 void handle_predict(const ApiContext& ctx, const Request& req, Response& res) {
@@ -67,18 +93,17 @@ void handle_predict(const ApiContext& ctx, const Request& req, Response& res) {
   thread_local Scratch s;
   s.flows.clear();
   s.problems.clear();
+  ShrinkAfter shrink{s};
   bool is_array = false;
-  if (auto st = s.decoder.decode(req.body, s.flows, s.problems, &is_array); !st.ok()) {
-    send_error(res, 400, "body is not a flow object or an array of flow objects",
-               {{st.error().where.empty() ? "/" : st.error().where, st.error().message}});
+  if (auto st = s.decoder.decode(req.body, s.flows, s.problems, &is_array, kMaxFlows); !st.ok()) {
+    const bool too_many = st.error().code == ErrorCode::kInvalidArgument;
+    send_error(
+        res, 400,
+        too_many ? "too many flows" : "body is not a flow object or an array of flow objects",
+        {{st.error().where.empty() ? "/" : st.error().where, st.error().message}});
     return;
   }
   size_t total = s.flows.size() + s.problems.size();
-  if (is_array && total > kMaxFlows) {
-    send_error(res, 400, "too many flows",
-               {{"/", fmt::format("array has {} flows; at most {}", total, kMaxFlows)}});
-    return;
-  }
   if (is_array && total == 0) {
     send_error(res, 400, "no flows", {{"/", "array is empty"}});
     return;
@@ -105,13 +130,15 @@ void handle_predict(const ApiContext& ctx, const Request& req, Response& res) {
       auto& sf = s.to_store[i];
       sf.flow = s.flows[i];
       if (!sf.flow.stime) sf.flow.stime = now;
-      sf.flow.key = {"predict", 0, g_predict_sequence.fetch_add(1)};
+      sf.flow.key = {"predict", kPredictPartition, g_predict_sequence.fetch_add(1)};
       sf.verdict = s.verdicts[i];
     }
-    if (auto w = ctx.store->write(s.to_store); !w.ok()) {
+    auto w = ctx.store->write(s.to_store);
+    if (!w.ok()) {
       send_error(res, 503, "scored, but storing failed: " + w.error().message);
       return;
     }
+    res.set_header("X-Flowsentry-Stored", std::to_string(*w));
   }
   s.body.clear();
   if (is_array) s.body += '[';

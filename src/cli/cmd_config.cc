@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "common/redact.h"
 
 namespace flowsentry::cli {
 
@@ -44,7 +45,7 @@ Command add_config_command(CLI::App& root) {
                 case SettingType::kString:
                   value = s.secret && !config->get_string(name).empty()
                               ? "\"***\""
-                              : fmt::format("\"{}\"", config->get_string(name));
+                              : fmt::format("\"{}\"", redact_url(config->get_string(name)));
                   break;
               }
               std::cout << fmt::format("{:<32} = {:<24} # {}\n", name, value, config->origin(name));

@@ -47,7 +47,7 @@ int run_demo(const DemoOpts& o) {
   auto source = open_source(data, o.eps, !o.once);
   if (!source.ok()) return fail(source.error());
 
-  auto popts = pipeline_options(*config);
+  auto popts = pipeline::pipeline_options(*config);
   pipeline::Pipeline pipe(**source, *service.scorer(), *service.store(), popts);
   auto* detection = service.detection();
   pipe.add_observer([detection](auto batch) { detection->observe(batch); });

@@ -1,8 +1,7 @@
-// flowsentry run: the production process. Roles:
+// flowsentry run: the production process. Roles (their loops are in pipeline/kafka_worker.h):
 //   worker   Kafka `flows` -> score -> store -> commit; publishes anomalies; drift per worker
 //   alerter  Kafka `anomalies` -> burst rule -> notifications (one per deployment: global alerts)
 //   all      worker with the burst rule and notifications in the same process
-#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <thread>
@@ -13,12 +12,7 @@
 #include "cli/service.h"
 #include "cli/signals.h"
 #include "common/log.h"
-#include "common/metrics.h"
-#include "pipeline/anomaly_message.h"
-#include "pipeline/probe.h"
-#include "stream/kafka_consumer.h"
-#include "stream/kafka_producer.h"
-#include "stream/kafka_source.h"
+#include "pipeline/kafka_worker.h"
 
 namespace flowsentry::cli {
 namespace {
@@ -33,170 +27,6 @@ struct RunOpts {
 auto& log() {
   static auto logger = module_logger("run");
   return logger;
-}
-
-stream::ConsumerConfig consumer_config(const Config& c, const std::string& topic,
-                                       const std::string& group) {
-  stream::ConsumerConfig cc;
-  cc.brokers = c.get_string("kafka.brokers");
-  cc.group = group;
-  cc.topics = {topic};
-  // A store outage holds the worker back without polling; stay in the group meanwhile.
-  cc.extra["max.poll.interval.ms"] = "600000";
-  return cc;
-}
-
-void on_rebalance(const stream::RebalanceEvent& e) {
-  std::string parts;
-  for (const auto& tp : e.partitions) parts += fmt::format(" {}[{}]", tp.topic, tp.partition);
-  log()->info("rebalance: {}{}", stream::rebalance_kind_name(e.kind), parts);
-}
-
-// Scores `flows` from Kafka until stopped. The consumer is polled and committed from this
-// thread; the pipeline scores and stores one batch on its helper thread meanwhile, and commits
-// follow the store. Before partitions go, the batch in flight is stored and committed.
-Status run_worker(const Config& c, Service& service, pipeline::Pipeline*& running,
-                  std::atomic<bool>& stop) {
-  // Batches are committed asynchronously so the poll thread does not wait for the broker;
-  // before partitions go (and before leaving), a synchronous commit of the last offsets waits
-  // for all of them.
-  pipeline::Pipeline* pipe_for_rebalance = nullptr;
-  stream::KafkaSource* source_for_rebalance = nullptr;
-  std::vector<stream::TopicPartition> last_commit;
-  auto commit_now = [&](stream::KafkaConsumer& consumer) {
-    if (last_commit.empty()) return;
-    if (auto st = consumer.commit(last_commit); !st.ok()) {
-      log()->warn("offset commit failed (the batches are stored; they may be read again): {}",
-                  st.error().to_string());
-    }
-  };
-  auto consumer = stream::KafkaConsumer::create(
-      consumer_config(c, c.get_string("kafka.topic"), c.get_string("kafka.group")),
-      [&](const stream::RebalanceEvent& e) {
-        on_rebalance(e);
-        if (e.kind == stream::RebalanceEvent::Kind::kAssigned || !pipe_for_rebalance) return;
-        if (auto st = pipe_for_rebalance->finish_in_flight(); !st.ok()) {
-          log()->warn("batch in flight at the rebalance not stored (it will be read again): {}",
-                      st.error().to_string());
-        }
-        if (e.kind == stream::RebalanceEvent::Kind::kRevoked) {
-          commit_now(source_for_rebalance->consumer());
-        }
-        last_commit.clear();  // never commit for partitions that may belong to someone else
-      });
-  if (!consumer.ok()) return consumer.error();
-  stream::ProducerConfig pc;
-  pc.brokers = c.get_string("kafka.brokers");
-  auto producer = stream::KafkaProducer::create(pc);
-  if (!producer.ok()) return producer.error();
-  auto format = c.get_string("kafka.format") == "csv" ? stream::MessageFormat::kCsv
-                                                      : stream::MessageFormat::kJson;
-  stream::KafkaSource source(std::move(consumer.value()), format);
-
-  auto po = pipeline_options(c);
-  po.inline_reader = true;
-  pipeline::Pipeline pipe(source, *service.scorer(), *service.store(), po);
-  auto& prod = *producer.value();
-  const auto dlq = c.get_string("kafka.dlq_topic");
-  const auto anomalies = c.get_string("kafka.anomalies_topic");
-  pipe.set_dead_letter([&](std::vector<stream::Rejected>& rejected) {
-    for (const auto& r : rejected) {
-      if (auto st = prod.produce_dead_letter(dlq, r); !st.ok()) {
-        log()->error("dead-letter produce failed: {}", st.error().to_string());
-      }
-    }
-  });
-  auto* detection = service.detection();
-  pipe.add_observer([detection](auto batch) { detection->observe(batch); });
-  pipe.add_observer([&](std::span<const model::ScoredFlow> batch) {
-    for (const auto& f : batch) {
-      if (!f.verdict.label) continue;
-      auto key =
-          fmt::format("{}/{}/{}", f.flow.key.source, f.flow.key.partition, f.flow.key.offset);
-      if (auto st = prod.produce(anomalies, key, pipeline::encode_anomaly(f)); !st.ok()) {
-        log()->error("anomalies produce failed: {}", st.error().to_string());
-      }
-    }
-    prod.poll();
-  });
-  auto& lag = MetricsRegistry::global().gauge("flowsentry_kafka_consumer_lag",
-                                              "Messages behind the end of the assigned partitions");
-  pipe.set_commit([&](std::span<const model::ScoredFlow> batch,
-                      std::span<const flow::RecordKey> rejected) {
-    // Rejected messages of the batch count as handled too: they went to the dead-letter topic.
-    std::vector<flow::RecordKey> keys(rejected.begin(), rejected.end());
-    keys.reserve(batch.size() + rejected.size());
-    for (const auto& f : batch) keys.push_back(f.flow.key);
-    const auto offsets = stream::offsets_after(keys);
-    for (const auto& tp : offsets) {
-      auto same = [&](const auto& o) { return o.topic == tp.topic && o.partition == tp.partition; };
-      auto it = std::find_if(last_commit.begin(), last_commit.end(), same);
-      if (it == last_commit.end()) {
-        last_commit.push_back(tp);
-      } else {
-        it->offset = std::max(it->offset, tp.offset);
-      }
-    }
-    if (auto st = source.consumer().commit(offsets, /*async=*/true); !st.ok()) {
-      log()->warn("offset commit failed (the batch is stored; it may be read again): {}",
-                  st.error().to_string());
-    }
-    lag.set(static_cast<double>(source.consumer().total_lag()));
-  });
-  running = &pipe;
-  pipe_for_rebalance = &pipe;
-  source_for_rebalance = &source;
-  if (stop) pipe.stop();
-  auto st = pipe.run();
-  running = nullptr;
-  pipe_for_rebalance = nullptr;
-  commit_now(source.consumer());
-  if (auto closed = source.consumer().close(); !closed.ok()) {
-    log()->warn("consumer close: {}", closed.error().to_string());
-  }
-  if (auto f = prod.flush(std::chrono::seconds(5)); !f.ok()) {
-    log()->warn("producer flush: {}", f.error().to_string());
-  }
-  auto s = pipe.stats();
-  log()->info("worker stopped: {} scored, {} stored, {} rejected", s.scored, s.stored, s.rejected);
-  return st;
-}
-
-// Consumes the `anomalies` topic and runs the burst rule: alerts are global across workers.
-Status run_alerter(const Config& c, Service& service, std::atomic<bool>& stop) {
-  auto consumer =
-      stream::KafkaConsumer::create(consumer_config(c, c.get_string("kafka.anomalies_topic"),
-                                                    c.get_string("kafka.group") + "-alerter"),
-                                    on_rebalance);
-  if (!consumer.ok()) return consumer.error();
-  auto& cons = *consumer.value();
-  flow::JsonDecoder decoder;
-  std::vector<stream::KafkaMessage> messages;
-  std::vector<model::ScoredFlow> batch;
-  std::string problem;
-  while (!stop) {
-    messages.clear();
-    auto n = cons.poll_batch(messages, 1000, std::chrono::milliseconds(200));
-    if (!n.ok()) return n.error();
-    batch.clear();
-    for (const auto& m : messages) {
-      if (auto s = pipeline::decode_anomaly(m.value, decoder, problem)) {
-        batch.push_back(std::move(*s));
-      } else {
-        pipeline::Probe::rejected("bad_anomaly_message").inc();
-        log()->warn("{}[{}]@{}: not an anomaly message: {}", m.topic, m.partition, m.offset,
-                    problem);
-      }
-    }
-    if (!batch.empty()) service.detection()->observe(batch);
-    service.detection()->tick(pipeline::now_seconds());
-    if (!messages.empty()) {
-      if (auto st = cons.commit(stream::KafkaConsumer::next_offsets(messages)); !st.ok()) {
-        log()->warn("offset commit failed: {}", st.error().to_string());
-      }
-    }
-  }
-  return cons.close();
 }
 
 int run_run(RunOpts o) {
@@ -235,8 +65,9 @@ int run_run(RunOpts o) {
   pipeline::Pipeline* running = nullptr;
   Status result;
   std::thread main_loop([&] {
-    result =
-        worker ? run_worker(*config, service, running, stop) : run_alerter(*config, service, stop);
+    result = worker ? pipeline::run_kafka_worker(*config, *service.scorer(), *service.store(),
+                                                 service.detection(), stop, running)
+                    : pipeline::run_alerter(*config, *service.detection(), stop);
     stop = true;
   });
   while (!stop) {

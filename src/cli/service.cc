@@ -11,16 +11,6 @@
 
 namespace flowsentry::cli {
 
-pipeline::PipelineOptions pipeline_options(const Config& config) {
-  pipeline::PipelineOptions o;
-  o.batch_size = static_cast<size_t>(config.get_int("pipeline.batch_size"));
-  o.batch_wait = std::chrono::milliseconds(config.get_int("pipeline.batch_ms"));
-  o.queue_batches = static_cast<size_t>(config.get_int("pipeline.queue_batches"));
-  o.explain_top_k = static_cast<int>(config.get_int("pipeline.explain_top_k"));
-  o.explain_per_second = config.get_double("pipeline.explain_per_second");
-  return o;
-}
-
 Service::~Service() {
   stop_api();
   if (dispatcher_) dispatcher_->flush(std::chrono::seconds(2));
@@ -62,6 +52,9 @@ Status Service::start_detection(bool bursts, bool drift) {
   if (scorer_) reference = pipeline::mix_reference(scorer_->artifact().reference);
   detection_ = std::make_unique<pipeline::DetectionStage>(options, std::move(reference),
                                                           *dispatcher_, store_.get());
+  if (scorer_) {
+    detection_->know_categories(pipeline::mix_vocabulary(scorer_->artifact().reference));
+  }
   return {};
 }
 

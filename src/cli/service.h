@@ -11,15 +11,13 @@
 #include "detect/dispatcher.h"
 #include "model/scorer.h"
 #include "pipeline/detection.h"
+#include "pipeline/kafka_worker.h"
 #include "pipeline/pipeline.h"
 #include "store/maintenance.h"
 #include "store/store.h"
 #include "stream/source.h"
 
 namespace flowsentry::cli {
-
-// The pipeline.* settings (batching, queue, explanations) as PipelineOptions.
-pipeline::PipelineOptions pipeline_options(const Config& config);
 
 class Service {
  public:

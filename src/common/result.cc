@@ -12,6 +12,8 @@ const char* error_code_name(ErrorCode code) {
       return "parse";
     case ErrorCode::kValidation:
       return "validation";
+    case ErrorCode::kConflict:
+      return "conflict";
     case ErrorCode::kIo:
       return "io";
     case ErrorCode::kUnavailable:

@@ -12,7 +12,8 @@ enum class ErrorCode {
   kInvalidArgument,  // caller passed something unusable (bad flag, bad setting)
   kNotFound,         // file, key or row that should exist does not
   kParse,            // bytes that do not parse (CSV, JSON, TOML)
-  kValidation,       // parsed, but a value breaks a rule
+  kValidation,       // parsed, but a value breaks a rule (a store refusing a record's data too)
+  kConflict,         // the key is already stored
   kIo,               // read/write failure
   kUnavailable,      // a server (broker, database) cannot be reached; retry may help
   kCorrupt,          // stored artifact is damaged

@@ -110,7 +110,10 @@ constexpr std::array kSettings{
     SettingSpec{"alert", "burst_rate_min_hits", T::kInt, "20", 1, 1000000,
                 "Rate mode: fewest anomalies in the window for a burst"},
     SettingSpec{"alert", "rate_per_min", T::kDouble, "30", 0, 100000,
-                "Most alerts each notifier sends per minute (0 = unlimited)"},
+                "Most alerts each notifier sends per minute (0 = unlimited); alerts over it "
+                "wait in the queue"},
+    SettingSpec{"alert", "test_rate_per_min", T::kDouble, "10", 0, 100000,
+                "Most /alert-test alerts each notifier sends per minute, apart from real alerts"},
     SettingSpec{"alert", "queue_capacity", T::kInt, "1000", 1, 1000000,
                 "Alert deliveries queued before new alerts are dropped"},
     SettingSpec{"alert", "max_attempts", T::kInt, "4", 1, 20,

@@ -18,9 +18,12 @@ double system_now();
 // "2026-11-26T06:53:54Z" (UTC, whole seconds).
 std::string iso8601(double epoch_seconds);
 
-// A flow's event time: its stime when it has one, else the clock.
+// A flow's event time: its stime when it has one, else the clock. Never later than the clock:
+// a flow stamped in the future (a skewed or hostile producer) would otherwise hold windows and
+// burst episodes open until that time.
 inline double event_time(const model::ScoredFlow& f, const Clock& clock) {
-  return f.flow.stime ? *f.flow.stime : clock();
+  const double now = clock();
+  return f.flow.stime && *f.flow.stime < now ? *f.flow.stime : now;
 }
 
 // "tcp/http/FIN": the context a flow's alerts are de-duplicated by.

@@ -17,6 +17,7 @@ Dispatcher::Dispatcher(DispatcherOptions options, std::vector<std::unique_ptr<No
       rng_(options.seed ? options.seed : std::random_device{}()) {
   for (size_t i = 0; i < notifiers_.size(); ++i) {
     limits_.emplace_back(opt_.rate_per_min, opt_.rate_burst);
+    test_limits_.emplace_back(opt_.test_rate_per_min, opt_.test_rate_burst);
   }
   worker_ = std::thread([this] { run(); });
 }
@@ -131,9 +132,24 @@ void Dispatcher::run() {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     Job job = std::move(heap_.back());
     heap_.pop_back();
+    const bool test = job.alert->type == "test";
+    auto& limiter = (test ? test_limits_ : limits_)[job.notifier];
+    const double now = clock_();
+    const bool allowed = job.attempt > 0 || limiter.try_acquire(now);
+    if (!allowed && !test) {
+      // Over budget: wait for it in the queue (which stays bounded by queue_capacity).
+      ++stats_.rate_limited;
+      // Looked at again at least once a second, in case the clock jumps.
+      const double wait = std::clamp(limiter.wait_seconds(now), 0.01, 1.0);
+      job.due = std::chrono::steady_clock::now() +
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(wait));
+      job.seq = seq_++;
+      heap_.push_back(std::move(job));
+      std::push_heap(heap_.begin(), heap_.end(), Later{});
+      continue;
+    }
     ++in_flight_;
-    const bool first = job.attempt == 0;
-    const bool allowed = !first || limits_[job.notifier].try_acquire(clock_());
     lk.unlock();
 
     SendResult r;

@@ -2,8 +2,10 @@
 // cooldown per alert key, then queues one job per notifier in a bounded queue and returns at
 // once; when the queue is full the alert is dropped and counted. One worker thread sends jobs
 // when due, retrying retryable failures with exponential backoff and jitter; a final failure is
-// counted and logged (without the URL). Each notifier has its own rate limit. Every alert and
-// delivery result goes to the AlertLog.
+// counted and logged (without the URL). Each notifier has its own rate limit: an alert over it
+// waits in the queue for budget rather than being dropped. Test alerts (type "test", from
+// /alert-test) have a budget of their own and are answered "rate_limited" over it, so testing
+// never delays real alerts. Every alert and delivery result goes to the AlertLog.
 #pragma once
 
 #include <chrono>
@@ -30,6 +32,8 @@ struct DispatcherOptions {
   double cooldown_s = 600;   // same key again within this is suppressed
   double rate_per_min = 30;  // per notifier; <= 0 unlimited
   double rate_burst = 10;
+  double test_rate_per_min = 10;  // test alerts, per notifier, apart from real ones
+  double test_rate_burst = 3;
   uint64_t seed = 0;  // jitter seed; 0 = random
 };
 
@@ -37,11 +41,11 @@ enum class SubmitResult { kQueued, kSuppressed, kDropped };
 
 struct DispatchStats {
   uint64_t submitted = 0;
-  uint64_t suppressed = 0;  // cooldown
-  uint64_t dropped = 0;     // queue full
-  uint64_t delivered = 0;   // jobs
-  uint64_t failed = 0;      // jobs that ran out of attempts (or were not retryable)
-  uint64_t rate_limited = 0;
+  uint64_t suppressed = 0;    // cooldown
+  uint64_t dropped = 0;       // queue full
+  uint64_t delivered = 0;     // jobs
+  uint64_t failed = 0;        // jobs that ran out of attempts (or were not retryable)
+  uint64_t rate_limited = 0;  // real alerts that waited for budget; test alerts refused
   uint64_t retries = 0;
 };
 
@@ -85,6 +89,7 @@ class Dispatcher {
   DispatcherOptions opt_;
   std::vector<std::unique_ptr<Notifier>> notifiers_;
   std::vector<RateLimiter> limits_;
+  std::vector<RateLimiter> test_limits_;
   std::shared_ptr<AlertLog> log_;
   Clock clock_;
   Cooldown cooldown_;

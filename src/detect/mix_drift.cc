@@ -109,8 +109,14 @@ MixWindow MixDriftDetector::close_window() {
       }
       if (!has_ref) continue;
       std::vector<std::pair<std::string, double>> fresh;
+      const auto known = known_.find(field);
       for (const auto& [cat, n] : counts_[i]) {
         if (ref->second.contains(cat) || reported_new_.contains(field + ":" + cat)) continue;
+        if (known != known_.end() && known->second.contains(cat)) continue;
+        if (reported_new_.size() >= kMaxReportedNew) {
+          ++unreported_new_;
+          continue;
+        }
         reported_new_.insert(field + ":" + cat);
         fresh.emplace_back(cat, n);
       }
@@ -120,17 +126,22 @@ MixWindow MixDriftDetector::close_window() {
       a.type = "new_category";
       a.severity = Severity::kInfo;
       a.time = w.end;
+      // One alert names the most frequent kNamedNew values; the rest are counted.
+      constexpr size_t kNamedNew = 20;
       std::string list;
       auto cats = nlohmann::json::array();
-      for (const auto& [cat, n] : fresh) {
+      for (size_t k = 0; k < fresh.size() && k < kNamedNew; ++k) {
+        const auto& [cat, n] = fresh[k];
         list += (list.empty() ? "" : ",") + cat;
         cats.push_back({{"category", cat}, {"count", n}, {"share", n / double(flows_)}});
       }
+      const size_t more = fresh.size() - cats.size();
       a.context = field + ":" + list;
-      a.summary = fmt::format("{} value(s) never seen in training: {} ({} flows in window)", field,
-                              list, flows_);
+      a.summary = fmt::format("{} value(s) never seen in training: {}{} ({} flows in window)",
+                              field, list, more ? fmt::format(" and {} more", more) : "", flows_);
       a.payload = {{"field", field},
                    {"categories", cats},
+                   {"more_categories", more},
                    {"window_flows", w.flows},
                    {"window_start", iso8601(w.start)},
                    {"window_end", iso8601(w.end)}};

@@ -36,6 +36,10 @@ struct MixDriftOptions {
 // "proto" / "state" / "service" -> category -> count (or share; only proportions matter).
 using MixReference = std::map<std::string, CategoryCounts, std::less<>>;
 
+// "proto" / "state" / "service" -> every value seen in training, rare ones included (the
+// reference folds those into "other"). A value is new only when it was never seen.
+using MixVocabulary = std::map<std::string, std::set<std::string, std::less<>>, std::less<>>;
+
 inline constexpr std::array<const char*, 3> kMixFields{"proto", "state", "service"};
 
 struct MixMeasurement {
@@ -64,6 +68,13 @@ class MixDriftDetector {
   void observe(const flow::FlowRecord& flow, double event_time, std::vector<MixWindow>& closed);
   // Closes the open time window when `now` is past its end (a quiet stream).
   std::vector<MixWindow> advance(double now);
+  // Values seen in training beyond the reference's categories: never reported as new.
+  void set_known(MixVocabulary known) { known_ = std::move(known); }
+
+  // new_category alerts name at most this many values in all; later ones are counted only,
+  // so hostile traffic inventing categories cannot grow memory or the alert stream.
+  static constexpr size_t kMaxReportedNew = 10000;
+  uint64_t unreported_new() const { return unreported_new_; }
 
   uint64_t open_flows() const { return flows_; }
   const MixDriftOptions& options() const { return opt_; }
@@ -83,6 +94,8 @@ class MixDriftDetector {
   double start_ = 0, last_ = 0;
   std::map<std::string, int> consecutive_;  // "field:baseline" -> windows over in a row
   std::set<std::string> reported_new_;      // "field:category" already alerted
+  MixVocabulary known_;
+  uint64_t unreported_new_ = 0;
 };
 
 }  // namespace flowsentry::detect

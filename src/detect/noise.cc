@@ -21,12 +21,29 @@ bool Cooldown::blocked(const std::string& key, double now) const {
 }
 
 void Cooldown::mark(const std::string& key, double now) {
-  if (!last_.contains(key) && last_.size() >= max_keys_) {
-    // Forget keys whose cooldown is over; they would be admitted anyway.
-    std::erase_if(last_, [&](const auto& kv) { return now - kv.second >= seconds_; });
-    if (last_.size() >= max_keys_) last_.clear();
+  auto it = last_.find(key);
+  if (it != last_.end()) {
+    by_time_.erase({it->second, key});
+    it->second = now;
+  } else {
+    if (last_.size() >= max_keys_) forget_oldest(now);
+    last_.emplace(key, now);
   }
-  last_[key] = now;
+  by_time_.emplace(now, key);
+}
+
+// Keys whose cooldown is over would be admitted anyway: they go first (oldest first, so they
+// lead the set). Only when none is over does the least recently marked key lose its cooldown.
+void Cooldown::forget_oldest(double now) {
+  auto drop_first = [&] {
+    last_.erase(by_time_.begin()->second);
+    by_time_.erase(by_time_.begin());
+  };
+  while (!by_time_.empty() && now - by_time_.begin()->first >= seconds_) drop_first();
+  if (last_.size() >= max_keys_ && !by_time_.empty()) {
+    ++evicted_;
+    drop_first();
+  }
 }
 
 RateLimiter::RateLimiter(double per_minute, double burst)
@@ -39,6 +56,13 @@ bool RateLimiter::try_acquire(double now) {
   if (tokens_ < 1.0) return false;
   tokens_ -= 1.0;
   return true;
+}
+
+double RateLimiter::wait_seconds(double now) const {
+  if (rate_per_s_ <= 0) return 0;
+  double tokens = tokens_;
+  if (last_ >= 0 && now > last_) tokens = std::min(burst_, tokens + (now - last_) * rate_per_s_);
+  return tokens >= 1.0 ? 0.0 : (1.0 - tokens) / rate_per_s_;
 }
 
 }  // namespace flowsentry::detect

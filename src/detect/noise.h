@@ -3,12 +3,16 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace flowsentry::detect {
 
-// Admits an alert key at most once per `seconds`.
+// Admits an alert key at most once per `seconds`. At most `max_keys` keys are remembered: when
+// full, keys whose cooldown is over go first, then the least recently marked one (counted in
+// evicted()); the map never empties itself, which would let every key through again.
 class Cooldown {
  public:
   explicit Cooldown(double seconds, size_t max_keys = 100000);
@@ -20,12 +24,17 @@ class Cooldown {
   void count_suppressed() { ++suppressed_; }
   uint64_t suppressed() const { return suppressed_; }
   size_t keys() const { return last_.size(); }
+  uint64_t evicted() const { return evicted_; }
 
  private:
+  void forget_oldest(double now);
+
   double seconds_;
   size_t max_keys_;
   std::unordered_map<std::string, double> last_;
+  std::set<std::pair<double, std::string>> by_time_;  // (marked at, key), oldest first
   uint64_t suppressed_ = 0;
+  uint64_t evicted_ = 0;
 };
 
 // At most `burst` at once and `per_minute` on average. per_minute <= 0: unlimited.
@@ -33,6 +42,8 @@ class RateLimiter {
  public:
   RateLimiter(double per_minute, double burst);
   bool try_acquire(double now);
+  // Seconds from `now` until try_acquire() can succeed (0 when it can now).
+  double wait_seconds(double now) const;
 
  private:
   double rate_per_s_;

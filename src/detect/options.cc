@@ -48,6 +48,7 @@ DispatcherOptions dispatcher_options(const Config& c) {
   o.backoff_initial_s = c.get_double("alert.backoff_s");
   o.cooldown_s = static_cast<double>(c.get_int("alert.cooldown_s"));
   o.rate_per_min = c.get_double("alert.rate_per_min");
+  o.test_rate_per_min = c.get_double("alert.test_rate_per_min");
   return o;
 }
 

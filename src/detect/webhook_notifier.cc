@@ -95,14 +95,37 @@ class LogNotifier final : public Notifier {
   std::string name_ = "log";
 };
 
+// Slack reads <...> in mrkdwn and text as links and mentions (<!channel>, <@U123>): values that
+// come from traffic (categories, keys, summaries) are escaped as Slack documents.
+std::string slack_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string field_text(const nlohmann::json& v) {
-  if (v.is_string()) return v.get<std::string>();
+  if (v.is_string()) return slack_escape(v.get<std::string>());
   if (v.is_number_float()) return fmt::format("{:.4g}", v.get<double>());
   if (v.is_object() && v.contains("proto")) {
-    return fmt::format("{}/{}/{}", v.value("proto", ""), v.value("service", ""),
-                       v.value("state", ""));
+    return slack_escape(fmt::format("{}/{}/{}", v.value("proto", ""), v.value("service", ""),
+                                    v.value("state", "")));
   }
-  return v.dump();
+  return slack_escape(v.dump());
 }
 
 }  // namespace
@@ -113,7 +136,8 @@ nlohmann::json slack_message(const Alert& a) {
                      : a.severity == Severity::kWarning ? ":warning:"
                                                         : ":information_source:";
   nlohmann::json msg;
-  msg["text"] = fmt::format("{} flowsentry {} [{}]: {}", icon, a.type, sev, a.summary);
+  const std::string summary = slack_escape(a.summary);
+  msg["text"] = fmt::format("{} flowsentry {} [{}]: {}", icon, a.type, sev, summary);
   auto fields = nlohmann::json::array();
   for (const auto& [k, v] : a.payload.items()) {
     if (fields.size() == 10) break;  // Slack's limit per section
@@ -124,22 +148,23 @@ nlohmann::json slack_message(const Alert& a) {
   blocks.push_back(
       {{"type", "header"}, {"text", {{"type", "plain_text"}, {"text", "flowsentry: " + a.type}}}});
   blocks.push_back(
-      {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", icon + (" " + a.summary)}}}});
+      {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", icon + (" " + summary)}}}});
   if (!fields.empty()) blocks.push_back({{"type", "section"}, {"fields", fields}});
   if (a.payload.contains("example_flows") && !a.payload["example_flows"].empty()) {
     std::string ex;
     for (const auto& f : a.payload["example_flows"]) {
-      ex += fmt::format("• id {} {}/{}/{} score {}\n", f.value("id", nlohmann::json()).dump(),
-                        f.value("proto", ""), f.value("service", ""), f.value("state", ""),
-                        field_text(f.value("score", nlohmann::json(0.0))));
+      ex += slack_escape(fmt::format("• id {} {}/{}/{} score {}\n",
+                                     f.value("id", nlohmann::json()).dump(), f.value("proto", ""),
+                                     f.value("service", ""), f.value("state", ""),
+                                     field_text(f.value("score", nlohmann::json(0.0)))));
     }
     blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", ex}}}});
   }
-  blocks.push_back(
-      {{"type", "context"},
-       {"elements",
-        {{{"type", "mrkdwn"},
-          {"text", fmt::format("{} | severity {} | key `{}`", iso8601(a.time), sev, a.key())}}}}});
+  blocks.push_back({{"type", "context"},
+                    {"elements",
+                     {{{"type", "mrkdwn"},
+                       {"text", fmt::format("{} | severity {} | key `{}`", iso8601(a.time), sev,
+                                            slack_escape(a.key()))}}}}});
   msg["blocks"] = blocks;
   return msg;
 }

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "common/clock.h"
+
 namespace flowsentry::flow {
 namespace {
 
@@ -237,11 +239,11 @@ std::optional<FieldProblem> CsvSchema::decode(std::string_view line, FlowRecord&
         case kLtime: {
           double v = 0;
           auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-          if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v) || v < 0) {
-            p = FieldProblem{role == kStime ? "stime" : "ltime",
-                             fmt::format("'{}' is not a time in epoch seconds", text),
+          const char* name = role == kStime ? "stime" : "ltime";
+          if (ec != std::errc() || ptr != text.data() + text.size()) {
+            p = FieldProblem{name, fmt::format("'{}' is not a time in epoch seconds", text),
                              "bad_number"};
-          } else {
+          } else if (!(p = check_time(name, v, wall_seconds()))) {
             (role == kStime ? rec.stime : rec.ltime) = v;
           }
           break;

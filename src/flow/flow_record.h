@@ -68,6 +68,10 @@ struct NumFieldSpec {
   std::string_view name;  // column / JSON key as in UNSW-NB15
   ValueKind kind;
   std::string_view doc;
+  // Largest accepted value: far above anything real traffic gives (see flow/README.md), and
+  // below float's range, so a hostile value can neither overflow the model's float features
+  // into inf nor print as invalid JSON.
+  double max;
 };
 
 extern const std::array<NumFieldSpec, kNumFieldCount> kNumFields;
@@ -108,6 +112,11 @@ struct FlowRecord {
   double operator[](NumField f) const { return num[f]; }
   double& operator[](NumField f) { return num[f]; }
 };
+
+// Event times (stime, ltime) are accepted from 1990-01-01 up to one day past the wall clock: a
+// far-future time would open store partitions and hold detector windows open forever.
+inline constexpr double kMinEventTime = 631152000;  // 1990-01-01T00:00:00Z
+inline constexpr double kMaxEventTimeAhead = 86400;
 
 // Index of a numeric field by its name, or kNumFieldCount when unknown.
 NumField num_field_by_name(std::string_view name);

@@ -9,6 +9,7 @@
 #include <simdjson.h>
 
 #include "common/assist.h"
+#include "common/clock.h"
 
 namespace flowsentry::flow {
 namespace {
@@ -169,9 +170,12 @@ std::optional<FieldProblem> read_field(int role, dom::element v, FlowRecord& rec
     }
     case kStime:
     case kLtime: {
-      double t = 0;
-      if (!is_number(v.type()) || (t = double(v)) < 0 || !std::isfinite(t)) {
+      if (!is_number(v.type())) {
         return FieldProblem{"", "expected a time in epoch seconds", "bad_number"};
+      }
+      const double t = double(v);
+      if (auto bad = check_time(role == kStime ? "stime" : "ltime", t, wall_seconds())) {
+        return bad;
       }
       (role == kStime ? rec.stime : rec.ltime) = t;
       break;
@@ -296,7 +300,8 @@ JsonDecoder::JsonDecoder() : impl_(std::make_unique<Impl>()) {}
 JsonDecoder::~JsonDecoder() = default;
 
 Status JsonDecoder::decode(std::string_view json, std::vector<FlowRecord>& out,
-                           std::vector<RecordProblem>& problems, bool* is_array) {
+                           std::vector<RecordProblem>& problems, bool* is_array,
+                           size_t max_elements) {
   // A long array is decoded (and then scored) in halves: wake the helper while parsing.
   if (json.size() >= kPrimeBytes) Assist::global().prime();
   dom::element doc;
@@ -316,8 +321,24 @@ Status JsonDecoder::decode(std::string_view json, std::vector<FlowRecord>& out,
   if (!doc.is_array()) {
     return make_error(ErrorCode::kParse, "expected a flow object or an array of flow objects");
   }
-  decode_array(dom::array(doc), out, problems, impl_->elements, impl_->found);
+  const dom::array array(doc);
+  // The tape stores the count (saturating at 2^24 - 1, still above any sane limit): O(1).
+  if (const size_t n = array.size(); n > max_elements) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("array has {}{} flows; at most {}", n >= 0xFFFFFF ? "over " : "",
+                                  n, max_elements),
+                      "/");
+  }
+  decode_array(array, out, problems, impl_->elements, impl_->found);
   return {};
+}
+
+void JsonDecoder::shrink(size_t bytes) {
+  if (impl_->parser.capacity() > bytes) impl_->parser = dom::parser();
+  if (impl_->elements.capacity() * sizeof(dom::element) > bytes) {
+    std::vector<dom::element>().swap(impl_->elements);
+    std::vector<std::optional<FieldProblem>>().swap(impl_->found);
+  }
 }
 
 std::optional<FieldProblem> JsonDecoder::decode_one(std::string_view json, FlowRecord& out) {

@@ -2,6 +2,7 @@
 // keys are the UNSW-NB15 field names. Problems name the field by JSON pointer ("/3/sbytes").
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,8 +30,15 @@ class JsonDecoder {
   // Decodes an object or array. Valid flows are appended to `out` (in order); each invalid
   // element adds a RecordProblem and decoding goes on. `is_array` tells which shape it was.
   // Returns an error only when the bytes are not JSON of that shape at all.
+  // An array of more than `max_elements` is refused (kInvalidArgument, where "/") before any
+  // element is decoded, so a small body of tiny elements cannot cost memory per element.
   Status decode(std::string_view json, std::vector<FlowRecord>& out,
-                std::vector<RecordProblem>& problems, bool* is_array = nullptr);
+                std::vector<RecordProblem>& problems, bool* is_array = nullptr,
+                size_t max_elements = SIZE_MAX);
+
+  // Frees the parser's buffers when they grew past `bytes` of document capacity (a large
+  // request), so one large body does not keep its memory for the thread's lifetime.
+  void shrink(size_t bytes);
 
   // Decodes exactly one flow object (a Kafka message, a JSON-lines row).
   std::optional<FieldProblem> decode_one(std::string_view json, FlowRecord& out);

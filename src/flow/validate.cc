@@ -48,6 +48,24 @@ std::optional<FieldProblem> check_num(NumField field, double value) {
   if (spec.kind == ValueKind::kFlag && value > 1) {
     return problem(spec.name, fmt::format("flag {} is not 0 or 1", value), "out_of_range");
   }
+  if (value > spec.max) {
+    return problem(spec.name, fmt::format("value {} is above the maximum {}", value, spec.max),
+                   "out_of_range");
+  }
+  return std::nullopt;
+}
+
+std::optional<FieldProblem> check_time(std::string_view field, double value, double now) {
+  if (!std::isfinite(value)) {
+    return problem(field, fmt::format("time {} is not finite", value), "non_finite");
+  }
+  if (value < kMinEventTime || value > now + kMaxEventTimeAhead) {
+    return problem(field,
+                   fmt::format("time {} is outside 1990-01-01 .. one day from now "
+                               "(epoch seconds)",
+                               value),
+                   "out_of_range");
+  }
   return std::nullopt;
 }
 

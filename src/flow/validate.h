@@ -21,6 +21,10 @@ struct FieldProblem {
 // Checks one numeric value against its field's kind. nullopt when it is valid.
 std::optional<FieldProblem> check_num(NumField field, double value);
 
+// Checks an event time (stime, ltime) in epoch seconds: finite and within
+// [kMinEventTime, now + kMaxEventTimeAhead]. nullopt when it is valid.
+std::optional<FieldProblem> check_time(std::string_view field, double value, double now);
+
 // Parses text as a number for `field` and checks it. Leading/trailing spaces are allowed.
 std::optional<FieldProblem> parse_num(NumField field, std::string_view text, double& out);
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -103,6 +104,8 @@ Result<BoostResult> boost(const char* what, const std::map<std::string, std::str
   return r;
 }
 
+// Shares of the training split by encoded value (rare values as "other"), and under "seen"
+// every raw value of all training rows, so drift detection can tell rare from never seen.
 json share_table(const CategoryEncoder& enc, const std::vector<flow::FlowRecord>& rows,
                  const std::vector<size_t>& idx, std::string flow::FlowRecord::*member) {
   std::vector<int64_t> counts(enc.values().size() + 1, 0);
@@ -111,7 +114,9 @@ json share_table(const CategoryEncoder& enc, const std::vector<flow::FlowRecord>
   for (size_t k = 0; k < counts.size(); ++k) {
     c[std::string(enc.decode(static_cast<int>(k)))] = counts[k];
   }
-  return {{"total", idx.size()}, {"counts", c}};
+  std::set<std::string> seen;
+  for (const auto& r : rows) seen.insert(r.*member);
+  return {{"total", idx.size()}, {"counts", c}, {"seen", seen}};
 }
 
 json score_histogram(const std::vector<float>& scores, int bins) {

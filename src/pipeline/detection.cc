@@ -10,11 +10,6 @@
 namespace flowsentry::pipeline {
 namespace {
 
-auto& log() {
-  static auto logger = module_logger("pipeline");
-  return logger;
-}
-
 constexpr double kDriftRecentSeconds = 15 * 60;  // "drift" status lasts this long
 
 }  // namespace
@@ -39,6 +34,22 @@ detect::MixReference mix_reference(const nlohmann::json& reference) {
   return out;
 }
 
+detect::MixVocabulary mix_vocabulary(const nlohmann::json& reference) {
+  detect::MixVocabulary out;
+  for (const char* field : detect::kMixFields) {
+    if (!reference.contains(field) || !reference[field].contains("seen")) continue;
+    for (const auto& v : reference[field]["seen"]) {
+      if (v.is_string()) out[field].insert(v.get<std::string>());
+    }
+  }
+  return out;
+}
+
+void DetectionStage::know_categories(detect::MixVocabulary known) {
+  std::lock_guard lock(mu_);
+  mix_drift_.set_known(std::move(known));
+}
+
 DetectionStage::DetectionStage(DetectionOptions options, detect::MixReference reference,
                                detect::Dispatcher& dispatcher, store::Store* store)
     : options_(options),
@@ -47,6 +58,7 @@ DetectionStage::DetectionStage(DetectionOptions options, detect::MixReference re
       burst_(options.burst),
       dispatcher_(dispatcher),
       store_(store),
+      recorder_(store ? std::make_unique<AlertRecorder>(*store) : nullptr),
       id_prefix_(fmt::format("{:x}", static_cast<int64_t>(now_seconds() * 1000))) {
   if (!store_) return;
   // Delivery results update the stored alert, so the dashboard shows them.
@@ -64,9 +76,7 @@ DetectionStage::DetectionStage(DetectionOptions options, detect::MixReference re
           a.alert.time,
           a.alert.to_json().dump(),
           fmt::format("{} {}{}", d.notifier, d.status, d.error.empty() ? "" : ": " + d.error)};
-      if (auto st = store_->record_alert(s); !st.ok()) {
-        log()->warn("recording delivery of alert {}: {}", a.id, st.error().to_string());
-      }
+      recorder_->record(std::move(s));
     }
   });
 }
@@ -92,9 +102,7 @@ void DetectionStage::raise(const detect::Alert& alert) {
                        alert.time,
                        alert.to_json().dump(),
                        "pending"};
-  if (auto st = store_->record_alert(s); !st.ok()) {
-    log()->warn("recording alert: {}", st.error().to_string());
-  }
+  recorder_->record(std::move(s));
   if (alert.type == "score_drift" && store_) {
     store::DriftEvent e{alert.time,
                         "score",
@@ -102,9 +110,7 @@ void DetectionStage::raise(const detect::Alert& alert) {
                         alert.payload.value("mean_after", 0.0),
                         alert.payload.value("mean_before", 0.0),
                         alert.payload.dump()};
-    if (auto st = store_->record_drift(e); !st.ok()) {
-      log()->warn("recording drift event: {}", st.error().to_string());
-    }
+    recorder_->record(std::move(e));
   }
 }
 
@@ -126,9 +132,7 @@ void DetectionStage::record_window(const detect::MixWindow& w) {
                         m.value,
                         options_.mix.threshold,
                         details.dump()};
-    if (auto st = store_->record_drift(e); !st.ok()) {
-      log()->warn("recording mix measurement: {}", st.error().to_string());
-    }
+    recorder_->record(std::move(e));
   }
   for (const auto& a : w.alerts) raise(a);
 }

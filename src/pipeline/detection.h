@@ -17,6 +17,7 @@
 #include "detect/mix_drift.h"
 #include "detect/score_drift.h"
 #include "model/verdict.h"
+#include "pipeline/alert_recorder.h"
 #include "store/store.h"
 
 namespace flowsentry::pipeline {
@@ -34,14 +35,18 @@ DetectionOptions detection_options(const Config& config);
 
 // The model artifact's reference.json categorical counts, as the mix detector wants them.
 detect::MixReference mix_reference(const nlohmann::json& reference);
+// Its "seen" lists: every value of each field in the training data, rare ones included.
+detect::MixVocabulary mix_vocabulary(const nlohmann::json& reference);
 
 class DetectionStage {
  public:
-  // `store` may be null (nothing recorded). The dispatcher must outlive the stage.
+  // `store` may be null (nothing recorded). The dispatcher must outlive the stage. Alerts,
+  // deliveries and drift go to the store through an AlertRecorder: never waited for.
   DetectionStage(DetectionOptions options, detect::MixReference reference,
                  detect::Dispatcher& dispatcher, store::Store* store);
 
   void observe(std::span<const model::ScoredFlow> batch);
+  void know_categories(detect::MixVocabulary known);
   // Closes quiet time windows and ends finished burst episodes; call now and then.
   void tick(double now);
 
@@ -58,6 +63,7 @@ class DetectionStage {
   detect::BurstDetector burst_;
   detect::Dispatcher& dispatcher_;
   store::Store* store_;
+  std::unique_ptr<AlertRecorder> recorder_;  // null without a store
   std::string id_prefix_;
   mutable std::mutex mu_;  // observe() and tick() come from different threads
   double last_drift_ = 0;

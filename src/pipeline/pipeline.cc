@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "flow/json_codec.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/probe.h"
 
@@ -264,13 +265,18 @@ Status Pipeline::score_batch(Batch& batch) {
 }
 
 Status Pipeline::store_batch(Batch& batch) {
-  if (auto st = store_with_retry(batch.scored); !st.ok()) return st;
+  std::vector<size_t> poison;
+  Error refused;
+  if (auto st = store_with_retry(batch.scored, poison, refused); !st.ok()) return st;
+  if (!poison.empty()) set_aside(batch, poison, refused);
   batch.stored_at = now_seconds();
   return {};
 }
 
 // After the batch is stored: latency, observers, then the commit.
-void Pipeline::finish(const Batch& batch) {
+void Pipeline::finish(Batch& batch) {
+  if (!batch.poison.empty() && dead_letter_) dead_letter_(batch.poison);
+  batch.poison.clear();
   observe_latency(batch);
   ++batches_;
   for (auto& observer : observers_) observer(batch.scored);
@@ -290,12 +296,69 @@ void Pipeline::observe_latency(const Batch& batch) const {
   }
 }
 
-Status Pipeline::store_with_retry(std::span<const model::ScoredFlow> scored) {
+namespace {
+
+// Data the store refuses, as opposed to a store that is down or failing.
+bool refused_for_data(const Error& e) {
+  return e.code == ErrorCode::kValidation || e.code == ErrorCode::kInvalidArgument;
+}
+
+}  // namespace
+
+// Writes `scored`; when the store refuses it for its data, writes each half on its own, down to
+// single records. Indices (from `base`) of the records refused alone go to `poison`, the first
+// such refusal to `refused`. An outage is returned as an error for the caller to retry.
+Result<int64_t> Pipeline::write_isolating(std::span<const model::ScoredFlow> scored, size_t base,
+                                          std::vector<size_t>& poison, Error& refused) {
+  auto written = store_.write(scored);
+  if (written.ok() || !refused_for_data(written.error())) return written;
+  if (scored.size() == 1) {
+    if (poison.empty()) refused = written.error();
+    poison.push_back(base);
+    return int64_t{0};
+  }
+  const size_t half = scored.size() / 2;
+  auto left = write_isolating(scored.first(half), base, poison, refused);
+  if (!left.ok()) return left;
+  auto right = write_isolating(scored.subspan(half), base + half, poison, refused);
+  if (!right.ok()) return right;
+  return *left + *right;
+}
+
+// Moves the refused records out of the batch (so observers and the commit see only stored
+// flows) into its dead-letter list and its rejected keys.
+void Pipeline::set_aside(Batch& batch, std::span<const size_t> poison, const Error& refused) {
+  for (size_t at : poison) {
+    const auto& f = batch.scored[at].flow;
+    log()->warn("record {}/{}/{} refused by the store, dead-lettered: {}", f.key.source,
+                f.key.partition, f.key.offset, refused.to_string());
+    batch.rejected.push_back(f.key);
+    batch.poison.push_back(stream::Rejected{
+        f.key, flow::to_json(f), flow::FieldProblem{"", refused.message, "store_rejected"}});
+    Probe::rejected("store_rejected").inc();
+  }
+  rejected_ += poison.size();
+  std::vector<model::ScoredFlow> kept;
+  kept.reserve(batch.scored.size() - poison.size());
+  size_t next = 0;
+  for (size_t i = 0; i < batch.scored.size(); ++i) {
+    if (next < poison.size() && poison[next] == i) {
+      ++next;
+    } else {
+      kept.push_back(std::move(batch.scored[i]));
+    }
+  }
+  batch.scored = std::move(kept);
+}
+
+Status Pipeline::store_with_retry(std::span<const model::ScoredFlow> scored,
+                                  std::vector<size_t>& poison, Error& refused) {
   auto& probe = Probe::get();
   auto delay = options_.retry_initial;
   while (true) {
     auto t0 = std::chrono::steady_clock::now();
-    auto written = store_.write(scored);
+    poison.clear();
+    auto written = write_isolating(scored, 0, poison, refused);
     if (written.ok()) {
       probe.store_seconds.observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

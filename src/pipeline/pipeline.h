@@ -8,6 +8,11 @@
 // position is only committed after its batch is durably stored. Rejected records go to the
 // dead-letter hook with their reason and are counted.
 //
+// A store that refuses a batch for its data (kValidation, kInvalidArgument) rather than for an
+// outage has the batch split in halves until the records it cannot hold stand alone: those are
+// dead-lettered ("store_rejected") and the rest is stored, so one poison record never stalls
+// the stream. Outages are retried with backoff as before.
+//
 // Inline mode (Kafka) keeps reading, observers and commits on the calling thread; a scoring
 // thread and a writing thread work on the two batches before the one being read. Batches are
 // committed in order, each only after it is stored.
@@ -92,6 +97,7 @@ class Pipeline {
     std::vector<flow::FlowRecord> flows;
     std::vector<int64_t> sent_ms;  // the source's send times, parallel to flows; may be empty
     std::vector<flow::RecordKey> rejected;  // keys of the records rejected while reading it
+    std::vector<stream::Rejected> poison;   // records the store refused, dead-lettered at finish
     std::vector<model::Verdict> verdicts;
     std::vector<model::ScoredFlow> scored;
     double read_at = 0;
@@ -108,10 +114,14 @@ class Pipeline {
   Status score_batch(Batch& batch);
   Status keep_explain_floor(Batch& batch);
   Status store_batch(Batch& batch);
-  void finish(const Batch& batch);
+  void finish(Batch& batch);
   Status read_batch(Batch& batch, size_t& read);
   void observe_latency(const Batch& batch) const;
-  Status store_with_retry(std::span<const model::ScoredFlow> scored);
+  Status store_with_retry(std::span<const model::ScoredFlow> scored, std::vector<size_t>& poison,
+                          Error& refused);
+  Result<int64_t> write_isolating(std::span<const model::ScoredFlow> scored, size_t base,
+                                  std::vector<size_t>& poison, Error& refused);
+  void set_aside(Batch& batch, std::span<const size_t> poison, const Error& refused);
   void drain_rejected(Batch& batch);
 
   stream::Source& source_;

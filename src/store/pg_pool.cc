@@ -2,12 +2,12 @@
 
 #include <libpq-fe.h>
 
-#include <regex>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "common/redact.h"
 
 namespace flowsentry::store {
 
@@ -43,7 +43,7 @@ PgPool::PgPool(Options options) : options_(std::move(options)) {
     conninfo_ += "&application_name=flowsentry";
   }
   // postgresql://user:secret@host -> postgresql://user:***@host
-  display_url_ = std::regex_replace(options_.url, std::regex(R"((://[^:/@]*):[^@]*@)"), "$1:***@");
+  display_url_ = redact_url(options_.url);
 }
 
 PgPool::~PgPool() {

@@ -14,7 +14,9 @@
 #include "common/result.h"
 
 struct pg_conn;
-typedef struct pg_conn PGconn;  // NOLINT: libpq's own spelling
+struct pg_result;
+typedef struct pg_conn PGconn;      // NOLINT: libpq's own spelling
+typedef struct pg_result PGresult;  // NOLINT
 
 namespace flowsentry::store {
 

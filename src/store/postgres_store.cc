@@ -71,12 +71,28 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const StoreOptions& o
   return s;
 }
 
-Error PostgresStore::pg_error(PgConn& c, std::string_view what, const char* detail) const {
+namespace {
+
+// SQLSTATE classes 22 (data exception) and 23 (integrity, e.g. no partition for a row) are the
+// rows' fault, not the server's: the pipeline isolates such records instead of retrying.
+ErrorCode code_for(const PGresult* r, bool gone) {
+  if (gone) return ErrorCode::kUnavailable;
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  if (!state) return ErrorCode::kIo;
+  std::string_view s(state);
+  if (s == "23505") return ErrorCode::kConflict;
+  if (s.starts_with("22") || s.starts_with("23")) return ErrorCode::kValidation;
+  return ErrorCode::kIo;
+}
+
+}  // namespace
+
+Error PostgresStore::pg_error(PgConn& c, std::string_view what, const PGresult* r) const {
+  const char* detail = r ? PQresultErrorMessage(r) : nullptr;
   std::string msg = detail && *detail ? detail : PQerrorMessage(c.conn);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   const bool gone = PQstatus(c.conn) != CONNECTION_OK;
-  return make_error(gone ? ErrorCode::kUnavailable : ErrorCode::kIo,
-                    fmt::format("{}: {}", what, msg), pool_->display_url());
+  return make_error(code_for(r, gone), fmt::format("{}: {}", what, msg), pool_->display_url());
 }
 
 template <class F>
@@ -97,7 +113,7 @@ Status PostgresStore::exec_on(PgConn& c, const std::string& sql) {
   PgResult res(PQexec(c.conn, sql.c_str()));
   auto st = PQresultStatus(res.r);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    return pg_error(c, fmt::format("`{}` failed", sql.substr(0, 60)), PQresultErrorMessage(res.r));
+    return pg_error(c, fmt::format("`{}` failed", sql.substr(0, 60)), res.r);
   }
   return {};
 }
@@ -137,8 +153,7 @@ Result<std::vector<SqlRow>> PostgresStore::query_on(PgConn& c, const std::string
                             values.data(), nullptr, nullptr, 0));
   auto st = PQresultStatus(res.r);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    return pg_error(c, fmt::format("query failed `{}`", sql.substr(0, 80)),
-                    PQresultErrorMessage(res.r));
+    return pg_error(c, fmt::format("query failed `{}`", sql.substr(0, 80)), res.r);
   }
   std::vector<SqlRow> rows;
   const int nrows = PQntuples(res.r), ncols = PQnfields(res.r);
@@ -222,7 +237,7 @@ Status PostgresStore::copy_in(PgConn& c, const std::string& table, const std::st
         c.conn,
         fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", table, kPgFlowColumns).c_str()));
     if (PQresultStatus(res.r) != PGRES_COPY_IN) {
-      return pg_error(c, fmt::format("COPY into {} failed", table), PQresultErrorMessage(res.r));
+      return pg_error(c, fmt::format("COPY into {} failed", table), res.r);
     }
   }
   constexpr size_t kChunk = 1 << 20;
@@ -237,9 +252,7 @@ Status PostgresStore::copy_in(PgConn& c, const std::string& table, const std::st
   std::optional<Error> failed;
   while (PGresult* r = PQgetResult(c.conn)) {
     if (PQresultStatus(r) != PGRES_COMMAND_OK && !failed) {
-      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-      failed = pg_error(c, fmt::format("COPY into {} failed", table), PQresultErrorMessage(r));
-      if (state && std::string_view(state) == "23505") failed->code = ErrorCode::kValidation;
+      failed = pg_error(c, fmt::format("COPY into {} failed", table), r);
     }
     PQclear(r);
   }
@@ -265,7 +278,7 @@ Result<int64_t> PostgresStore::write_on(PgConn& c, std::span<const model::Scored
   if (auto st = copy_in(c, "anomaly_scores", data); st.ok()) {
     for (const auto& sf : batch) rollups.add(sf);
     inserted = static_cast<int64_t>(batch.size());
-  } else if (st.error().code != ErrorCode::kValidation) {
+  } else if (st.error().code != ErrorCode::kConflict) {
     return fail(st.error());
   } else {
     (void)exec_on(c, "ROLLBACK");

@@ -50,12 +50,12 @@ class PostgresStore final : public SqlStore {
   // table; `inserted` gets the rollup columns of the rows actually inserted.
   Result<int64_t> write_existing_on(PgConn& c, const std::string& data,
                                     std::vector<model::ScoredFlow>& inserted);
-  // COPY binary `data` into `table`; a unique violation comes back as kValidation.
+  // COPY binary `data` into `table`; a unique violation comes back as kConflict.
   Status copy_in(PgConn& c, const std::string& table, const std::string& data);
   Result<std::vector<SqlRow>> query_on(PgConn& c, const std::string& sql,
                                        std::span<const SqlParam> params);
   Status exec_on(PgConn& c, const std::string& sql);
-  Error pg_error(PgConn& c, std::string_view what, const char* detail) const;
+  Error pg_error(PgConn& c, std::string_view what, const PGresult* r) const;
 
   // Runs f(PgConn&) with a pooled connection; when the connection turns out broken (server
   // restarted), retries on a fresh one. Writes are idempotent, so a retry is safe.

@@ -28,19 +28,25 @@ int64_t cell_int(const std::optional<std::string>& cell) {
 
 namespace {
 
+// `column = ?` for one value, `column IN (?, ...)` for a comma-separated list.
+void add_filter(const char* column, const std::string& list, std::string& sql,
+                std::vector<SqlParam>& params) {
+  if (list.empty()) return;
+  const auto values = filter_values(list);
+  if (values.size() == 1) {
+    sql += fmt::format(" AND {} = ?", column);
+  } else {
+    sql += fmt::format(" AND {} IN (?", column);
+    for (size_t i = 1; i < values.size(); ++i) sql += ",?";
+    sql += ")";
+  }
+  for (const auto& v : values) params.emplace_back(v);
+}
+
 void add_filters(const Query& q, std::string& sql, std::vector<SqlParam>& params) {
-  if (!q.proto.empty()) {
-    sql += " AND proto = ?";
-    params.emplace_back(q.proto);
-  }
-  if (!q.service.empty()) {
-    sql += " AND service = ?";
-    params.emplace_back(q.service);
-  }
-  if (!q.state.empty()) {
-    sql += " AND state = ?";
-    params.emplace_back(q.state);
-  }
+  add_filter("proto", q.proto, sql, params);
+  add_filter("service", q.service, sql, params);
+  add_filter("state", q.state, sql, params);
 }
 
 Status check_window(const Query& q) {

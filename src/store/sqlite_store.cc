@@ -67,8 +67,12 @@ SqliteStore::~SqliteStore() {
 Error SqliteStore::sqlite_error(Conn& c, std::string_view what) const {
   const char* msg = c.db ? sqlite3_errmsg(c.db) : "out of memory";
   int code = c.db ? sqlite3_errcode(c.db) : SQLITE_NOMEM;
+  // A row's own fault (a constraint, a value too big) is kValidation: the pipeline isolates it.
+  const bool rows_fault = code == SQLITE_CONSTRAINT || code == SQLITE_TOOBIG ||
+                          code == SQLITE_MISMATCH || code == SQLITE_RANGE;
   ErrorCode ec = (code == SQLITE_BUSY || code == SQLITE_LOCKED)      ? ErrorCode::kUnavailable
                  : (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) ? ErrorCode::kCorrupt
+                 : rows_fault                                        ? ErrorCode::kValidation
                                                                      : ErrorCode::kIo;
   return make_error(ec, fmt::format("{}: {}", what, msg), fmt::format("sqlite:{}", path_));
 }

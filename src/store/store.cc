@@ -34,7 +34,8 @@ Status check_batch(std::span<const model::ScoredFlow> batch) {
                         "replay stores the same key",
                         where());
     }
-    if (!std::isfinite(*sf.flow.stime) || *sf.flow.stime < 0) {
+    // Year 10000 and beyond have no day partition name and overflow day arithmetic.
+    if (!std::isfinite(*sf.flow.stime) || *sf.flow.stime < 0 || *sf.flow.stime >= kMaxStoredTime) {
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("stime {} is not a time (seconds since 1970)", *sf.flow.stime),
                         where());
@@ -45,6 +46,29 @@ Status check_batch(std::span<const model::ScoredFlow> batch) {
     }
   }
   return {};
+}
+
+std::vector<std::string> filter_values(std::string_view list) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at <= list.size()) {
+    size_t comma = list.find(',', at);
+    if (comma == std::string_view::npos) comma = list.size();
+    auto v = list.substr(at, comma - at);
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    if (!v.empty()) out.emplace_back(v);
+    at = comma + 1;
+  }
+  return out;
+}
+
+bool filter_matches(std::string_view list, std::string_view value) {
+  if (list.empty()) return true;
+  for (const auto& v : filter_values(list)) {
+    if (v == value) return true;
+  }
+  return false;
 }
 
 int64_t day_start(double t) {

@@ -23,7 +23,8 @@
 
 namespace flowsentry::store {
 
-// Filters and window shared by every dashboard query. Empty strings match anything.
+// Filters and window shared by every dashboard query. Empty strings match anything; a filter
+// is one value or a comma-separated list of values ("tcp,udp"), any of which matches.
 struct Query {
   double from = 0;  // inclusive
   double to = 0;    // exclusive
@@ -31,6 +32,11 @@ struct Query {
   std::string service;
   std::string state;
 };
+
+// The values of a filter: split on commas, spaces around each trimmed, empty ones dropped.
+std::vector<std::string> filter_values(std::string_view list);
+// Whether `value` is one of the filter's values (an empty filter matches everything).
+bool filter_matches(std::string_view list, std::string_view value);
 
 struct ScorePoint {
   int64_t t = 0;  // bucket start, a multiple of the bucket size

@@ -10,6 +10,8 @@
 namespace flowsentry::store {
 
 inline constexpr int64_t kSecondsPerDay = 86400;
+// 10000-01-01T00:00:00Z: the first time a store cannot name a day partition for.
+inline constexpr double kMaxStoredTime = 253402300800.0;
 
 // Every flow needs a finite, non-negative stime and a 0/1 label; the error names the first
 // offending record key.

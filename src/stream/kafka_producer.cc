@@ -88,6 +88,18 @@ KafkaProducer::~KafkaProducer() {
 Status KafkaProducer::produce(std::string_view topic, std::string_view key, std::string_view value,
                               const Headers& headers, int32_t partition, uint64_t opaque,
                               std::chrono::milliseconds queue_wait) {
+  return produce_at(topic, key, value, headers, partition, opaque, queue_wait, -1);
+}
+
+Status KafkaProducer::send(const OutMessage& m, uint64_t opaque,
+                           std::chrono::milliseconds queue_wait) {
+  return produce_at(m.topic, m.key, m.value, m.headers, -1, opaque, queue_wait, m.timestamp_ms);
+}
+
+Status KafkaProducer::produce_at(std::string_view topic, std::string_view key,
+                                 std::string_view value, const Headers& headers, int32_t partition,
+                                 uint64_t opaque, std::chrono::milliseconds queue_wait,
+                                 int64_t timestamp_ms) {
   const auto deadline = std::chrono::steady_clock::now() + queue_wait;
   const std::string topic_str(topic);
   for (;;) {
@@ -105,7 +117,8 @@ Status KafkaProducer::produce(std::string_view topic, std::string_view key, std:
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
         RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(opaque)), RD_KAFKA_V_END);
+        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(opaque)),
+        RD_KAFKA_V_TIMESTAMP(timestamp_ms > 0 ? timestamp_ms : 0), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return {};
     if (hdrs) rd_kafka_headers_destroy(hdrs);  // not taken over on failure
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && std::chrono::steady_clock::now() < deadline) {
@@ -121,14 +134,18 @@ Status KafkaProducer::produce(std::string_view topic, std::string_view key, std:
   }
 }
 
-Status KafkaProducer::produce_dead_letter(std::string_view topic, const Rejected& rejected) {
+OutMessage dead_letter_message(std::string_view topic, const Rejected& rejected) {
   const auto& p = rejected.problem;
-  Headers headers{
-      {std::string(kReasonHeader), p.reason},
-      {std::string(kProblemHeader), p.field.empty() ? p.problem : p.field + ": " + p.problem},
-      {std::string(kOriginHeader), format_origin(rejected.key)},
-  };
-  return produce(topic, {}, rejected.bytes, headers);
+  OutMessage m{std::string(topic), rejected.message_key, rejected.bytes, rejected.headers,
+               rejected.timestamp_ms};
+  m.headers.emplace_back(kReasonHeader, p.reason);
+  m.headers.emplace_back(kProblemHeader, p.field.empty() ? p.problem : p.field + ": " + p.problem);
+  m.headers.emplace_back(kOriginHeader, format_origin(rejected.key));
+  return m;
+}
+
+Status KafkaProducer::produce_dead_letter(std::string_view topic, const Rejected& rejected) {
+  return send(dead_letter_message(topic, rejected));
 }
 
 void KafkaProducer::poll(std::chrono::milliseconds wait) {

@@ -35,6 +35,19 @@ struct ProducerConfig {
   KafkaProperties extra;                              // any other librdkafka property
 };
 
+// One message to send, with the producer timestamp to give it (-1: now).
+struct OutMessage {
+  std::string topic;
+  std::string key;
+  std::string value;
+  Headers headers;
+  int64_t timestamp_ms = -1;
+};
+
+// The dead-letter copy of a rejected record: its original bytes, key, headers and timestamp,
+// plus the reason code, the problem text and the origin (topic/partition/offset) as headers.
+OutMessage dead_letter_message(std::string_view topic, const Rejected& rejected);
+
 struct DeliveryReport {
   std::string topic;
   int32_t partition = -1;
@@ -58,8 +71,11 @@ class KafkaProducer {
                  const Headers& headers = {}, int32_t partition = -1, uint64_t opaque = 0,
                  std::chrono::milliseconds queue_wait = std::chrono::milliseconds(10000));
 
-  // Sends a rejected record to a dead-letter topic: the original bytes as the value, the reason
-  // code, the problem text and the origin (topic/partition/offset) as headers.
+  // produce() with the message's own timestamp.
+  Status send(const OutMessage& m, uint64_t opaque = 0,
+              std::chrono::milliseconds queue_wait = std::chrono::milliseconds(10000));
+
+  // Sends dead_letter_message(topic, rejected).
   Status produce_dead_letter(std::string_view topic, const Rejected& rejected);
 
   // Serves delivery reports that arrived; waits at most `wait` for one.
@@ -83,6 +99,9 @@ class KafkaProducer {
   KafkaProducer() = default;
   friend struct ProducerCallbacks;
   void record(const DeliveryReport& report);
+  Status produce_at(std::string_view topic, std::string_view key, std::string_view value,
+                    const Headers& headers, int32_t partition, uint64_t opaque,
+                    std::chrono::milliseconds queue_wait, int64_t timestamp_ms);
 
   rd_kafka_s* rk_ = nullptr;
   std::string brokers_;

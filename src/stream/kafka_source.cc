@@ -18,7 +18,8 @@ Result<size_t> KafkaSource::next_batch(std::vector<flow::FlowRecord>& out, size_
     flow::RecordKey key{m.topic, m.partition, m.offset};
     flow::FlowRecord rec;
     if (auto problem = decoder_.decode(m.value, rec)) {
-      rejected_.push_back(Rejected{std::move(key), std::move(m.value), std::move(*problem)});
+      rejected_.push_back(Rejected{std::move(key), std::move(m.value), std::move(*problem),
+                                   std::move(m.key), std::move(m.headers), m.timestamp_ms});
       continue;
     }
     rec.key = std::move(key);

@@ -19,6 +19,10 @@ struct Rejected {
   flow::RecordKey key;  // where it came from (topic/partition/offset, file/pass/line)
   std::string bytes;    // the original bytes when the source has them (Kafka), else empty
   flow::FieldProblem problem;
+  // A Kafka message's own key, headers and timestamp, kept on its dead-letter copy.
+  std::string message_key;
+  std::vector<std::pair<std::string, std::string>> headers;
+  int64_t timestamp_ms = -1;
 };
 
 class Source {

@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <httplib.h>
+
+#include "cli/tests/process.h"
 #include "flow/tests/fixtures.h"
 
 namespace {
@@ -98,6 +101,53 @@ TEST(CliTest, ConfigShowsOriginsAndMasksSecrets) {
   EXPECT_NE(r.out.find("\"***\""), std::string::npos);
   EXPECT_EQ(r.out.find("127.0.0.1:1/hook"), std::string::npos);
   EXPECT_NE(r.out.find("9000"), std::string::npos);
+}
+
+TEST(CliAdversarialTest, ConfigMasksTheDatabasePassword) {
+  auto r = run("config --set store.url=postgresql://fs:hunter2@127.0.0.1:5/db?password=hunter3");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("hunter2"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("hunter3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("postgresql://fs:***@127.0.0.1:5/db?password=***"), std::string::npos)
+      << r.out;
+}
+
+// The port `serve` printed ("http://127.0.0.1:PORT/"), waiting for it to start.
+int served_port(flowsentry::testing::Process& p) {
+  for (int i = 0; i < 600 && p.running(); ++i) {
+    auto log = p.log();
+    auto at = log.find("http://127.0.0.1:");
+    if (at != std::string::npos && log.find('/', at + 17) != std::string::npos) {
+      return std::stoi(log.substr(at + 17));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return -1;
+}
+
+// A restart on the same SQLite file must store new /predict?store=1 rows, not skip them as
+// replays of the first process's keys.
+TEST(CliAdversarialTest, PredictStoreKeepsStoringAfterARestart) {
+  const auto dir = std::filesystem::temp_directory_path() / "cli_predict_restart";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto db = (dir / "store.db").string();
+  for (int round = 0; round < 2; ++round) {
+    flowsentry::testing::Process serve(
+        {FLOWSENTRY_BINARY, "serve", "--model",
+         std::string(FLOWSENTRY_SOURCE_DIR) + "/models/default", "--store", db, "--port", "0"},
+        (dir / ("serve" + std::to_string(round) + ".log")).string());
+    const int port = served_port(serve);
+    ASSERT_GT(port, 0) << serve.log_tail();
+    httplib::Client client("127.0.0.1", port);
+    auto r =
+        client.Post("/predict?store=1", flowsentry::flow::testing::kJsonHttp, "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(r->get_header_value("X-Flowsentry-Stored"), "1") << "round " << round;
+    serve.kill(SIGTERM);
+    EXPECT_EQ(serve.wait(std::chrono::seconds(20)), 0) << serve.log_tail();
+  }
 }
 
 }  // namespace

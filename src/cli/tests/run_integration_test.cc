@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -12,8 +13,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/tests/process.h"
+#include "common/clock.h"
+#include "flow/json_codec.h"
+#include "pipeline/anomaly_message.h"
 #include "store/store.h"
+#include "stream/generator.h"
 #include "stream/kafka_consumer.h"
+#include "stream/kafka_producer.h"
 
 namespace flowsentry::testing {
 namespace {
@@ -212,6 +218,134 @@ TEST_F(RunTest, MalformedMessagesGoToTheDeadLetterTopicWithTheirReason) {
   EXPECT_TRUE((*c)->close().ok());
 }
 
+// Reads `topic` from its start until `want` messages (or distinct keys, with `by_key`) arrived,
+// or the timeout.
+std::vector<stream::KafkaMessage> read_topic(const std::string& brokers, const std::string& topic,
+                                             size_t want, std::chrono::seconds timeout,
+                                             bool by_key = false) {
+  stream::ConsumerConfig cc;
+  cc.brokers = brokers;
+  cc.group = "reader_" + topic;
+  cc.topics = {topic};
+  auto c = stream::KafkaConsumer::create(cc);
+  EXPECT_TRUE(c.ok());
+  std::vector<stream::KafkaMessage> out;
+  if (!c.ok()) return out;
+  auto end = std::chrono::steady_clock::now() + timeout;
+  std::set<std::string> keys;
+  while ((by_key ? keys.size() : out.size()) < want && std::chrono::steady_clock::now() < end) {
+    const size_t before = out.size();
+    (void)(*c)->poll_batch(out, 1000, 500ms);
+    for (size_t i = before; i < out.size(); ++i) keys.insert(out[i].key);
+  }
+  EXPECT_TRUE((*c)->close().ok());
+  return out;
+}
+
+// Ten poison records of five kinds among 1,000: 990 stored, 10 dead-lettered with a reason,
+// and the worker goes on (a far-future stime once stalled a PostgreSQL worker forever).
+TEST_F(RunTest, AdversarialPoisonRecordsAreDeadLetteredAndTheRestStored) {
+  auto w = worker("worker");
+  stream::ProducerConfig pc;
+  pc.brokers = brokers_;
+  auto producer = stream::KafkaProducer::create(pc);
+  ASSERT_TRUE(producer.ok()) << producer.error().to_string();
+  stream::GeneratorOptions g;
+  g.seed = 5;
+  stream::FlowGenerator gen(g);
+  auto good = [&] {
+    auto f = gen.next_normal();
+    f.stime = wall_seconds();
+    return flow::to_json(f);
+  };
+  auto replace = [](std::string json, const std::string& from, const std::string& to) {
+    auto at = json.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) json.replace(at, from.size(), to);
+    return json;
+  };
+  const std::vector<std::function<std::string()>> poison{
+      [&] { return replace(good(), "\"stime\":", "\"stime\":1e300,\"x\":"); },
+      [&] { return replace(good(), "\"spkts\":", "\"spkts\":1e39,\"x\":"); },
+      [&] { return replace(good(), "\"stime\":", "\"stime\":12,\"x\":"); },
+      [&] { return replace(good(), "\"proto\":\"", "\"proto\":\"\\u0000"); },
+      [&] { return good().substr(0, 40); },  // cut off mid-object
+  };
+  for (int i = 0; i < 1000; ++i) {
+    const bool bad = i % 100 == 50;
+    const std::string value = bad ? poison[static_cast<size_t>(i / 100) % poison.size()]() : good();
+    ASSERT_TRUE((*producer)->produce(topic_, std::to_string(i), value).ok());
+  }
+  ASSERT_TRUE((*producer)->flush(30s).ok());
+  EXPECT_EQ(wait_stored(990), 990) << w->log_tail();
+  auto dlq = read_topic(brokers_, "dlq_" + name_, 10, 60s);
+  ASSERT_EQ(dlq.size(), 10u) << w->log_tail();
+  std::set<std::string> reasons;
+  for (const auto& m : dlq) {
+    for (const auto& [k, v] : m.headers) {
+      if (k == "flowsentry-reason") reasons.insert(v);
+    }
+  }
+  EXPECT_GE(reasons.size(), 3u);  // out_of_range, bad_category, bad_json, ...
+  // Not stalled: the next flows are stored too.
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE((*producer)->produce(topic_, "k", good()).ok());
+  ASSERT_TRUE((*producer)->flush(30s).ok());
+  EXPECT_EQ(wait_stored(1090), 1090) << w->log_tail();
+  std::this_thread::sleep_for(1s);
+  expect_exactly(1090);
+}
+
+// A broker frozen for 60 s while the worker publishes anomalies: every stored anomaly still
+// reaches the anomalies topic (the batch is committed only after they are acknowledged).
+// Before, anomaly messages older than the producer's 30 s timeout were dropped for good.
+TEST_F(RunTest, AdversarialABrokerOutageLosesNoAnomalyMessage) {
+  auto w = worker("worker");
+  stream::ProducerConfig pc;
+  pc.brokers = brokers_;
+  pc.delivery_timeout = std::chrono::minutes(5);  // the test's own producer rides it out
+  auto producer = stream::KafkaProducer::create(pc);
+  ASSERT_TRUE(producer.ok()) << producer.error().to_string();
+  stream::GeneratorOptions g;
+  g.seed = 8;
+  g.scenario = stream::Scenario::kAttack;
+  g.burst_every = 100;
+  g.burst_len = 30;
+  stream::FlowGenerator gen(g);
+  constexpr int kFlows = 16000;
+  std::thread outage;
+  for (int i = 0; i < kFlows; ++i) {
+    auto f = gen.next();
+    f.stime = wall_seconds();
+    ASSERT_TRUE((*producer)->produce(topic_, std::to_string(i), flow::to_json(f)).ok());
+    if (i % 200 == 199) {
+      (*producer)->poll();
+      std::this_thread::sleep_for(1s);  // 200 flows/s for 80 s
+    }
+    if (i == 2000) {
+      outage = std::thread([&] {
+        auto [code, out] = shell("FLOWSENTRY_KAFKA_DIR=" + (state_ / "kafka").string() + " " +
+                                 kSource + "/scripts/kafka pause 60 2>&1");
+        EXPECT_EQ(code, 0) << out;
+      });
+    }
+  }
+  outage.join();
+  ASSERT_TRUE((*producer)->flush(120s).ok());
+  EXPECT_EQ(wait_stored(kFlows, 180s), kFlows) << w->log_tail();
+  // Stored anomalies, by record key, against the distinct keys on the anomalies topic.
+  PGconn* c = PQconnectdb(db_url_.c_str());
+  auto* r = PQexec(c, "SELECT count(*) FROM anomaly_scores WHERE label = 1");
+  ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK);
+  const auto anomalies = static_cast<size_t>(std::stoll(PQgetvalue(r, 0, 0)));
+  PQclear(r);
+  PQfinish(c);
+  ASSERT_GT(anomalies, 100u);
+  auto published = read_topic(brokers_, "anomalies_" + name_, anomalies, 120s, true);
+  std::set<std::string> keys;
+  for (const auto& m : published) keys.insert(m.key);
+  EXPECT_EQ(keys.size(), anomalies) << w->log_tail();
+}
+
 TEST_F(RunTest, TwoWorkersShareSixPartitionsAndSurviveOneBeingKilled) {
   auto a = worker("worker-a");
   auto b = worker("worker-b");
@@ -253,6 +387,57 @@ TEST_F(RunTest, AnInjectedBurstRaisesExactlyOneAlert) {
   while (bursts == 0 && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(200ms);
   std::this_thread::sleep_for(3s);  // a second alert for the same burst would come by now
   EXPECT_EQ(bursts.load(), 1) << alerter->log_tail();
+  receiver.stop();
+  serving.join();
+}
+
+// PostgreSQL down for 60 s: the alerter still delivers a burst alert within seconds (alerts
+// and delivery results reach the store later, from a queue). Before, recording each alert and
+// each delivery waited for the store's connection attempts.
+TEST_F(RunTest, AdversarialADatabaseOutageDelaysNoAlert) {
+  httplib::Server receiver;
+  std::atomic<int> bursts{0};
+  receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+    auto j = nlohmann::json::parse(req.body, nullptr, false);
+    if (!j.is_discarded() && j.value("type", "") == "burst") ++bursts;
+    res.set_content("ok", "text/plain");
+  });
+  int port = receiver.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { receiver.listen_after_bind(); });
+  auto hook = "alert.webhook_url=http://127.0.0.1:" + std::to_string(port) + "/hook";
+  auto alerter = worker("alerter", "alerter", {"--set", hook});
+  std::this_thread::sleep_for(5s);  // joined its group
+  std::thread outage([&] {
+    auto [code, out] = shell("FLOWSENTRY_PG_DIR=" + (state_ / "pg").string() + " " + kSource +
+                             "/scripts/postgres restart 60 2>&1");
+    EXPECT_EQ(code, 0) << out;
+  });
+  std::this_thread::sleep_for(3s);  // the server is down now
+  stream::ProducerConfig pc;
+  pc.brokers = brokers_;
+  auto producer = stream::KafkaProducer::create(pc);
+  ASSERT_TRUE(producer.ok());
+  stream::FlowGenerator gen(stream::GeneratorOptions{});
+  for (int i = 0; i < 20; ++i) {
+    model::ScoredFlow f{gen.next_attack(), {}};
+    f.flow.stime = wall_seconds();
+    f.flow.key = {"flows", 0, i};
+    f.verdict.score = 0.99;
+    f.verdict.label = 1;
+    ASSERT_TRUE((*producer)
+                    ->produce("anomalies_" + name_, std::to_string(i), pipeline::encode_anomaly(f))
+                    .ok());
+  }
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+  const auto sent = std::chrono::steady_clock::now();
+  while (bursts == 0 && std::chrono::steady_clock::now() - sent < 30s) {
+    std::this_thread::sleep_for(100ms);
+  }
+  const auto waited = std::chrono::steady_clock::now() - sent;
+  EXPECT_EQ(bursts.load(), 1) << alerter->log_tail();
+  // The alerter polls every 0.2 s and retries a delivery after alert.backoff_s (1 s).
+  EXPECT_LT(waited, 4s) << alerter->log_tail();
+  outage.join();
   receiver.stop();
   serving.join();
 }

@@ -97,6 +97,21 @@ TEST(BurstTest, FlowsWithoutStimeUseTheInjectedClock) {
   EXPECT_EQ(d.observe(b).size(), 1u);
 }
 
+TEST(BurstAdversarialTest, FarFutureFlowsDoNotHoldAnEpisodeOpen) {
+  double now = kT0;
+  BurstDetector d(BurstOptions{}, [&] { return now; });
+  std::vector<model::ScoredFlow> future;
+  for (int i = 0; i < 10; ++i) future.push_back(anomaly(kT0 + 1e8 + i));  // three years ahead
+  ASSERT_EQ(d.observe(future).size(), 1u);
+  // Eleven minutes on, the window and the quiet time have passed on the wall clock: the
+  // episode is over and a new burst alerts again. With the flows' own times it would last
+  // until three years from now.
+  now += 11 * 60;
+  d.advance(now);
+  EXPECT_EQ(d.hits_in_window(), 0u);
+  EXPECT_EQ(d.observe(spread(10, now - 60, 1)).size(), 1u);
+}
+
 TEST(BurstTest, RateModeIgnoresASteadyBackgroundButCatchesASpike) {
   BurstOptions o;
   o.rate_mode = true;

@@ -223,6 +223,23 @@ TEST(DeliveryTest, SlackGetsReadableTextAndBlocks) {
   EXPECT_NE(dump.find("*top_context*\\ntcp/http/FIN"), std::string::npos) << dump;
 }
 
+TEST(DeliveryAdversarialTest, SlackTextEscapesMentionsAndLinksFromTraffic) {
+  Alert a;
+  a.type = "new_category";
+  a.context = "service:<!channel>";
+  a.summary = "service value(s) never seen in training: <!channel> <http://x|click> & more";
+  a.payload = {{"values", "<!here>"}, {"top_context", {{"proto", "<@U1>"}, {"service", "-"}}}};
+  const auto msg = slack_message(a);
+  const auto dump = msg.dump();
+  for (const char* raw : {"<!channel>", "<!here>", "<http://x|click>", "<@U1>"}) {
+    EXPECT_EQ(dump.find(raw), std::string::npos) << raw << " in " << dump;
+  }
+  EXPECT_NE(
+      msg["text"].get<std::string>().find("&lt;!channel&gt; &lt;http://x|click&gt; &amp; more"),
+      std::string::npos);
+  EXPECT_NE(dump.find("&lt;!here&gt;"), std::string::npos);
+}
+
 TEST(DeliveryTest, UnreachableServerFailsWithoutLeakingTheUrl) {
   double now = 1000;
   auto o = fast();

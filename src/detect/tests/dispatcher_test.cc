@@ -123,17 +123,49 @@ TEST(DispatcherTest, CooldownSuppressesTheSameKeyUntilItEnds) {
   EXPECT_EQ(f.dispatcher->stats().suppressed, 1u);
 }
 
-TEST(DispatcherTest, RateLimitsEachNotifier) {
+TEST(DispatcherAdversarialTest, AlertsOverTheRateLimitWaitForBudgetInsteadOfBeingDropped) {
   auto o = fast();
   o.cooldown_s = 0;
   o.rate_per_min = 1;
   o.rate_burst = 2;
+  std::atomic<double> now{1000};
+  auto n = std::make_unique<ScriptedNotifier>(std::vector<SendResult>{});
+  auto* notifier = n.get();
+  std::vector<std::unique_ptr<Notifier>> v;
+  v.push_back(std::move(n));
+  Dispatcher d(o, std::move(v), nullptr, [&] { return now.load(); });
+  for (int i = 0; i < 4; ++i) d.submit(alert("k" + std::to_string(i)));
+  EXPECT_FALSE(d.flush(300ms)) << "two alerts wait for budget";
+  EXPECT_EQ(notifier->calls, 2u);
+  EXPECT_GE(d.stats().rate_limited, 2u);
+  now = now + 120;  // two minutes: budget for two more
+  ASSERT_TRUE(d.flush(5s));
+  EXPECT_EQ(notifier->calls, 4u);
+  for (const auto& r : d.log().deliveries()) EXPECT_EQ(r.status, "delivered");
+}
+
+TEST(DispatcherAdversarialTest, TestAlertsSpendABudgetOfTheirOwn) {
+  auto o = fast();
+  o.cooldown_s = 0;
+  o.rate_per_min = 1;
+  o.rate_burst = 2;
+  o.test_rate_per_min = 1;
+  o.test_rate_burst = 3;
   Fixture f(o);
-  for (int i = 0; i < 4; ++i) f.dispatcher->submit(alert("k" + std::to_string(i)));
+  for (int i = 0; i < 11; ++i) {
+    auto a = alert("t" + std::to_string(i));
+    a.type = "test";
+    f.dispatcher->submit(a);
+  }
   ASSERT_TRUE(f.dispatcher->flush(5s));
-  EXPECT_EQ(f.notifier->calls, 2u);
-  EXPECT_EQ(f.dispatcher->stats().rate_limited, 2u);
+  EXPECT_EQ(f.notifier->calls, 3u);
   EXPECT_EQ(f.dispatcher->log().deliveries().back().status, "rate_limited");
+  // Eleven tests later, real alerts still have their whole budget.
+  f.dispatcher->submit(alert("real-1"));
+  f.dispatcher->submit(alert("real-2"));
+  ASSERT_TRUE(f.dispatcher->flush(5s));
+  EXPECT_EQ(f.notifier->calls, 5u);
+  EXPECT_EQ(f.dispatcher->log().deliveries().back().status, "delivered");
 }
 
 TEST(DispatcherTest, AFullQueueDropsAlertsWithoutBlockingTheCaller) {

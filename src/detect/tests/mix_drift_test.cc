@@ -137,6 +137,46 @@ TEST(MixDriftTest, NewCategoriesAreASeparateAlertRaisedOnce) {
   EXPECT_EQ(count_alerts(d.observe(batch), "new_category"), 0u) << "reported already";
 }
 
+TEST(MixDriftAdversarialTest, RareValuesSeenInTrainingAreNotNew) {
+  // The reference folds rare training values into "other"; the vocabulary still knows them.
+  auto reference = tcp_heavy_reference();
+  reference["proto"]["other"] = 3;
+  MixDriftDetector d(count_windows(100, 5), reference);
+  d.set_known({{"proto", {"il", "pup"}}});
+  auto batch = mix(90, 0.2);
+  for (int i = 0; i < 5; ++i) batch.push_back(flow_at(1000, "il"));
+  for (int i = 0; i < 5; ++i) batch.push_back(flow_at(1000, "fc"));
+  auto closed = d.observe(batch);
+  ASSERT_EQ(count_alerts(closed, "new_category"), 1u);
+  const auto& a = closed[0].alerts[0];
+  ASSERT_EQ(a.payload["categories"].size(), 1u);
+  EXPECT_EQ(a.payload["categories"][0]["category"], "fc");  // never seen; "il" was
+}
+
+TEST(MixDriftAdversarialTest, ReportedNewValuesAreBoundedAndNeverForgotten) {
+  MixDriftDetector d(count_windows(100, 5), tcp_heavy_reference());
+  size_t reported = 0;
+  int next = 0;
+  // Hostile traffic inventing a category per flow: past the bound it is counted, not reported.
+  while (next < static_cast<int>(MixDriftDetector::kMaxReportedNew) + 500) {
+    std::vector<model::ScoredFlow> batch;
+    for (int i = 0; i < 100; ++i) batch.push_back(flow_at(1000, "p" + std::to_string(next++)));
+    for (const auto& w : d.observe(batch)) {
+      for (const auto& a : w.alerts) {
+        if (a.type != "new_category") continue;
+        reported += a.payload["categories"].size() + a.payload["more_categories"].get<size_t>();
+        EXPECT_LE(a.payload["categories"].size(), 20u);
+      }
+    }
+  }
+  EXPECT_EQ(reported, MixDriftDetector::kMaxReportedNew);
+  EXPECT_EQ(d.unreported_new(), 500u);
+  // The first values stay reported: showing them again raises nothing.
+  std::vector<model::ScoredFlow> again;
+  for (int i = 0; i < 100; ++i) again.push_back(flow_at(1000, "p" + std::to_string(i)));
+  EXPECT_EQ(count_alerts(d.observe(again), "new_category"), 0u);
+}
+
 TEST(MixDriftTest, ComparesWithThePreviousWindowWithoutAReference) {
   MixDriftDetector d(count_windows(100, 1));
   EXPECT_EQ(count_alerts(d.observe(mix(100, 0.1)), "mix_drift"), 0u);

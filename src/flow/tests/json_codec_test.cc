@@ -44,6 +44,45 @@ TEST(JsonCodecTest, DecodesAnArrayAndNamesTheBadElementByPointer) {
   EXPECT_EQ(problems[0].problem.reason, "out_of_range");
 }
 
+TEST(JsonCodecAdversarialTest, FarFutureAndAncientTimesAreProblems) {
+  JsonDecoder d;
+  FlowRecord rec;
+  for (const char* t : {"1e300", "-5", "0", "99999999999"}) {
+    auto p = d.decode_one(with(kJsonHttp, "{", std::string("{\"stime\":") + t + ","), rec);
+    ASSERT_TRUE(p) << t;
+    EXPECT_EQ(p->field, "/stime") << t;
+  }
+  ASSERT_FALSE(d.decode_one(with(kJsonHttp, "{", "{\"stime\":1700000000.5,"), rec));
+  EXPECT_EQ(rec.stime, 1700000000.5);
+}
+
+TEST(JsonCodecAdversarialTest, HugeCountsAreProblemsNotInfinity) {
+  JsonDecoder d;
+  FlowRecord rec;
+  auto p = d.decode_one(with(kJsonHttp, "\"spkts\":10", "\"spkts\":1e39"), rec);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->field, "/spkts");
+  EXPECT_EQ(p->reason, "out_of_range");
+}
+
+TEST(JsonCodecAdversarialTest, ALongArrayIsRefusedBeforeAnyElementIsDecoded) {
+  JsonDecoder d;
+  std::string zeros = "[0";
+  for (int i = 0; i < 20000; ++i) zeros += ",0";
+  zeros += "]";
+  std::vector<FlowRecord> out;
+  std::vector<RecordProblem> problems;
+  auto st = d.decode(zeros, out, problems, nullptr, 10000);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.error().message.find("at most 10000"), std::string::npos);
+  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(problems.empty());  // decoding each element first gave 20,001 problems
+  std::string two = "[" + kJsonHttp + "," + kJsonHttp + "]";
+  ASSERT_TRUE(d.decode(two, out, problems, nullptr, 2).ok());
+  EXPECT_EQ(out.size(), 2u);
+}
+
 TEST(JsonCodecTest, MissingFieldIsNamed) {
   JsonDecoder d;
   FlowRecord rec;

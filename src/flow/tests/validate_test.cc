@@ -87,5 +87,39 @@ TEST(ValidateTest, LabelAndAttackCategory) {
   EXPECT_EQ(set_attack_cat("Ransomware", cat)->reason, "bad_label");
 }
 
+TEST(ValidateTest, EveryFieldHasAMaximumBelowFloatRange) {
+  for (size_t i = 0; i < kNumFieldCount; ++i) {
+    const auto f = static_cast<NumField>(i);
+    EXPECT_LT(kNumFields[f].max, 1e30) << kNumFields[f].name;
+    EXPECT_FALSE(check_num(f, kNumFields[f].max)) << kNumFields[f].name;
+    auto p = check_num(f, kNumFields[f].max * 2 + 2);
+    ASSERT_TRUE(p) << kNumFields[f].name;
+    EXPECT_EQ(p->reason, "out_of_range");
+    EXPECT_EQ(p->field, kNumFields[f].name);
+  }
+}
+
+TEST(ValidateAdversarialTest, RejectsCountsBeyondTheirMaximum) {
+  double v = 0;
+  auto p = parse_num(kSbytes, "1e39", v);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->reason, "out_of_range");
+  EXPECT_NE(p->problem.find("maximum"), std::string::npos);
+  EXPECT_FALSE(parse_num(kSbytes, "14657531", v));  // the data set's largest
+  EXPECT_EQ(parse_num(kCtSrvSrc, "2000000", v)->reason, "out_of_range");
+}
+
+TEST(ValidateAdversarialTest, EventTimesLieBetween1990AndOneDayFromNow) {
+  const double now = 1.8e9;
+  EXPECT_FALSE(check_time("stime", 1.7e9, now));
+  EXPECT_FALSE(check_time("stime", kMinEventTime, now));
+  EXPECT_FALSE(check_time("stime", now + 3600, now));  // a skewed clock, within a day
+  EXPECT_EQ(check_time("stime", now + 2 * 86400, now)->reason, "out_of_range");
+  EXPECT_EQ(check_time("stime", 1e300, now)->reason, "out_of_range");
+  EXPECT_EQ(check_time("stime", 0, now)->reason, "out_of_range");
+  EXPECT_EQ(check_time("ltime", std::nan(""), now)->reason, "non_finite");
+  EXPECT_EQ(check_time("ltime", 1e300, now)->field, "ltime");
+}
+
 }  // namespace
 }  // namespace flowsentry::flow

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
@@ -11,6 +12,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
+#include "detect/dispatcher.h"
+#include "pipeline/detection.h"
 #include "pipeline/probe.h"
 #include "pipeline/testing/tiny_model.h"
 
@@ -379,6 +383,153 @@ TEST_F(PipelineTest, AStoreOutageHoldsBackAndLosesNothing) {
   ASSERT_TRUE(st.ok()) << st.error().to_string();
   EXPECT_EQ(p.stats().store_errors, 4u);
   EXPECT_EQ(stored_rows(), 2000);
+}
+
+// A store that refuses, for their data, every batch holding one of the `poison` offsets, as
+// PostgreSQL does for a row with no partition or a value out of its column's range.
+class PipelineAdversarialTest : public PipelineTest {};
+
+class PoisonStore : public FlakyStore {
+ public:
+  PoisonStore(store::Store& inner, std::set<int64_t> poison)
+      : FlakyStore(inner, 0), poison_(std::move(poison)) {}
+  Result<int64_t> write(std::span<const model::ScoredFlow> batch) override {
+    ++writes_;
+    for (const auto& f : batch) {
+      if (poison_.count(f.flow.key.offset)) {
+        return make_error(ErrorCode::kValidation, "no partition of relation for row");
+      }
+    }
+    return FlakyStore::write(batch);
+  }
+  int writes_ = 0;
+
+ private:
+  std::set<int64_t> poison_;
+};
+
+TEST_F(PipelineAdversarialTest, RecordsTheStoreRefusesAreDeadLetteredAndTheRestStored) {
+  PoisonStore poison(*store_, {7, 333, 334, 999});
+  stream::GeneratorSource source(generated(1000));
+  PipelineOptions opts;
+  opts.batch_size = 500;
+  opts.inline_reader = true;
+  Pipeline p(source, *scorer_, poison, opts);
+  std::vector<stream::Rejected> dead;
+  p.set_dead_letter(
+      [&](std::vector<stream::Rejected>& r) { dead.insert(dead.end(), r.begin(), r.end()); });
+  int64_t committed = 0;
+  std::set<int64_t> committed_rejected;
+  p.set_commit([&](std::span<const model::ScoredFlow> b, std::span<const flow::RecordKey> r) {
+    committed += static_cast<int64_t>(b.size());
+    for (const auto& k : r) committed_rejected.insert(k.offset);
+  });
+  int64_t observed = 0;
+  p.add_observer([&](std::span<const model::ScoredFlow> b) {
+    for (const auto& f : b) {
+      EXPECT_FALSE(f.flow.key.offset == 7 || f.flow.key.offset == 999);
+      ++observed;
+    }
+  });
+  auto st = p.run();
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  EXPECT_EQ(stored_rows(), 996);
+  EXPECT_EQ(committed, 996);
+  EXPECT_EQ(observed, 996);
+  EXPECT_EQ(committed_rejected, (std::set<int64_t>{7, 333, 334, 999}));
+  ASSERT_EQ(dead.size(), 4u);
+  for (const auto& d : dead) {
+    EXPECT_EQ(d.problem.reason, "store_rejected");
+    EXPECT_NE(d.problem.problem.find("no partition"), std::string::npos);
+    EXPECT_NE(d.bytes.find("\"proto\""), std::string::npos);  // the flow, as JSON
+  }
+  EXPECT_EQ(p.stats().rejected, 4u);
+  // Bisection, not one write per record: ~2·log2(500) writes per poisoned batch.
+  EXPECT_LT(poison.writes_, 80);
+}
+
+TEST_F(PipelineTest, AnOutageIsRetriedNotDeadLettered) {
+  FlakyStore flaky(*store_, 3);  // kUnavailable, the server's fault
+  stream::GeneratorSource source(generated(600));
+  PipelineOptions opts;
+  opts.batch_size = 600;
+  opts.retry_initial = std::chrono::milliseconds(5);
+  Pipeline p(source, *scorer_, flaky, opts);
+  size_t dead = 0;
+  p.set_dead_letter([&](std::vector<stream::Rejected>& r) { dead += r.size(); });
+  ASSERT_TRUE(p.run().ok());
+  EXPECT_EQ(dead, 0u);
+  EXPECT_EQ(stored_rows(), 600);
+}
+
+// A store whose alert and drift writes hang until released, as a database that is down does.
+class HangingAlertStore : public FlakyStore {
+ public:
+  HangingAlertStore(store::Store& inner, std::shared_future<void> gate)
+      : FlakyStore(inner, 0), gate_(std::move(gate)) {}
+  Status record_alert(const store::StoredAlert& a) override {
+    gate_.wait();
+    return FlakyStore::record_alert(a);
+  }
+  Status record_drift(const store::DriftEvent& e) override {
+    gate_.wait();
+    return FlakyStore::record_drift(e);
+  }
+
+ private:
+  std::shared_future<void> gate_;
+};
+
+class CountingNotifier final : public detect::Notifier {
+ public:
+  const std::string& name() const override { return name_; }
+  detect::SendResult send(const detect::Alert&) override {
+    ++sent;
+    return {true, false, 200, {}};
+  }
+  std::atomic<int> sent{0};
+
+ private:
+  std::string name_ = "counting";
+};
+
+TEST_F(PipelineAdversarialTest, AlertsAreDeliveredWhileTheStoreHangs) {
+  std::promise<void> release;
+  HangingAlertStore hanging(*store_, release.get_future().share());
+  auto notifier = std::make_unique<CountingNotifier>();
+  auto* counting = notifier.get();
+  std::vector<std::unique_ptr<detect::Notifier>> notifiers;
+  notifiers.push_back(std::move(notifier));
+  detect::DispatcherOptions dispatch;
+  dispatch.rate_per_min = 0;
+  detect::Dispatcher dispatcher(dispatch, std::move(notifiers));
+  DetectionOptions options;
+  options.drift = false;
+  DetectionStage stage(options, {}, dispatcher, &hanging);
+  // Two bursts of ten anomalies, in two contexts: two alerts.
+  std::vector<model::ScoredFlow> batch;
+  for (const char* proto : {"tcp", "udp"}) {
+    for (int i = 0; i < 10; ++i) {
+      model::ScoredFlow f;
+      f.flow.stime = wall_seconds() - 30 + i;
+      f.flow.proto = proto;
+      f.flow.state = "INT";
+      f.verdict.label = 1;
+      f.verdict.score = 0.99;
+      batch.push_back(f);
+    }
+  }
+  auto observed = std::async(std::launch::async, [&] { stage.observe(batch); });
+  EXPECT_EQ(observed.wait_for(std::chrono::seconds(5)), std::future_status::ready)
+      << "the detectors waited for the store";
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (counting->sent < 1 && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(counting->sent.load(), 1) << "delivery waited for the store";
+  release.set_value();
+  observed.wait();
+  ASSERT_TRUE(dispatcher.flush(std::chrono::seconds(5)));
 }
 
 TEST_F(PipelineTest, VerdictsCarryTheModelAndExplanationsForAnomaliesOnly) {

@@ -194,8 +194,12 @@ TEST_F(KafkaTest, ASecondConsumerInTheGroupResumesFromTheCommittedOffset) {
 TEST_F(KafkaTest, DeadLetterKeepsTheOriginalBytesAndTheReason) {
   auto dlq = topic(1, ".dlq");
   auto p = producer();
-  Rejected r{flow::RecordKey{"flows", 2, 417}, std::string("{\"dur\": oops\x01", 13),
-             flow::FieldProblem{"", "invalid JSON: TAPE_ERROR", "bad_json"}};
+  Rejected r{flow::RecordKey{"flows", 2, 417},
+             std::string("{\"dur\": oops\x01", 13),
+             flow::FieldProblem{"", "invalid JSON: TAPE_ERROR", "bad_json"},
+             "10.0.0.7",
+             {{"trace-id", "abc"}},
+             1700000000123};
   ASSERT_TRUE(p->produce_dead_letter(dlq, r).ok());
   ASSERT_TRUE(p->flush(10s).ok());
   auto c = consumer(dlq, "g-" + name_);
@@ -206,6 +210,10 @@ TEST_F(KafkaTest, DeadLetterKeepsTheOriginalBytesAndTheReason) {
   EXPECT_EQ(h[std::string(kReasonHeader)], "bad_json");
   EXPECT_EQ(h[std::string(kProblemHeader)], "invalid JSON: TAPE_ERROR");
   EXPECT_EQ(h[std::string(kOriginHeader)], "flows/2/417");
+  // The original message's key, headers and timestamp travel with it.
+  EXPECT_EQ(msgs[0].key, "10.0.0.7");
+  EXPECT_EQ(h["trace-id"], "abc");
+  EXPECT_EQ(msgs[0].timestamp_ms, 1700000000123);
 }
 
 TEST_F(KafkaTest, PauseStopsDeliveryAndResumeGoesOnWithoutLossOrDuplicates) {

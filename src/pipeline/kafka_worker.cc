@@ -1,0 +1,205 @@
+#include "pipeline/kafka_worker.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "pipeline/anomaly_message.h"
+#include "pipeline/outbox.h"
+#include "pipeline/probe.h"
+#include "stream/kafka_consumer.h"
+#include "stream/kafka_producer.h"
+#include "stream/kafka_source.h"
+
+namespace flowsentry::pipeline {
+namespace {
+
+auto& log() {
+  static auto logger = module_logger("run");
+  return logger;
+}
+
+stream::ConsumerConfig consumer_config(const Config& c, const std::string& topic,
+                                       const std::string& group) {
+  stream::ConsumerConfig cc;
+  cc.brokers = c.get_string("kafka.brokers");
+  cc.group = group;
+  cc.topics = {topic};
+  // A store outage holds the worker back without polling; stay in the group meanwhile.
+  cc.extra["max.poll.interval.ms"] = "600000";
+  return cc;
+}
+
+void on_rebalance(const stream::RebalanceEvent& e) {
+  std::string parts;
+  for (const auto& tp : e.partitions) parts += fmt::format(" {}[{}]", tp.topic, tp.partition);
+  log()->info("rebalance: {}{}", stream::rebalance_kind_name(e.kind), parts);
+}
+
+// Offsets to commit, merged per partition (the highest wins).
+void merge_offsets(std::vector<stream::TopicPartition>& into,
+                   const std::vector<stream::TopicPartition>& offsets) {
+  for (const auto& tp : offsets) {
+    auto same = [&](const auto& o) { return o.topic == tp.topic && o.partition == tp.partition; };
+    auto it = std::find_if(into.begin(), into.end(), same);
+    if (it == into.end()) {
+      into.push_back(tp);
+    } else {
+      it->offset = std::max(it->offset, tp.offset);
+    }
+  }
+}
+
+}  // namespace
+
+PipelineOptions pipeline_options(const Config& config) {
+  PipelineOptions o;
+  o.batch_size = static_cast<size_t>(config.get_int("pipeline.batch_size"));
+  o.batch_wait = std::chrono::milliseconds(config.get_int("pipeline.batch_ms"));
+  o.queue_batches = static_cast<size_t>(config.get_int("pipeline.queue_batches"));
+  o.explain_top_k = static_cast<int>(config.get_int("pipeline.explain_top_k"));
+  o.explain_per_second = config.get_double("pipeline.explain_per_second");
+  return o;
+}
+
+Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Store& store,
+                        DetectionStage* detection, std::atomic<bool>& stop, Pipeline*& running) {
+  // Batches are committed asynchronously so the poll thread does not wait for the broker;
+  // before partitions go (and before leaving), a synchronous commit of the last offsets waits
+  // for all of them.
+  Pipeline* pipe_for_rebalance = nullptr;
+  stream::KafkaSource* source_for_rebalance = nullptr;
+  std::vector<stream::TopicPartition> last_commit;
+  auto commit_now = [&](stream::KafkaConsumer& consumer) {
+    if (last_commit.empty()) return;
+    if (auto st = consumer.commit(last_commit); !st.ok()) {
+      log()->warn("offset commit failed (the batches are stored; they may be read again): {}",
+                  st.error().to_string());
+    }
+  };
+  auto consumer = stream::KafkaConsumer::create(
+      consumer_config(c, c.get_string("kafka.topic"), c.get_string("kafka.group")),
+      [&](const stream::RebalanceEvent& e) {
+        on_rebalance(e);
+        if (e.kind == stream::RebalanceEvent::Kind::kAssigned || !pipe_for_rebalance) return;
+        if (auto st = pipe_for_rebalance->finish_in_flight(); !st.ok()) {
+          log()->warn("batch in flight at the rebalance not stored (it will be read again): {}",
+                      st.error().to_string());
+        }
+        if (e.kind == stream::RebalanceEvent::Kind::kRevoked) {
+          commit_now(source_for_rebalance->consumer());
+        }
+        last_commit.clear();  // never commit for partitions that may belong to someone else
+      });
+  if (!consumer.ok()) return consumer.error();
+  stream::ProducerConfig pc;
+  pc.brokers = c.get_string("kafka.brokers");
+  auto producer = stream::KafkaProducer::create(pc);
+  if (!producer.ok()) return producer.error();
+  auto format = c.get_string("kafka.format") == "csv" ? stream::MessageFormat::kCsv
+                                                      : stream::MessageFormat::kJson;
+  stream::KafkaSource source(std::move(consumer.value()), format);
+
+  auto po = pipeline_options(c);
+  po.inline_reader = true;
+  Pipeline pipe(source, scorer, store, po);
+  auto& prod = *producer.value();
+  Outbox outbox(prod);
+  const auto dlq = c.get_string("kafka.dlq_topic");
+  const auto anomalies = c.get_string("kafka.anomalies_topic");
+  pipe.set_dead_letter([&](std::vector<stream::Rejected>& rejected) {
+    for (const auto& r : rejected) (void)outbox.send(stream::dead_letter_message(dlq, r));
+  });
+  if (detection) pipe.add_observer([detection](auto batch) { detection->observe(batch); });
+  pipe.add_observer([&](std::span<const model::ScoredFlow> batch) {
+    for (const auto& f : batch) {
+      if (!f.verdict.label) continue;
+      (void)outbox.send(
+          {anomalies,
+           fmt::format("{}/{}/{}", f.flow.key.source, f.flow.key.partition, f.flow.key.offset),
+           encode_anomaly(f),
+           {},
+           -1});
+    }
+  });
+  auto& lag = MetricsRegistry::global().gauge("flowsentry_kafka_consumer_lag",
+                                              "Messages behind the end of the assigned partitions");
+  pipe.set_commit(
+      [&](std::span<const model::ScoredFlow> batch, std::span<const flow::RecordKey> rejected) {
+        // The batch's dead letters and anomalies first: an unacknowledged one keeps the batch
+        // uncommitted, so it is read (and they are sent) again after a restart.
+        if (auto st = outbox.settle(stop); !st.ok()) {
+          log()->warn("batch not committed (it will be read again): {}", st.error().to_string());
+          return;
+        }
+        // Rejected messages of the batch count as handled too: they went to the dead-letter topic.
+        std::vector<flow::RecordKey> keys(rejected.begin(), rejected.end());
+        keys.reserve(batch.size() + rejected.size());
+        for (const auto& f : batch) keys.push_back(f.flow.key);
+        const auto offsets = stream::offsets_after(keys);
+        merge_offsets(last_commit, offsets);
+        if (auto st = source.consumer().commit(offsets, /*async=*/true); !st.ok()) {
+          log()->warn("offset commit failed (the batch is stored; it may be read again): {}",
+                      st.error().to_string());
+        }
+        lag.set(static_cast<double>(source.consumer().total_lag()));
+      });
+  running = &pipe;
+  pipe_for_rebalance = &pipe;
+  source_for_rebalance = &source;
+  if (stop) pipe.stop();
+  auto st = pipe.run();
+  running = nullptr;
+  pipe_for_rebalance = nullptr;
+  commit_now(source.consumer());
+  if (auto closed = source.consumer().close(); !closed.ok()) {
+    log()->warn("consumer close: {}", closed.error().to_string());
+  }
+  if (auto f = prod.flush(std::chrono::seconds(5)); !f.ok()) {
+    log()->warn("producer flush: {}", f.error().to_string());
+  }
+  auto s = pipe.stats();
+  log()->info("worker stopped: {} scored, {} stored, {} rejected", s.scored, s.stored, s.rejected);
+  return st;
+}
+
+Status run_alerter(const Config& c, DetectionStage& detection, std::atomic<bool>& stop) {
+  auto consumer =
+      stream::KafkaConsumer::create(consumer_config(c, c.get_string("kafka.anomalies_topic"),
+                                                    c.get_string("kafka.group") + "-alerter"),
+                                    on_rebalance);
+  if (!consumer.ok()) return consumer.error();
+  auto& cons = *consumer.value();
+  flow::JsonDecoder decoder;
+  std::vector<stream::KafkaMessage> messages;
+  std::vector<model::ScoredFlow> batch;
+  std::string problem;
+  while (!stop) {
+    messages.clear();
+    auto n = cons.poll_batch(messages, 1000, std::chrono::milliseconds(200));
+    if (!n.ok()) return n.error();
+    batch.clear();
+    for (const auto& m : messages) {
+      if (auto s = decode_anomaly(m.value, decoder, problem)) {
+        batch.push_back(std::move(*s));
+      } else {
+        Probe::rejected("bad_anomaly_message").inc();
+        log()->warn("{}[{}]@{}: not an anomaly message: {}", m.topic, m.partition, m.offset,
+                    problem);
+      }
+    }
+    if (!batch.empty()) detection.observe(batch);
+    detection.tick(now_seconds());
+    if (!messages.empty()) {
+      if (auto st = cons.commit(stream::KafkaConsumer::next_offsets(messages)); !st.ok()) {
+        log()->warn("offset commit failed: {}", st.error().to_string());
+      }
+    }
+  }
+  return cons.close();
+}
+
+}  // namespace flowsentry::pipeline
