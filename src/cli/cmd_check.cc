@@ -119,7 +119,9 @@ int run_check(const CheckOpts& o) {
 Command add_check_command(CLI::App& root) {
   auto* app = root.add_subcommand("check", "Validate a CSV or JSON-lines flow file");
   auto opts = std::make_shared<CheckOpts>();
-  app->add_option("--data", opts->data, "Flow file (CSV with a header, or JSON lines)")->required();
+  app->add_option("--data", opts->data,
+                  "Flow file (CSV with a header, JSON lines, or a pcap/pcapng capture)")
+      ->required();
   app->add_flag("--strict", opts->strict, "Exit 1 if any row is invalid");
   app->add_option("--max-problems", opts->max_problems, "How many problems to list")
       ->capture_default_str();

@@ -107,9 +107,10 @@ Command add_demo_command(CLI::App& root) {
   app->add_option("--port", o->port, "HTTP port for the API and dashboard (0 = any free port)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  app->add_option("--data", o->data,
-                  "CSV or JSON-lines file to replay, or generator:normal|attack|drift[:SEED] "
-                  "(default: the UNSW-NB15 test set when present, else generator:attack)");
+  app->add_option(
+      "--data", o->data,
+      "CSV, JSON-lines or pcap/pcapng file to replay, or generator:normal|attack|drift[:SEED] "
+      "(default: the UNSW-NB15 test set when present, else generator:attack)");
   app->add_option("--db", o->db, "SQLite file for the verdicts")->capture_default_str();
   app->add_option("--eps", o->eps, "Flows per second to replay (0 = as fast as possible)")
       ->capture_default_str()

@@ -306,7 +306,7 @@ Command add_produce_command(CLI::App& root) {
   app->add_option("--brokers", opts->brokers, "Kafka bootstrap servers (default kafka.brokers)");
   app->add_option("--topic", opts->topic, "Topic (default kafka.topic)");
   app->add_option("--data", opts->data,
-                  "Flow file (CSV or JSON lines), or generator:normal|attack|drift")
+                  "Flow file (CSV, JSON lines, pcap/pcapng), or generator:normal|attack|drift")
       ->required();
   app->add_option("--eps", opts->eps, "Messages per second (0 = as fast as possible)")
       ->check(CLI::NonNegativeNumber)

@@ -95,7 +95,9 @@ Command add_score_command(CLI::App& root) {
   auto* app = root.add_subcommand("score", "Score a flow file and write one JSON line per flow");
   auto opts = std::make_shared<ScoreOpts>();
   app->add_option("--model", opts->model, "Artifact directory")->capture_default_str();
-  app->add_option("--data", opts->data, "Flow file: CSV with a header, or JSON lines")->required();
+  app->add_option("--data", opts->data,
+                  "Flow file: CSV with a header, JSON lines, or a pcap/pcapng capture")
+      ->required();
   app->add_option("--out", opts->out, "Output file (default: stdout)");
   app->add_option("--explain", opts->explain,
                   "Add top_features: the K features with the largest |SHAP| contribution")

@@ -22,6 +22,7 @@ struct Command {
   std::function<int()> run;
 };
 
+Command add_capture_command(CLI::App& root);
 Command add_check_command(CLI::App& root);
 Command add_config_command(CLI::App& root);
 Command add_alert_test_command(CLI::App& root);

@@ -4,10 +4,13 @@
 
 #include "cli/commands.h"
 #include "common/log.h"
+#include "stream/capture_reader.h"
 
 namespace fs = flowsentry;
 
 int main(int argc, char** argv) {
+  // Every --data accepts packet captures (pcap, pcapng), metered into flows.
+  fs::stream::register_capture_format();
   CLI::App app{
       "flowsentry: real-time network anomaly detection.\n"
       "Scores network flows with a trained model, stores every verdict, watches for drift and\n"
@@ -26,6 +29,7 @@ int main(int argc, char** argv) {
       fs::cli::add_produce_command(app),  fs::cli::add_train_command(app),
       fs::cli::add_evaluate_command(app), fs::cli::add_score_command(app),
       fs::cli::add_bench_command(app),    fs::cli::add_alert_test_command(app),
+      fs::cli::add_capture_command(app),
   };
 
   try {

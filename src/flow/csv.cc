@@ -23,6 +23,13 @@ enum Role : int {
   kStime = -6,
   kAttackCat = -7,
   kLabel = -8,
+  kLtime = -9,
+  kSrcip = -10,
+  kSport = -11,
+  kDstip = -12,
+  kDsport = -13,
+  kArpSha = -14,
+  kArpTha = -15,
 };
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
@@ -62,6 +69,13 @@ int role_of(const std::string& name) {
   if (name == "stime") return kStime;
   if (name == "attack_cat") return kAttackCat;
   if (name == "label") return kLabel;
+  if (name == "ltime") return kLtime;
+  if (name == "srcip") return kSrcip;
+  if (name == "sport") return kSport;
+  if (name == "dstip") return kDstip;
+  if (name == "dsport") return kDsport;
+  if (name == "arp_sha") return kArpSha;
+  if (name == "arp_tha") return kArpTha;
   return kIgnore;
 }
 
@@ -183,6 +197,13 @@ std::optional<FieldProblem> CsvSchema::decode(std::string_view line, FlowRecord&
   }
   rec.id.reset();
   rec.stime.reset();
+  rec.ltime.reset();
+  rec.srcip.reset();
+  rec.sport.reset();
+  rec.dstip.reset();
+  rec.dsport.reset();
+  rec.arp_sha.reset();
+  rec.arp_tha.reset();
   rec.attack_cat.reset();
   rec.label.reset();
   for (size_t i = 0; i < count; ++i) {
@@ -214,17 +235,37 @@ std::optional<FieldProblem> CsvSchema::decode(std::string_view line, FlowRecord&
           if (ec == std::errc() && ptr == text.data() + text.size()) rec.id = v;
           break;
         }
-        case kStime: {
+        case kStime:
+        case kLtime: {
           double v = 0;
           auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+          const char* name = role == kStime ? "stime" : "ltime";
           if (ec != std::errc() || ptr != text.data() + text.size()) {
-            p = FieldProblem{"stime", fmt::format("'{}' is not a time in epoch seconds", text),
+            p = FieldProblem{name, fmt::format("'{}' is not a time in epoch seconds", text),
                              "bad_number"};
-          } else if (!(p = check_time("stime", v, wall_seconds()))) {
-            rec.stime = v;
+          } else if (!(p = check_time(name, v, wall_seconds()))) {
+            (role == kStime ? rec.stime : rec.ltime) = v;
           }
           break;
         }
+        case kSrcip:
+        case kDstip:
+        case kArpSha:
+        case kArpTha:
+          if (!text.empty()) {
+            (role == kSrcip    ? rec.srcip
+             : role == kDstip  ? rec.dstip
+             : role == kArpSha ? rec.arp_sha
+                               : rec.arp_tha)
+                .emplace(text.data(), text.size());
+          }
+          break;
+        case kSport:
+          rec.sport = parse_port(text);
+          break;
+        case kDsport:
+          rec.dsport = parse_port(text);
+          break;
         default:
           break;
       }
@@ -239,6 +280,65 @@ std::optional<FieldProblem> CsvSchema::decode(std::string_view line, FlowRecord&
     }
   }
   return std::nullopt;
+}
+
+std::string identity_csv_header() {
+  std::string h = "stime,ltime,srcip,sport,dstip,dsport,dur,proto,service,state";
+  for (size_t f = kSpkts; f < kNumFieldCount; ++f) h += fmt::format(",{}", kNumFields[f].name);
+  return h;
+}
+
+namespace {
+
+void append_text_field(std::string& out, std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(v);
+    return;
+  }
+  out += '"';
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+void append_number(std::string& out, NumField f, double v) {
+  if (kNumFields[f].kind != ValueKind::kReal) {
+    fmt::format_to(std::back_inserter(out), "{}", static_cast<int64_t>(v));
+  } else {
+    fmt::format_to(std::back_inserter(out), "{}", v);
+  }
+}
+
+}  // namespace
+
+void append_identity_csv(const FlowRecord& rec, std::string& out) {
+  auto it = std::back_inserter(out);
+  if (rec.stime) fmt::format_to(it, "{:.6f}", *rec.stime);
+  out += ',';
+  if (rec.ltime) fmt::format_to(it, "{:.6f}", *rec.ltime);
+  out += ',';
+  if (rec.srcip) append_text_field(out, *rec.srcip);
+  out += ',';
+  if (rec.sport) fmt::format_to(it, "{}", *rec.sport);
+  out += ',';
+  if (rec.dstip) append_text_field(out, *rec.dstip);
+  out += ',';
+  if (rec.dsport) fmt::format_to(it, "{}", *rec.dsport);
+  out += ',';
+  append_number(out, kDur, rec.num[kDur]);
+  out += ',';
+  append_text_field(out, rec.proto);
+  out += ',';
+  append_text_field(out, rec.service);
+  out += ',';
+  append_text_field(out, rec.state);
+  for (size_t f = kSpkts; f < kNumFieldCount; ++f) {
+    out += ',';
+    append_number(out, static_cast<NumField>(f), rec.num[f]);
+  }
+  out += '\n';
 }
 
 Result<std::unique_ptr<CsvReader>> CsvReader::open(const std::string& path) {

@@ -50,6 +50,12 @@ class CsvSchema {
   bool has_attack_cat_ = false;
 };
 
+// Writing flows with their identity, as `flowsentry capture` does: stime, ltime, srcip,
+// sport, dstip, dsport, then the training-set columns dur ... is_sm_ips_ports (no id, no
+// labels). Absent identity values are written as empty fields.
+std::string identity_csv_header();
+void append_identity_csv(const FlowRecord& rec, std::string& out);
+
 // Streams records from a CSV file.
 class CsvReader {
  public:

@@ -93,8 +93,18 @@ struct FlowRecord {
   std::string service{kNone};
   std::string state;
 
-  std::optional<int64_t> id;              // data set row id, when present
-  std::optional<double> stime;            // event time, seconds since the epoch
+  std::optional<int64_t> id;    // data set row id, when present
+  std::optional<double> stime;  // event time, seconds since the epoch
+  // Identity of a metered flow (columns of the full UNSW-NB15 CSVs; absent in the training
+  // set): last packet time, and the source (first packet's sender) and destination.
+  std::optional<double> ltime;
+  std::optional<std::string> srcip;
+  std::optional<int64_t> sport;
+  std::optional<std::string> dstip;
+  std::optional<int64_t> dsport;
+  // ARP flows: the sender and target hardware addresses of the first packet (aa:bb:..).
+  std::optional<std::string> arp_sha;
+  std::optional<std::string> arp_tha;
   std::optional<std::string> attack_cat;  // ground truth, absent in live traffic
   std::optional<int> label;               // ground truth 0/1, absent in live traffic
   RecordKey key;

@@ -28,6 +28,13 @@ enum Role : int {
   kStime = -6,
   kAttackCat = -7,
   kLabel = -8,
+  kLtime = -9,
+  kSrcip = -10,
+  kSport = -11,
+  kDstip = -12,
+  kDsport = -13,
+  kArpSha = -14,
+  kArpTha = -15,
 };
 
 const std::unordered_map<std::string_view, int>& role_table() {
@@ -41,6 +48,13 @@ const std::unordered_map<std::string_view, int>& role_table() {
     t.emplace("stime", kStime);
     t.emplace("attack_cat", kAttackCat);
     t.emplace("label", kLabel);
+    t.emplace("ltime", kLtime);
+    t.emplace("srcip", kSrcip);
+    t.emplace("sport", kSport);
+    t.emplace("dstip", kDstip);
+    t.emplace("dsport", kDsport);
+    t.emplace("arp_sha", kArpSha);
+    t.emplace("arp_tha", kArpTha);
     return t;
   }();
   return table;
@@ -50,9 +64,10 @@ const std::unordered_map<std::string_view, int>& role_table() {
 // expected key first and only falls back to the hash table when the order differs.
 const std::vector<std::pair<std::string_view, int>>& key_order() {
   static const auto order = [] {
-    std::vector<std::pair<std::string_view, int>> o{{"id", kId},           {"stime", kStime},
-                                                    {"dur", kDur},         {"proto", kProto},
-                                                    {"service", kService}, {"state", kState}};
+    std::vector<std::pair<std::string_view, int>> o{
+        {"id", kId},       {"stime", kStime},     {"ltime", kLtime},   {"srcip", kSrcip},
+        {"sport", kSport}, {"dstip", kDstip},     {"dsport", kDsport}, {"dur", kDur},
+        {"proto", kProto}, {"service", kService}, {"state", kState}};
     for (size_t i = kSpkts; i < kNumFieldCount; ++i) {
       o.emplace_back(kNumFields[i].name, static_cast<int>(i));
     }
@@ -153,13 +168,45 @@ std::optional<FieldProblem> read_field(int role, dom::element v, FlowRecord& rec
       if (!v.get_int64().get(id)) rec.id = id;
       break;
     }
-    case kStime: {
+    case kStime:
+    case kLtime: {
       if (!is_number(v.type())) {
         return FieldProblem{"", "expected a time in epoch seconds", "bad_number"};
       }
       const double t = double(v);
-      if (auto bad = check_time("stime", t, wall_seconds())) return bad;
-      rec.stime = t;
+      if (auto bad = check_time(role == kStime ? "stime" : "ltime", t, wall_seconds())) {
+        return bad;
+      }
+      (role == kStime ? rec.stime : rec.ltime) = t;
+      break;
+    }
+    case kSrcip:
+    case kDstip:
+    case kArpSha:
+    case kArpTha: {
+      if ((p = read_string(v, text))) return p;
+      auto& dst = role == kSrcip    ? rec.srcip
+                  : role == kDstip  ? rec.dstip
+                  : role == kArpSha ? rec.arp_sha
+                                    : rec.arp_tha;
+      if (v.is_null()) {
+        dst.reset();
+      } else {
+        dst.emplace(text.data(), text.size());
+      }
+      break;
+    }
+    case kSport:
+    case kDsport: {
+      auto& dst = role == kSport ? rec.sport : rec.dsport;
+      int64_t port = 0;
+      if (v.type() == dom::element_type::STRING) {
+        dst = parse_port(std::string_view(v));
+      } else if (!v.get_int64().get(port)) {
+        dst = port;
+      } else {
+        dst.reset();
+      }
       break;
     }
     default:
@@ -178,6 +225,13 @@ std::optional<FieldProblem> decode_object(dom::element element, FlowRecord& rec)
   rec.service.assign(kNone.size(), kNone[0]);
   rec.id.reset();
   rec.stime.reset();
+  rec.ltime.reset();
+  rec.srcip.reset();
+  rec.sport.reset();
+  rec.dstip.reset();
+  rec.dsport.reset();
+  rec.arp_sha.reset();
+  rec.arp_tha.reset();
   rec.attack_cat.reset();
   rec.label.reset();
   Seen seen;
@@ -312,6 +366,11 @@ void append_json(const FlowRecord& rec, std::string& out) {
     }
     buf.append(std::string_view("\","));
   };
+  if (rec.ltime) fmt::format_to(it, FMT_COMPILE("\"ltime\":{},"), *rec.ltime);
+  if (rec.srcip) put_str("srcip", *rec.srcip);
+  if (rec.sport) fmt::format_to(it, FMT_COMPILE("\"sport\":{},"), *rec.sport);
+  if (rec.dstip) put_str("dstip", *rec.dstip);
+  if (rec.dsport) fmt::format_to(it, FMT_COMPILE("\"dsport\":{},"), *rec.dsport);
   // Data set order (dur, proto, service, state, spkts, ...), which the decoder expects first.
   fmt::format_to(it, FMT_COMPILE("\"dur\":{},"), rec.num[kDur]);
   put_str("proto", rec.proto);
@@ -320,6 +379,8 @@ void append_json(const FlowRecord& rec, std::string& out) {
   for (size_t i = kSpkts; i < kNumFieldCount; ++i) {
     fmt::format_to(it, FMT_COMPILE("\"{}\":{},"), kNumFields[i].name, rec.num[i]);
   }
+  if (rec.arp_sha) put_str("arp_sha", *rec.arp_sha);
+  if (rec.arp_tha) put_str("arp_tha", *rec.arp_tha);
   if (rec.attack_cat) put_str("attack_cat", *rec.attack_cat);
   if (rec.label) fmt::format_to(it, FMT_COMPILE("\"label\":{},"), *rec.label);
   buf[buf.size() - 1] = '}';

@@ -56,9 +56,24 @@ class JsonLinesReader final : public FlowReader {
   bool has_labels_ = true;
 };
 
+std::vector<FlowFileOpener>& openers() {
+  static std::vector<FlowFileOpener> list;
+  return list;
+}
+
 }  // namespace
 
+void add_flow_file_format(FlowFileOpener opener) {
+  for (auto o : openers()) {
+    if (o == opener) return;
+  }
+  openers().push_back(opener);
+}
+
 Result<std::unique_ptr<FlowReader>> open_flow_file(const std::string& path) {
+  for (auto opener : openers()) {
+    if (auto r = opener(path)) return std::move(*r);
+  }
   auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
   if (!*in) return make_error(ErrorCode::kNotFound, "cannot open file", path);
   char head[4] = {};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,13 @@ class FlowReader {
 };
 
 Result<std::unique_ptr<FlowReader>> open_flow_file(const std::string& path);
+
+// Formats that live in modules to the right of flow (packet captures, metered by `stream`)
+// join the sniffing here: an opener returns nullopt for a file that is not its format.
+// Registered once at start-up (`stream::register_capture_format()`), before any reading.
+using FlowFileOpener =
+    std::optional<Result<std::unique_ptr<FlowReader>>> (*)(const std::string& path);
+void add_flow_file_format(FlowFileOpener opener);
 
 // Every valid record of a flow file, in order; invalid rows are skipped (for benchmarks and
 // tests that want the rows, not their problems).

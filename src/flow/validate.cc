@@ -137,4 +137,19 @@ std::optional<FieldProblem> set_attack_cat(std::string_view text, std::optional<
   return problem("attack_cat", fmt::format("'{}' is not a known attack category", t), "bad_label");
 }
 
+std::optional<int64_t> parse_port(std::string_view text) {
+  text = trim(text);
+  int base = 10;
+  if (text.starts_with("0x") || text.starts_with("0X")) {
+    text.remove_prefix(2);
+    base = 16;
+  }
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v < 0 || v > 65535) {
+    return std::nullopt;
+  }
+  return v;
+}
+
 }  // namespace flowsentry::flow

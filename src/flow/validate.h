@@ -38,4 +38,9 @@ std::optional<FieldProblem> set_category(std::string_view field, std::string_vie
 std::optional<FieldProblem> set_label(std::string_view text, std::optional<int>& out);
 std::optional<FieldProblem> set_attack_cat(std::string_view text, std::optional<std::string>& out);
 
+// A port of the identity columns: decimal, or hex as the full UNSW-NB15 CSVs write ICMP
+// type/code ("0x000b"). Anything else ("-", empty, out of range) is absent, not an error:
+// identity columns are informational and never stop a record.
+std::optional<int64_t> parse_port(std::string_view text);
+
 }  // namespace flowsentry::flow

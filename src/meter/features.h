@@ -1,0 +1,40 @@
+// A closed flow record to UNSW-NB15 features (Argus formulas, data-set conventions); see
+// README.md for each formula and its source.
+#pragma once
+
+#include <deque>
+#include <string>
+
+#include "flow/flow_record.h"
+#include "meter/flow_state.h"
+
+namespace flowsentry::meter {
+
+// Fills every per-flow feature of `out` (everything but the ct_* window counts).
+void make_record(const FlowState& f, flow::FlowRecord& out);
+
+// Argus jitter and mean interpacket time in ms (clients ArgusPrintSrcJitter/IntPkt).
+double argus_intpkt_ms(const DirState& d);
+double argus_jitter_ms(const DirState& d);
+
+// UNSW-NB15's ct_state_ttl lookup on (state, sttl, dttl).
+int ct_state_ttl(std::string_view state, int sttl, int dttl);
+
+std::string format_address(const Address& a, Network n);
+
+// The ct_* counts over the last `window` records (ordered by last time, current included).
+class CtWindow {
+ public:
+  explicit CtWindow(size_t window = 100) : window_(window) {}
+  void apply(flow::FlowRecord& rec);
+
+ private:
+  struct Entry {
+    std::string srcip, dstip, service;
+    int64_t sport = 0, dsport = 0;
+  };
+  size_t window_;
+  std::deque<Entry> last_;
+};
+
+}  // namespace flowsentry::meter

@@ -1,0 +1,80 @@
+// One bidirectional flow as the meter tracks it, and the record it is building.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "meter/decode.h"
+#include "meter/service.h"
+#include "meter/tcp_tracker.h"
+
+namespace flowsentry::meter {
+
+// Argus's ArgusTimeStats: interpacket times in µs, summed in float as Argus does.
+struct TimeStats {
+  uint32_t n = 0;
+  float sum = 0;
+  int64_t sumsqrd = 0;
+  void add(int64_t interval_us) {
+    sum += static_cast<float>(interval_us);
+    sumsqrd = static_cast<int64_t>(static_cast<double>(sumsqrd) +
+                                   static_cast<double>(interval_us) * interval_us);
+    ++n;
+  }
+};
+
+struct DirState {
+  uint64_t pkts = 0;
+  uint64_t bytes = 0;
+  uint8_t ttl = 0;
+  int64_t first_us = 0;  // first and last packet of this direction in the record
+  int64_t last_us = 0;
+  TimeStats act;
+  TimeStats idle;
+};
+
+// Source-relative key: the source's address and port first.
+struct FlowKey {
+  Address src{};
+  Address dst{};
+  uint16_t sport = 0;
+  uint16_t dport = 0;
+  uint16_t extra = 0;  // ICMP echo sequence number
+  uint8_t proto = 0;
+  Network network = Network::kIpv4;
+  bool operator==(const FlowKey&) const = default;
+};
+
+struct FlowKeyHash {
+  size_t operator()(const FlowKey& k) const noexcept;
+};
+
+inline constexpr uint32_t kNoFlow = UINT32_MAX;
+
+struct FlowState {
+  FlowKey key;
+  bool in_use = false;
+  bool record_open = false;  // a packet arrived since the last record was sent
+  bool first_record = true;  // Argus "cause START": non-TCP one-way flows print INT, later REQ
+  int64_t stime_us = 0;      // record start and last packet
+  int64_t ltime_us = 0;
+  int64_t last_seen_us = 0;  // for idle timeouts, across records
+  DirState s;
+  DirState d;
+  // Argus's per-direction "lasttime" for inter-packet times; kept across status records.
+  int64_t s_tick_us = 0;
+  int64_t d_tick_us = 0;
+  TcpTracker tcp;
+  uint8_t icmp_type = 0;  // first packet's type and code (Argus state ECO, ECR, URP, ...)
+  uint8_t icmp_code = 0;
+  std::array<uint8_t, 6> arp_sha{};
+  std::array<uint8_t, 6> arp_tha{};
+  ServiceTracker service;
+  bool ftp_data = false;
+  // Intrusive lists: idle order within the flow's timeout class, and record start order.
+  uint8_t timeout_class = 0;
+  uint32_t idle_prev = kNoFlow, idle_next = kNoFlow;
+  uint32_t start_prev = kNoFlow, start_next = kNoFlow;
+};
+
+}  // namespace flowsentry::meter
