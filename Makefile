@@ -39,10 +39,12 @@ demo: build
 
 # flowsentry side by side with the reference Python stack (bench/run): starts its own Kafka and
 # PostgreSQL, runs both stacks, writes docs/benchmarks.md (generated section), the charts in
-# docs/benchmarks/ and the README performance table. QUICK=1: shorter runs (< 5 min).
+# docs/benchmarks/ and the README performance table, then the HTTP soak below.
+# QUICK=1: shorter runs (< 5 min).
 QUICK ?=
 bench: build
 	bench/run --build $(BUILD) $(if $(QUICK),--quick)
+	bench/http_soak.py --binary $(BUILD)/flowsentry
 
 # The HTTP soak (bench/http_soak.py): 16 unauthenticated 8 MiB uploads and 1,000 slow
 # connections from other loopback addresses for 60 s while /healthz and /predict are measured.
