@@ -56,7 +56,7 @@ struct ShrinkAfter {
 // Rows stored by /predict?store=1 are keyed ("predict", process start in µs, sequence): a
 // restarted process on the same store starts a new partition instead of re-using offsets from
 // 0, which the store would ignore as already stored.
-const int64_t kPredictPartition = static_cast<int64_t>(wall_now() * 1e6);
+const int64_t kPredictPartition = static_cast<int64_t>(wall_seconds() * 1e6);
 std::atomic<int64_t> g_predict_sequence{0};
 
 void handle_predict(const ApiContext& ctx, size_t max_explain_flows, const Request& req,
@@ -134,7 +134,7 @@ void handle_predict(const ApiContext& ctx, size_t max_explain_flows, const Reque
   }
   if (store) {
     s.to_store.resize(s.flows.size());
-    double now = wall_now();
+    double now = wall_seconds();
     for (size_t i = 0; i < s.flows.size(); ++i) {
       auto& sf = s.to_store[i];
       sf.flow = s.flows[i];

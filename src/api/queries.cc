@@ -13,7 +13,7 @@ using Res = Response;
 
 // Parses the common parameters; on a problem answers 400 and returns nullopt.
 std::optional<store::Query> query_or_400(const Req& req, Res& res, std::vector<Problem>& problems) {
-  auto q = parse_query(req, wall_now(), problems);
+  auto q = parse_query(req, wall_seconds(), problems);
   if (!problems.empty()) {
     send_error(res, 400, "bad query parameter", problems);
     return std::nullopt;
@@ -113,7 +113,7 @@ void summary(const ApiContext& ctx, const Req& req, Res& res) {
   if (!ok_or_503(alerts, res)) return;
   auto drift = ctx.store->list_drift(q->from, q->to, 1);
   if (!ok_or_503(drift, res)) return;
-  double seconds = std::max(1.0, std::min(q->to, wall_now()) - q->from);
+  double seconds = std::max(1.0, std::min(q->to, wall_seconds()) - q->from);
   nlohmann::json body{{"from", q->from},
                       {"to", q->to},
                       {"flows", flows},

@@ -3,13 +3,12 @@
 
 #include "api/http.h"
 #include "api/server.h"
+#include "common/clock.h"
 
 namespace flowsentry::api {
 
 // `max_explain_flows`: the most flows one explained call may hold (api.max_explain_flows).
 void add_predict_routes(Router& router, const ApiContext& context, size_t max_explain_flows);
 void add_query_routes(Router& router, const ApiContext& context);
-
-double wall_now();
 
 }  // namespace flowsentry::api

@@ -294,10 +294,6 @@ Deadlines::Entry* deadline_of(MHD_Connection* connection) {
 
 }  // namespace
 
-double wall_now() {
-  return wall_seconds();
-}
-
 struct ApiServer::Impl {
   ApiOptions options;
   ApiContext context;
@@ -537,7 +533,7 @@ void ApiServer::Impl::add_core_routes() {
     nlohmann::json body{{"ready", true}, {"model_version", context.scorer->model_version()}};
     if (context.store) {
       store::Query q;
-      q.from = wall_now();
+      q.from = wall_seconds();
       q.to = q.from + 1;
       if (auto n = context.store->count(q); !n.ok()) {
         send_json(res, {{"ready", false}, {"reason", "store unreachable: " + n.error().message}},

@@ -27,7 +27,7 @@ detect::Alert test_alert() {
   a.type = "test";
   a.context = "alert-test";
   a.severity = detect::Severity::kInfo;
-  a.time = detect::system_now();
+  a.time = wall_seconds();
   a.summary = fmt::format("test alert from flowsentry on {}: delivery works", host.data());
   a.payload = {{"host", host.data()},
                {"note", "Sent by `flowsentry alert-test`; no action needed."}};

@@ -83,7 +83,7 @@ int run_demo(const DemoOpts& o) {
   int sig = 0;
   auto last_print = std::chrono::steady_clock::now();
   while (!(sig = wait_for_signal(std::chrono::milliseconds(500)))) {
-    detection->tick(pipeline::now_seconds());
+    detection->tick(wall_seconds());
     if (std::chrono::steady_clock::now() - last_print > std::chrono::seconds(10)) {
       last_print = std::chrono::steady_clock::now();
       log->info("{}", progress_line(pipe.stats(), elapsed()));

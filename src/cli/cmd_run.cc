@@ -78,7 +78,7 @@ int run_run(RunOpts o) {
       stop = true;
       if (running) running->stop();
     } else if (worker && service.detection()) {
-      service.detection()->tick(pipeline::now_seconds());
+      service.detection()->tick(wall_seconds());
     }
   }
   if (running) running->stop();

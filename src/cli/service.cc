@@ -82,10 +82,10 @@ Status Service::start_api(int port, std::function<nlohmann::json()> pipeline_sta
     ctx.alert_test = [d = dispatcher_.get()] {
       detect::Alert a;
       a.type = "test";
-      a.context = fmt::format("{:.3f}", pipeline::now_seconds());  // never cooled down
+      a.context = fmt::format("{:.3f}", wall_seconds());  // never cooled down
       a.severity = detect::Severity::kInfo;
       a.summary = "flowsentry test alert";
-      a.time = pipeline::now_seconds();
+      a.time = wall_seconds();
       d->submit(a);
       d->flush(std::chrono::seconds(15));
       auto results = nlohmann::json::array();

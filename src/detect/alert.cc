@@ -10,10 +10,6 @@
 
 namespace flowsentry::detect {
 
-double system_now() {
-  return wall_seconds();
-}
-
 std::string iso8601(double epoch_seconds) {
   const auto t = static_cast<std::time_t>(std::floor(epoch_seconds));
   std::tm tm{};

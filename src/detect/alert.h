@@ -7,13 +7,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
 #include "model/verdict.h"
 
 namespace flowsentry::detect {
 
-// Seconds since the epoch. Injected so tests pin time; production uses system_now().
+// Seconds since the epoch. Injected so tests pin time; production uses wall_seconds()
+// (common/clock.h), the one wall clock.
 using Clock = std::function<double()>;
-double system_now();
 
 // "2026-11-26T06:53:54Z" (UTC, whole seconds).
 std::string iso8601(double epoch_seconds);

@@ -37,7 +37,7 @@ struct BurstOptions {
 
 class BurstDetector {
  public:
-  explicit BurstDetector(BurstOptions options, Clock clock = system_now);
+  explicit BurstDetector(BurstOptions options, Clock clock = wall_seconds);
 
   // Feeds a scored batch; returns the burst alerts it raised (at most one per episode).
   std::vector<Alert> observe(std::span<const model::ScoredFlow> batch);

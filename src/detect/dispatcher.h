@@ -52,7 +52,7 @@ struct DispatchStats {
 class Dispatcher {
  public:
   Dispatcher(DispatcherOptions options, std::vector<std::unique_ptr<Notifier>> notifiers,
-             std::shared_ptr<AlertLog> log = nullptr, Clock clock = system_now);
+             std::shared_ptr<AlertLog> log = nullptr, Clock clock = wall_seconds);
   ~Dispatcher();  // stops the worker; jobs still queued are recorded as "shutdown"
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;

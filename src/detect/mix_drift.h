@@ -61,7 +61,7 @@ struct MixWindow {
 class MixDriftDetector {
  public:
   explicit MixDriftDetector(MixDriftOptions options, MixReference reference = {},
-                            Clock clock = system_now);
+                            Clock clock = wall_seconds);
 
   // Adds flows (event time = stime, else the clock); returns the windows they closed.
   std::vector<MixWindow> observe(std::span<const model::ScoredFlow> batch);

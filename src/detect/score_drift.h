@@ -12,7 +12,7 @@ namespace flowsentry::detect {
 
 class ScoreDriftDetector {
  public:
-  explicit ScoreDriftDetector(AdwinOptions options = {}, Clock clock = system_now);
+  explicit ScoreDriftDetector(AdwinOptions options = {}, Clock clock = wall_seconds);
 
   std::vector<Alert> observe(std::span<const model::ScoredFlow> batch);
   const Adwin& adwin() const { return adwin_; }

@@ -59,7 +59,7 @@ DetectionStage::DetectionStage(DetectionOptions options, detect::MixReference re
       dispatcher_(dispatcher),
       store_(store),
       recorder_(store ? std::make_unique<AlertRecorder>(*store) : nullptr),
-      id_prefix_(fmt::format("{:x}", static_cast<int64_t>(now_seconds() * 1000))) {
+      id_prefix_(fmt::format("{:x}", static_cast<int64_t>(wall_seconds() * 1000))) {
   if (!store_) return;
   // Delivery results update the stored alert, so the dashboard shows them.
   dispatcher_.log().on_delivery([this](const detect::DeliveryRecord& d) {
@@ -152,7 +152,7 @@ void DetectionStage::observe(std::span<const model::ScoredFlow> batch) {
   if (options_.single_flow.enabled) {
     for (const auto& f : batch) {
       if (auto a = detect::single_flow_alert(options_.single_flow, f,
-                                             detect::event_time(f, detect::system_now))) {
+                                             detect::event_time(f, wall_seconds))) {
         raise(*a);
       }
     }
@@ -169,7 +169,7 @@ void DetectionStage::tick(double now) {
 
 nlohmann::json DetectionStage::status() const {
   std::lock_guard lock(mu_);
-  bool recent = last_drift_ > 0 && now_seconds() - last_drift_ < kDriftRecentSeconds;
+  bool recent = last_drift_ > 0 && wall_seconds() - last_drift_ < kDriftRecentSeconds;
   return {{"drift_status", recent ? "drift" : "ok"},
           {"adwin_width", score_drift_.adwin().width()},
           {"adwin_mean", score_drift_.adwin().mean()},

@@ -192,7 +192,7 @@ Status run_alerter(const Config& c, DetectionStage& detection, std::atomic<bool>
       }
     }
     if (!batch.empty()) detection.observe(batch);
-    detection.tick(now_seconds());
+    detection.tick(wall_seconds());
     if (!messages.empty()) {
       if (auto st = cons.commit(stream::KafkaConsumer::next_offsets(messages)); !st.ok()) {
         log()->warn("offset commit failed: {}", st.error().to_string());

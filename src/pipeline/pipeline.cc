@@ -26,10 +26,6 @@ size_t explained(const std::vector<model::Verdict>& verdicts) {
 
 }  // namespace
 
-double now_seconds() {
-  return wall_seconds();
-}
-
 Pipeline::Pipeline(stream::Source& source, const model::Scorer& scorer, store::Store& store,
                    PipelineOptions options)
     : source_(source), scorer_(scorer), store_(store), options_(options) {}
@@ -62,7 +58,7 @@ Status Pipeline::read_batch(Batch& batch, size_t& read) {
   if (read == 0) return {};
   auto sent = source_.sent_ms();
   batch.sent_ms.assign(sent.begin(), sent.end());
-  batch.read_at = now_seconds();
+  batch.read_at = wall_seconds();
   received_ += read;
   Probe::get().flows_in.inc(static_cast<double>(read));
   return {};
@@ -269,7 +265,7 @@ Status Pipeline::store_batch(Batch& batch) {
   Error refused;
   if (auto st = store_with_retry(batch.scored, poison, refused); !st.ok()) return st;
   if (!poison.empty()) set_aside(batch, poison, refused);
-  batch.stored_at = now_seconds();
+  batch.stored_at = wall_seconds();
   return {};
 }
 

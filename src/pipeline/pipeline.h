@@ -25,6 +25,7 @@
 #include <span>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "model/scorer.h"
 #include "pipeline/bounded_queue.h"
@@ -145,8 +146,5 @@ class Pipeline {
   ExplainBudget explain_budget_{options_.explain_per_second};
   ExplainFloor explain_floor_;
 };
-
-// Wall-clock seconds since the epoch.
-double now_seconds();
 
 }  // namespace flowsentry::pipeline

@@ -107,7 +107,7 @@ class ApiTest : public ::testing::Test {
     g.scenario = stream::Scenario::kAttack;
     g.burst_every = 600;
     g.burst_len = 60;
-    g.start_time = wall_now() - 300;
+    g.start_time = wall_seconds() - 300;
     g.time_step = 0.05;
     stream::FlowGenerator gen(g);
     std::vector<flow::FlowRecord> flows;
@@ -560,7 +560,7 @@ TEST_F(ApiAdversarialTest, FromToWindowsAreBoundedLikeWindow) {
   EXPECT_EQ(r->status, 400);
   EXPECT_EQ(body(r)["details"][0]["field"], "from") << r->body;
   EXPECT_EQ(client_->Get("/api/v1/anomalies/top?from=0")->status, 400);
-  const auto now = static_cast<int64_t>(wall_now());
+  const auto now = static_cast<int64_t>(wall_seconds());
   auto ok = client_->Get("/api/v1/series?from=" + std::to_string(now - 399 * 86400) +
                          "&to=" + std::to_string(now));
   EXPECT_EQ(ok->status, 200) << ok->body;
@@ -744,7 +744,7 @@ TEST_F(ApiTest, AlertsCanBeAcknowledgedAndSnoozed) {
   a.id = "alert-1";
   a.type = "burst";
   a.key = "burst|tcp";
-  a.created = wall_now() - 10;
+  a.created = wall_seconds() - 10;
   a.payload_json = R"({"hits_in_window": 12})";
   a.delivery_status = "sent";
   ASSERT_TRUE(store_->record_alert(a).ok());
