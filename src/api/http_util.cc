@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "flow/csv.h"
+
 namespace flowsentry::api {
 
 void send_json(Response& res, const nlohmann::json& body, int status) {
@@ -173,14 +175,9 @@ bool looks_like_formula(const std::string& s) {
 }
 
 std::string csv_field(const std::string& text) {
-  const std::string s = looks_like_formula(text) ? "'" + text : text;
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
+  std::string out;
+  flow::append_csv_field(out, looks_like_formula(text) ? "'" + text : text);
+  return out;
 }
 
 }  // namespace

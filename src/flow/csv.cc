@@ -282,15 +282,7 @@ std::optional<FieldProblem> CsvSchema::decode(std::string_view line, FlowRecord&
   return std::nullopt;
 }
 
-std::string identity_csv_header() {
-  std::string h = "stime,ltime,srcip,sport,dstip,dsport,dur,proto,service,state";
-  for (size_t f = kSpkts; f < kNumFieldCount; ++f) h += fmt::format(",{}", kNumFields[f].name);
-  return h;
-}
-
-namespace {
-
-void append_text_field(std::string& out, std::string_view v) {
+void append_csv_field(std::string& out, std::string_view v) {
   if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
     out.append(v);
     return;
@@ -302,6 +294,14 @@ void append_text_field(std::string& out, std::string_view v) {
   }
   out += '"';
 }
+
+std::string identity_csv_header() {
+  std::string h = "stime,ltime,srcip,sport,dstip,dsport,dur,proto,service,state";
+  for (size_t f = kSpkts; f < kNumFieldCount; ++f) h += fmt::format(",{}", kNumFields[f].name);
+  return h;
+}
+
+namespace {
 
 void append_number(std::string& out, NumField f, double v) {
   if (kNumFields[f].kind != ValueKind::kReal) {
@@ -319,21 +319,21 @@ void append_identity_csv(const FlowRecord& rec, std::string& out) {
   out += ',';
   if (rec.ltime) fmt::format_to(it, "{:.6f}", *rec.ltime);
   out += ',';
-  if (rec.srcip) append_text_field(out, *rec.srcip);
+  if (rec.srcip) append_csv_field(out, *rec.srcip);
   out += ',';
   if (rec.sport) fmt::format_to(it, "{}", *rec.sport);
   out += ',';
-  if (rec.dstip) append_text_field(out, *rec.dstip);
+  if (rec.dstip) append_csv_field(out, *rec.dstip);
   out += ',';
   if (rec.dsport) fmt::format_to(it, "{}", *rec.dsport);
   out += ',';
   append_number(out, kDur, rec.num[kDur]);
   out += ',';
-  append_text_field(out, rec.proto);
+  append_csv_field(out, rec.proto);
   out += ',';
-  append_text_field(out, rec.service);
+  append_csv_field(out, rec.service);
   out += ',';
-  append_text_field(out, rec.state);
+  append_csv_field(out, rec.state);
   for (size_t f = kSpkts; f < kNumFieldCount; ++f) {
     out += ',';
     append_number(out, static_cast<NumField>(f), rec.num[f]);

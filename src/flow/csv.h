@@ -50,6 +50,10 @@ class CsvSchema {
   bool has_attack_cat_ = false;
 };
 
+// Appends `v` as one CSV field: as it is, or RFC 4180-quoted when it holds a comma, quote or
+// line break.
+void append_csv_field(std::string& out, std::string_view v);
+
 // Writing flows with their identity, as `flowsentry capture` does: stime, ltime, srcip,
 // sport, dstip, dsport, then the training-set columns dur ... is_sm_ips_ports (no id, no
 // labels). Absent identity values are written as empty fields.

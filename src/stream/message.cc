@@ -29,19 +29,6 @@ std::optional<flow::FieldProblem> MessageDecoder::decode(std::string_view bytes,
 
 namespace {
 
-void append_csv_text(std::string_view v, std::string& out) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += v;
-    return;
-  }
-  out += '"';
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
 // The canonical column order of flow::CsvSchema::canonical(): id, dur, proto, service, state,
 // spkts .. is_sm_ips_ports, attack_cat, label.
 void append_csv(const flow::FlowRecord& rec, std::string& out) {
@@ -50,11 +37,11 @@ void append_csv(const flow::FlowRecord& rec, std::string& out) {
   if (rec.id) fmt::format_to(it, "{}", *rec.id);
   fmt::format_to(it, ",{},", rec.num[flow::kDur]);
   std::string cats;
-  append_csv_text(rec.proto, cats);
+  flow::append_csv_field(cats, rec.proto);
   cats += ',';
-  append_csv_text(rec.service, cats);
+  flow::append_csv_field(cats, rec.service);
   cats += ',';
-  append_csv_text(rec.state, cats);
+  flow::append_csv_field(cats, rec.state);
   buf.append(std::string_view(cats));
   for (size_t f = flow::kSpkts; f < flow::kNumFieldCount; ++f) {
     fmt::format_to(it, ",{}", rec.num[f]);
