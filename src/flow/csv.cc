@@ -9,28 +9,10 @@
 #include <fmt/format.h>
 
 #include "common/clock.h"
+#include "flow/field_role.h"
 
 namespace flowsentry::flow {
 namespace {
-
-// Column roles beside the numeric fields (which use their NumField index).
-enum Role : int {
-  kIgnore = -1,
-  kProto = -2,
-  kService = -3,
-  kState = -4,
-  kId = -5,
-  kStime = -6,
-  kAttackCat = -7,
-  kLabel = -8,
-  kLtime = -9,
-  kSrcip = -10,
-  kSport = -11,
-  kDstip = -12,
-  kDsport = -13,
-  kArpSha = -14,
-  kArpTha = -15,
-};
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 

@@ -10,6 +10,7 @@
 
 #include "common/assist.h"
 #include "common/clock.h"
+#include "flow/field_role.h"
 
 namespace flowsentry::flow {
 namespace {
@@ -18,24 +19,6 @@ namespace sj = simdjson;
 namespace dom = simdjson::dom;
 
 constexpr size_t kPrimeBytes = 128 << 10;  // about 180 flows
-
-enum Role : int {
-  kIgnore = -1,
-  kProto = -2,
-  kService = -3,
-  kState = -4,
-  kId = -5,
-  kStime = -6,
-  kAttackCat = -7,
-  kLabel = -8,
-  kLtime = -9,
-  kSrcip = -10,
-  kSport = -11,
-  kDstip = -12,
-  kDsport = -13,
-  kArpSha = -14,
-  kArpTha = -15,
-};
 
 const std::unordered_map<std::string_view, int>& role_table() {
   static const auto table = [] {
