@@ -48,6 +48,7 @@ Status Service::start_detection(bool bursts, bool drift) {
   auto options = pipeline::detection_options(config_);
   options.bursts = bursts;
   options.drift = drift;
+  options.model_calibrated = scorer_ && scorer_->meta().calibration.has_value();
   detect::MixReference reference;
   if (scorer_) reference = pipeline::mix_reference(scorer_->artifact().reference);
   detection_ = std::make_unique<pipeline::DetectionStage>(options, std::move(reference),
