@@ -20,6 +20,7 @@ DetectionOptions detection_options(const Config& config) {
   o.mix = detect::mix_drift_options(config);
   o.burst = detect::burst_options(config);
   o.single_flow = detect::single_flow_options(config);
+  o.behaviour = detect::behaviour_options(config);
   return o;
 }
 
@@ -56,6 +57,7 @@ DetectionStage::DetectionStage(DetectionOptions options, detect::MixReference re
       score_drift_(options.adwin),
       mix_drift_(options.mix, std::move(reference)),
       burst_(options.burst),
+      behaviour_(options.behaviour),
       dispatcher_(dispatcher),
       store_(store),
       recorder_(store ? std::make_unique<AlertRecorder>(*store) : nullptr),
@@ -87,8 +89,8 @@ void DetectionStage::raise(const detect::Alert& alert) {
                             : result == detect::SubmitResult::kSuppressed ? "suppressed"
                                                                           : "dropped";
   MetricsRegistry::global()
-      .counter("flowsentry_alerts_total", "Alerts raised, by type and what happened to them",
-               {{"type", alert.type}, {"disposition", disposition}})
+      .counter("flowsentry_alerts_total", "Alerts raised, by kind and what happened to them",
+               {{"type", alert.type}, {"kind", alert.kind_or_type()}, {"disposition", disposition}})
       .inc();
   if (alert.type == "score_drift" || alert.type == "mix_drift") last_drift_ = alert.time;
   ++alerts_;
@@ -149,6 +151,12 @@ void DetectionStage::observe(std::span<const model::ScoredFlow> batch) {
   if (options_.bursts) {
     for (const auto& a : burst_.observe(batch)) raise(a);
   }
+  if (options_.behaviour.enabled) {
+    for (const auto& a : behaviour_.observe(batch)) raise(a);
+    MetricsRegistry::global()
+        .gauge("flowsentry_detector_states", "States held by the host-behaviour detectors")
+        .set(static_cast<double>(behaviour_.stats().entries));
+  }
   if (options_.single_flow.enabled) {
     for (const auto& f : batch) {
       if (auto a = detect::single_flow_alert(options_.single_flow, f,
@@ -173,7 +181,8 @@ nlohmann::json DetectionStage::status() const {
   return {{"drift_status", recent ? "drift" : "ok"},
           {"adwin_width", score_drift_.adwin().width()},
           {"adwin_mean", score_drift_.adwin().mean()},
-          {"alerts", alerts_}};
+          {"alerts", alerts_},
+          {"behaviour_states", behaviour_.stats().entries}};
 }
 
 }  // namespace flowsentry::pipeline
