@@ -148,7 +148,7 @@ constexpr std::array kSettings{
                 "DHCP (udp 67/68) packets in the flood window that make a DHCP flood"},
     SettingSpec{"behaviour", "arp_window_s", T::kDouble, "60", 1, 86400,
                 "ARP reply-storm window per MAC, seconds"},
-    SettingSpec{"behaviour", "arp_unsolicited", T::kInt, "5", 1, 1000000,
+    SettingSpec{"behaviour", "arp_unsolicited", T::kInt, "4", 1, 1000000,
                 "Unsolicited ARP replies or gratuitous ARPs from one MAC in the window that "
                 "make arp_spoofing (an IP claimed by two MACs alerts at once)"},
     SettingSpec{"behaviour", "beacon_min_connections", T::kInt, "20", 4, 1000000,

@@ -38,7 +38,7 @@ struct BehaviourOptions {
   uint64_t flood_dhcp_packets = 200;
   // ARP.
   double arp_window_s = 60;
-  uint64_t arp_unsolicited = 5;  // unsolicited replies / gratuitous ARPs from one MAC
+  uint64_t arp_unsolicited = 4;  // unsolicited replies / gratuitous ARPs from one MAC
   // Beaconing (one source, one destination and port).
   uint64_t beacon_min_connections = 20;
   double beacon_min_score = 0.8;

@@ -43,6 +43,7 @@ void PasswordDetector::observe(const flow::FlowRecord& f, double t, std::vector<
   const std::string service = auth_service(f);
   if (service.empty() || failed_attempt(f) || f[flow::kDpkts] == 0) return;
   if (f[flow::kDur] > opt_.password_max_duration_s) return;  // a session, not an attempt
+  if (f[flow::kIsFtpLogin] == 1) return;                     // the meter saw this FTP login succeed
   const int64_t port = f.dsport.value_or(0);
   const std::string key = fmt::format("{}>{}:{}", *f.srcip, *f.dstip, port);
   auto& s = table_.touch(key, t);

@@ -739,6 +739,27 @@ TEST_F(ApiTest, BadQueryParametersAre400WithTheField) {
   EXPECT_EQ(client_->Get("/api/v1/anomalies/top?format=xml")->status, 400);
 }
 
+TEST_F(ApiTest, AlertsCarryTheirKindAndOldOnesFallBackToTheirType) {
+  store::StoredAlert old_alert;
+  old_alert.id = "old";
+  old_alert.type = "burst";
+  old_alert.key = "burst:tcp/-/INT";
+  old_alert.created = wall_seconds() - 20;
+  old_alert.payload_json = R"({"hits_in_window": 12})";
+  ASSERT_TRUE(store_->record_alert(old_alert).ok());
+  store::StoredAlert scan = old_alert;
+  scan.id = "scan";
+  scan.type = "behaviour";
+  scan.key = "behaviour:port_scan:10.0.0.66";
+  scan.payload_json = R"({"kind": "port_scan", "hosts": {"src": "10.0.0.66"}})";
+  ASSERT_TRUE(store_->record_alert(scan).ok());
+  auto list = body(client_->Get("/api/v1/alerts?window=1h"));
+  ASSERT_EQ(list["alerts"].size(), 2u);
+  for (const auto& a : list["alerts"]) {
+    EXPECT_EQ(a["kind"], a["id"] == "old" ? "burst" : "port_scan") << a.dump();
+  }
+}
+
 TEST_F(ApiTest, AlertsCanBeAcknowledgedAndSnoozed) {
   store::StoredAlert a;
   a.id = "alert-1";

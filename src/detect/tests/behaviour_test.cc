@@ -301,5 +301,31 @@ TEST(BehaviourTest, StateIsForgottenAfterItsWindowInEventTime) {
   EXPECT_EQ(count_kind(out, "port_scan"), 0u);
 }
 
+TEST(BehaviourTest, SettingsTableDefaultsAreTheOptionsDefaults) {
+  const auto o = behaviour_options(Config{});
+  const BehaviourOptions d;
+  EXPECT_EQ(o.enabled, d.enabled);
+  EXPECT_EQ(o.max_hosts, d.max_hosts);
+  EXPECT_EQ(o.max_examples, d.max_examples);
+  EXPECT_EQ(o.scan_window_s, d.scan_window_s);
+  EXPECT_EQ(o.scan_ports, d.scan_ports);
+  EXPECT_EQ(o.scan_hosts, d.scan_hosts);
+  EXPECT_EQ(o.sweep_window_s, d.sweep_window_s);
+  EXPECT_EQ(o.sweep_hosts, d.sweep_hosts);
+  EXPECT_EQ(o.password_window_s, d.password_window_s);
+  EXPECT_EQ(o.password_attempts, d.password_attempts);
+  EXPECT_EQ(o.password_http_attempts, d.password_http_attempts);
+  EXPECT_EQ(o.password_max_duration_s, d.password_max_duration_s);
+  EXPECT_EQ(o.flood_window_s, d.flood_window_s);
+  EXPECT_EQ(o.flood_packets, d.flood_packets);
+  EXPECT_EQ(o.flood_dhcp_packets, d.flood_dhcp_packets);
+  EXPECT_EQ(o.arp_window_s, d.arp_window_s);
+  EXPECT_EQ(o.arp_unsolicited, d.arp_unsolicited);
+  EXPECT_EQ(o.beacon_min_connections, d.beacon_min_connections);
+  EXPECT_EQ(o.beacon_min_score, d.beacon_min_score);
+  EXPECT_EQ(o.beacon_idle_s, d.beacon_idle_s);
+  EXPECT_EQ(o.beacon_ignore_ports, d.beacon_ignore_ports);
+}
+
 }  // namespace
 }  // namespace flowsentry::detect
