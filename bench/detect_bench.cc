@@ -2,6 +2,7 @@
 // with the window's memory as a counter. Run: build/bench/bench_detect
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <random>
 #include <vector>
 
@@ -115,8 +116,20 @@ static std::vector<flowsentry::flow::FlowRecord> host_flows(size_t n, int hosts)
   return out;
 }
 
+// Resident memory of this process, bytes (Linux).
+static double rss_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  long pages = 0, resident = 0;
+  if (f) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<double>(resident) * 4096;
+}
+
 static void BM_BehaviourDetectors(benchmark::State& state) {
   const auto flows = host_flows(1 << 20, static_cast<int>(state.range(0)));
+  const double rss_before = rss_bytes();
   fd::BehaviourDetectors d({});
   std::vector<fd::Alert> alerts;
   size_t i = 0;
@@ -128,6 +141,7 @@ static void BM_BehaviourDetectors(benchmark::State& state) {
   const auto s = d.stats();
   state.counters["states"] = static_cast<double>(s.entries);
   state.counters["state_MB"] = static_cast<double>(s.approx_bytes) / 1e6;
+  state.counters["rss_growth_MB"] = (rss_bytes() - rss_before) / 1e6;
 }
 BENCHMARK(BM_BehaviourDetectors)->Arg(100000)->Iterations(1 << 20);
 

@@ -84,13 +84,14 @@ void BeaconDetector::observe(const flow::FlowRecord& f, double t, std::vector<Al
   s.last_sport = sport;
   if (!s.starts.empty() && std::abs(t - s.starts.back()) < kMinGapS) return;
   s.tally.add(f, t);
-  s.examples.add(f, opt_.max_examples);
+  // Examples from halfway to the threshold on: most pairs never get there, and memory counts.
+  if (2 * (s.connections + 1) >= opt_.beacon_min_connections) s.examples.add(f, opt_.max_examples);
   s.starts.push_back(t);
-  if (s.starts.size() > kMaxStarts) s.starts.pop_front();
+  if (s.starts.size() > kMaxStarts) s.starts.erase(s.starts.begin());
   ++s.connections;
   if (s.alerted || s.connections < opt_.beacon_min_connections) return;
   if ((s.connections - opt_.beacon_min_connections) % kRescoreEvery != 0) return;
-  const auto score = beacon_score(std::vector<double>(s.starts.begin(), s.starts.end()));
+  const auto score = beacon_score(s.starts);
   if (score.score < opt_.beacon_min_score || score.median < kMinMedianS) return;
   s.alerted = true;
   const std::string& src = *f.srcip;

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,7 +17,7 @@
 namespace flowsentry::detect {
 
 struct BeaconState {
-  std::deque<double> starts;  // newest last
+  std::vector<double> starts;  // newest last (a vector: a deque's first block is 512 bytes)
   int64_t last_sport = -1;
   uint64_t connections = 0;
   Tally tally;

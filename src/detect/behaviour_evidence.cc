@@ -50,13 +50,28 @@ nlohmann::json Examples::to_json() const {
   return out;
 }
 
+nlohmann::json Tally::states() const {
+  auto out = nlohmann::json::object();
+  for (size_t i = 0; i < kStates && state_counts[i] > 0; ++i) {
+    out[state_names[i].data()] = state_counts[i];
+  }
+  return out;
+}
+
 void Tally::add(const flow::FlowRecord& f, double t) {
   const double end = std::max(t, f.ltime.value_or(t));
   if (flows == 0 || t < first) first = t;
   last = std::max(last, end);
   ++flows;
   packets += static_cast<uint64_t>(f[flow::kSpkts] + f[flow::kDpkts]);
-  if (states.size() < 16 || states.contains(f.state)) ++states[f.state];
+  const std::string_view name = std::string_view(f.state).substr(0, 7);
+  for (size_t i = 0; i < kStates; ++i) {
+    if (state_counts[i] == 0) name.copy(state_names[i].data(), name.size());
+    if (std::string_view(state_names[i].data()) == name) {
+      ++state_counts[i];
+      break;
+    }
+  }
 }
 
 Alert behaviour_alert(const std::string& kind, const std::string& context, Severity severity,
@@ -71,7 +86,7 @@ Alert behaviour_alert(const std::string& kind, const std::string& context, Sever
   a.time = tally.last;
   evidence["flows"] = tally.flows;
   evidence["packets"] = tally.packets;
-  evidence["states"] = tally.states;
+  evidence["states"] = tally.states();
   evidence["examples"] = examples.to_json();
   a.payload = {{"first_time", tally.first},
                {"last_time", tally.last},

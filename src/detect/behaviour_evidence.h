@@ -2,6 +2,7 @@
 // compact example flow for the evidence, and how a behaviour alert is laid out.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -77,8 +78,12 @@ class Examples {
 struct Tally {
   double first = 0, last = 0;
   uint64_t flows = 0, packets = 0;
-  std::map<std::string, uint64_t> states;
+  // Counts of the first kStates state names, inline: a map would cost a node per host.
+  static constexpr size_t kStates = 4;
+  std::array<std::array<char, 8>, kStates> state_names{};
+  std::array<uint32_t, kStates> state_counts{};
   void add(const flow::FlowRecord& f, double t);
+  nlohmann::json states() const;
   void clear() { *this = Tally{}; }
 };
 

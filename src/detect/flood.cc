@@ -51,7 +51,6 @@ void FloodDetector::count(HostTable<FloodState>& table, const std::string& host,
   auto& s = table.touch(host, t);
   if (t - s.start > opt_.flood_window_s) s = FloodState{t};
   s.tally.add(f, t);
-  s.examples.add(f, opt_.max_examples);
   if (s.peers.size() < kMaxPeers) s.peers.insert(peer);
   auto& k = s.counts[c];
   const auto packets = static_cast<uint64_t>(std::max(1.0, f[flow::kSpkts]));
@@ -59,6 +58,9 @@ void FloodDetector::count(HostTable<FloodState>& table, const std::string& host,
   ++k.flows;
   vote(k, c == kIcmpFlood ? 0 : f.dsport.value_or(0), packets);
   const uint64_t need = c == kDhcpFlood ? opt_.flood_dhcp_packets : opt_.flood_packets;
+  // Examples once a flood builds up (a tenth of the threshold): they show the flood's flows,
+  // and the many hosts that never get there keep no copies.
+  if (10 * k.packets >= need) s.examples.add(f, opt_.max_examples);
   const bool one_port = c == kIcmpFlood || c == kDhcpFlood || 2 * k.margin >= k.packets;
   if (k.alerted || k.packets < need || !one_port) return;
   k.alerted = true;

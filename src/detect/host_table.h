@@ -9,6 +9,7 @@
 #include <iterator>
 #include <list>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -38,7 +39,7 @@ class HostTable {
     }
     if (index_.size() >= max_) evict_oldest();
     order_.push_back(Entry{key, t, State{}});
-    index_.emplace(key, std::prev(order_.end()));
+    index_.emplace(order_.back().key, std::prev(order_.end()));
     return order_.back().state;
   }
 
@@ -61,7 +62,7 @@ class HostTable {
     State state;
   };
   void evict_oldest() {
-    index_.erase(order_.front().key);
+    index_.erase(std::string_view(order_.front().key));
     order_.pop_front();
     ++evictions_;
     evictions_metric_->inc();
@@ -70,7 +71,8 @@ class HostTable {
   size_t max_;
   double idle_s_;
   std::list<Entry> order_;  // oldest first
-  std::unordered_map<std::string, typename std::list<Entry>::iterator> index_;
+  // Keys view the entries' own strings (list nodes never move): one copy of each key.
+  std::unordered_map<std::string_view, typename std::list<Entry>::iterator> index_;
   uint64_t evictions_ = 0;
   Counter* evictions_metric_;
 };

@@ -67,7 +67,7 @@ void ScanDetector::observe_port(const flow::FlowRecord& f, double t, std::vector
   auto& s = scans_.touch(src, t);
   if (t - s.start > opt_.scan_window_s) s = ScanState{t};
   s.tally.add(f, t);
-  s.examples.add(f, opt_.max_examples);
+  if (s.tally.flows > 1) s.examples.add(f, opt_.max_examples);  // one-off flows keep none
   if (s.elements < kMaxElements) {
     s.elements += s.ports_by_target[dst].insert(port).second;
     s.elements += s.targets_by_port[port].insert(dst).second;
@@ -114,7 +114,7 @@ void ScanDetector::observe_sweep(const flow::FlowRecord& f, double t, std::vecto
   auto& s = sweeps_.touch(src, t);
   if (t - s.start > opt_.sweep_window_s) s = SweepState{t};
   s.tally.add(f, t);
-  s.examples.add(f, opt_.max_examples);
+  if (s.tally.flows > 1) s.examples.add(f, opt_.max_examples);  // one-off flows keep none
   if (s.targets.size() < kMaxElements) s.targets.insert(*f.dstip);
   if (s.protos.size() < 4) s.protos.insert(f.proto);
   s.answered += f[flow::kDpkts] > 0;

@@ -63,7 +63,7 @@ TEST(BehaviourTest, SynScanOfManyPortsIsOneVerticalPortScan) {
   EXPECT_EQ(a.payload["evidence"]["distinct_ports"], 15);
   EXPECT_EQ(a.payload["hosts"]["dst"], "10.0.0.2");
   EXPECT_EQ(a.payload["evidence"]["examples"].size(), 5u);
-  EXPECT_EQ(a.payload["evidence"]["examples"][0]["dsport"], 1);
+  EXPECT_EQ(a.payload["evidence"]["examples"][0]["dsport"], 2);  // a source's first flow: none
   EXPECT_DOUBLE_EQ(a.payload["first_time"].get<double>(), kT0 + 0.001);
   EXPECT_EQ(a.to_json()["kind"], "port_scan");
 }

@@ -545,12 +545,13 @@ TEST_F(PipelineTest, BehaviourAlertsGoThroughTheDispatcherAndTheStoreWithTheirKi
   DetectionOptions options;
   options.drift = false;
   DetectionStage stage(options, {}, dispatcher, store_.get());
-  const double t0 = wall_seconds() - 60;
-  for (int round = 0; round < 2; ++round) {  // the second scan is within the cooldown
+  const double t0 = wall_seconds() - 600;
+  // The second scan is in a new scan window (300 s later) but within the dispatcher's cooldown.
+  for (int round = 0; round < 2; ++round) {
     std::vector<model::ScoredFlow> batch(40);
     for (int p = 0; p < 40; ++p) {
       auto& f = batch[p].flow;
-      f.stime = t0 + round * 10 + p * 0.01;
+      f.stime = t0 + round * 400 + p * 0.01;
       f.srcip = "10.0.0.66";
       f.sport = 61000;
       f.dstip = round == 0 ? "10.0.0.2" : "10.0.0.3";
