@@ -123,8 +123,11 @@ constexpr std::array kSettings{
     SettingSpec{"behaviour", "scan_ports", T::kInt, "15", 2, 65536,
                 "Vertical port scan: distinct ports of one target with failed attempts (REQ, "
                 "INT, bare RST, unanswered UDP) from one source within the window"},
-    SettingSpec{"behaviour", "scan_hosts", T::kInt, "25", 2, 1000000,
+    SettingSpec{"behaviour", "scan_hosts", T::kInt, "20", 2, 1000000,
                 "Horizontal port scan: distinct targets with failed attempts on one port"},
+    SettingSpec{"behaviour", "scan_half_open_ports", T::kInt, "4", 2, 65536,
+                "Vertical port scan: distinct ports of one target probed half-open (SYN, "
+                "SYN-ACK, then the prober's RST: nmap -sS of open ports, as before -sV)"},
     SettingSpec{"behaviour", "sweep_window_s", T::kDouble, "60", 1, 86400,
                 "Host-sweep window per source, seconds of event time"},
     SettingSpec{"behaviour", "sweep_hosts", T::kInt, "16", 2, 1000000,
@@ -141,7 +144,7 @@ constexpr std::array kSettings{
                 "Longer connections are sessions, not login attempts"},
     SettingSpec{"behaviour", "flood_window_s", T::kDouble, "10", 0.1, 3600,
                 "Flood window per source and per target, seconds of event time"},
-    SettingSpec{"behaviour", "flood_packets", T::kInt, "5000", 10, 1000000000,
+    SettingSpec{"behaviour", "flood_packets", T::kInt, "1000", 10, 1000000000,
                 "SYN (half-open), UDP (unanswered) or ICMP packets in the flood window that "
                 "make a flood (SYN/UDP: mostly to one port)"},
     SettingSpec{"behaviour", "flood_dhcp_packets", T::kInt, "200", 2, 1000000000,

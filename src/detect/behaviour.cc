@@ -55,6 +55,7 @@ BehaviourOptions behaviour_options(const Config& c) {
   o.scan_window_s = c.get_double("behaviour.scan_window_s");
   o.scan_ports = u("behaviour.scan_ports");
   o.scan_hosts = u("behaviour.scan_hosts");
+  o.scan_half_open_ports = u("behaviour.scan_half_open_ports");
   o.sweep_window_s = c.get_double("behaviour.sweep_window_s");
   o.sweep_hosts = u("behaviour.sweep_hosts");
   o.password_window_s = c.get_double("behaviour.password_window_s");

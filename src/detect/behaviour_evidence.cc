@@ -14,6 +14,11 @@ bool failed_attempt(const flow::FlowRecord& f) {
   return dpkts == 0;
 }
 
+bool half_open_probe(const flow::FlowRecord& f) {
+  return f.proto == "tcp" && f.state == "RST" && f[flow::kSynack] > 0 && f[flow::kSpkts] <= 2 &&
+         f[flow::kDpkts] <= 2 && f[flow::kSbytes] <= 2 * 80 && f[flow::kDbytes] <= 2 * 80;
+}
+
 bool has_identity(const flow::FlowRecord& f) {
   return f.stime && f.srcip && f.dstip && !f.srcip->empty() && !f.dstip->empty();
 }

@@ -24,8 +24,9 @@ struct BehaviourOptions {
   size_t max_examples = 5;    // example flows per alert
   // Port scans and sweeps (one source).
   double scan_window_s = 300;
-  uint64_t scan_ports = 15;  // vertical: distinct failed ports on one target
-  uint64_t scan_hosts = 25;  // horizontal: distinct targets failed on one port
+  uint64_t scan_ports = 15;           // vertical: distinct failed ports on one target
+  uint64_t scan_hosts = 20;           // horizontal: distinct targets failed on one port
+  uint64_t scan_half_open_ports = 4;  // SYN / SYN-ACK / RST on distinct ports of one target
   double sweep_window_s = 60;
   uint64_t sweep_hosts = 16;  // ICMP echo / ARP requests to distinct targets
   // Password guessing (one source, one target, one service).
@@ -35,7 +36,7 @@ struct BehaviourOptions {
   double password_max_duration_s = 30;  // longer connections are sessions, not attempts
   // Floods (per source and per target).
   double flood_window_s = 10;
-  uint64_t flood_packets = 5000;  // SYN, UDP or ICMP packets of one kind in the window
+  uint64_t flood_packets = 1000;  // SYN, UDP or ICMP packets of one kind in the window
   uint64_t flood_dhcp_packets = 200;
   // ARP.
   double arp_window_s = 60;
@@ -50,6 +51,10 @@ struct BehaviourOptions {
 // A flow that looks like a rejected or unanswered attempt: TCP never established (REQ, INT) or
 // reset before any exchange, UDP without a reply, anything one-way.
 bool failed_attempt(const flow::FlowRecord& f);
+
+// A SYN answered by SYN-ACK and torn down by the prober's RST without an exchange: the
+// signature of a half-open (nmap -sS) probe of an open port, which clients never make.
+bool half_open_probe(const flow::FlowRecord& f);
 
 // A flow with everything the detectors key on: srcip, dstip and a start time.
 bool has_identity(const flow::FlowRecord& f);

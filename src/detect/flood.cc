@@ -9,6 +9,7 @@ namespace flowsentry::detect {
 namespace {
 
 constexpr size_t kMaxPeers = 32;
+constexpr uint64_t kMinUdpFloodFlows = 10;
 constexpr std::array<const char*, kFloodClasses> kClassNames{"syn", "udp", "icmp", "dhcp"};
 
 std::optional<FloodClass> flood_class(const flow::FlowRecord& f) {
@@ -62,7 +63,9 @@ void FloodDetector::count(HostTable<FloodState>& table, const std::string& host,
   // and the many hosts that never get there keep no copies.
   if (10 * k.packets >= need) s.examples.add(f, opt_.max_examples);
   const bool one_port = c == kIcmpFlood || c == kDhcpFlood || 2 * k.margin >= k.packets;
-  if (k.alerted || k.packets < need || !one_port) return;
+  // One UDP flow with many packets is a stream (RTP, IPTV); a flood sprays source ports.
+  const bool spread = c != kUdpFlood || k.flows >= kMinUdpFloodFlows;
+  if (k.alerted || k.packets < need || !one_port || !spread) return;
   k.alerted = true;
   const char* name = kClassNames[c];
   const double span = std::max(s.tally.last - s.tally.first, 1e-6);

@@ -68,13 +68,18 @@ void ScanDetector::observe_port(const flow::FlowRecord& f, double t, std::vector
   if (t - s.start > opt_.scan_window_s) s = ScanState{t};
   s.tally.add(f, t);
   if (s.tally.flows > 1) s.examples.add(f, opt_.max_examples);  // one-off flows keep none
+  const bool half_open = half_open_probe(f);
   if (s.elements < kMaxElements) {
     s.elements += s.ports_by_target[dst].insert(port).second;
     s.elements += s.targets_by_port[port].insert(dst).second;
+    if (half_open) s.elements += s.half_open_by_target[dst].insert(port).second;
   }
   const auto vit = s.ports_by_target.find(dst);
-  if (!s.vertical_alerted && vit != s.ports_by_target.end() &&
-      vit->second.size() >= opt_.scan_ports) {
+  const auto hoit = s.half_open_by_target.find(dst);
+  const bool many_ports = vit != s.ports_by_target.end() && vit->second.size() >= opt_.scan_ports;
+  const bool open_ports_probed =
+      hoit != s.half_open_by_target.end() && hoit->second.size() >= opt_.scan_half_open_ports;
+  if (!s.vertical_alerted && (many_ports || open_ports_probed)) {
     s.vertical_alerted = true;
     const auto& ports = vit->second;
     out.push_back(behaviour_alert(
@@ -82,9 +87,11 @@ void ScanDetector::observe_port(const flow::FlowRecord& f, double t, std::vector
         fmt::format("port scan: {} probed {} ports of {} ({} failed attempts in {:.0f} s)", src,
                     ports.size(), dst, s.tally.flows, s.tally.last - s.tally.first),
         s.tally, {{"src", src}, {"dst", dst}},
-        {{"scan", "vertical"},
+        {{"scan", many_ports ? "vertical" : "half_open"},
          {"proto", f.proto},
          {"distinct_ports", ports.size()},
+         {"half_open_ports",
+          hoit == s.half_open_by_target.end() ? nlohmann::json::array() : first_of(hoit->second)},
          {"ports", first_of(ports)},
          {"targets", s.ports_by_target.size()},
          {"icmp_unreachable", s.unreachable}},

@@ -23,6 +23,7 @@ struct ScanState {
   uint64_t unreachable = 0;  // ICMP port unreachable answers received
   std::unordered_map<std::string, std::set<int64_t>> ports_by_target;
   std::unordered_map<int64_t, std::set<std::string>> targets_by_port;
+  std::unordered_map<std::string, std::set<int64_t>> half_open_by_target;
   bool vertical_alerted = false, horizontal_alerted = false;
   Examples examples;
 };

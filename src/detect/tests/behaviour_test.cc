@@ -78,6 +78,37 @@ TEST(BehaviourTest, UnansweredUdpProbesAreAPortScan) {
   EXPECT_EQ(count_kind(feed(d, flows), "port_scan"), 1u);
 }
 
+TEST(BehaviourTest, HalfOpenProbesOfAFewOpenPortsAreAPortScan) {
+  BehaviourDetectors d({});
+  std::vector<flow::FlowRecord> flows;
+  for (int port : {21, 22, 53, 80, 8080}) {  // nmap -sS before -sV: SYN, SYN-ACK, RST
+    auto f =
+        make_flow(kT0 + port * 0.001, "10.0.0.66", 40000, "10.0.0.2", port, "tcp", "RST", 2, 1);
+    f[flow::kSynack] = 0.0001;
+    flows.push_back(f);
+  }
+  auto alerts = feed(d, flows);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind, "port_scan");
+  EXPECT_EQ(alerts[0].payload["evidence"]["scan"], "half_open");
+  EXPECT_EQ(alerts[0].payload["evidence"]["half_open_ports"].size(), 4u);
+}
+
+TEST(BehaviourTest, OneLongUdpStreamIsNotAFloodButSprayedDatagramsAre) {
+  BehaviourDetectors d({});
+  auto stream = make_flow(kT0, "10.0.0.5", 5004, "10.0.0.6", 5004, "udp", "INT", 5000, 0);
+  EXPECT_TRUE(feed(d, {stream}).empty());
+  std::vector<flow::FlowRecord> flows;
+  for (int i = 0; i < 2000; ++i) {  // hping3 --udp -p 514: a new source port per datagram
+    flows.push_back(
+        make_flow(kT0 + i * 0.0005, "10.0.0.66", 1024 + i, "10.0.0.2", 514, "udp", "INT", 1, 0));
+  }
+  auto alerts = feed(d, flows);
+  ASSERT_EQ(count_kind(alerts, "flood"), 2u);  // from the source and against the target
+  EXPECT_EQ(alerts[0].payload["evidence"]["flood"], "udp");
+  EXPECT_EQ(alerts[0].payload["evidence"]["port"], 514);
+}
+
 TEST(BehaviourTest, OnePortOnManyHostsIsAHorizontalScan) {
   BehaviourDetectors d({});
   std::vector<flow::FlowRecord> flows;
@@ -310,6 +341,7 @@ TEST(BehaviourTest, SettingsTableDefaultsAreTheOptionsDefaults) {
   EXPECT_EQ(o.scan_window_s, d.scan_window_s);
   EXPECT_EQ(o.scan_ports, d.scan_ports);
   EXPECT_EQ(o.scan_hosts, d.scan_hosts);
+  EXPECT_EQ(o.scan_half_open_ports, d.scan_half_open_ports);
   EXPECT_EQ(o.sweep_window_s, d.sweep_window_s);
   EXPECT_EQ(o.sweep_hosts, d.sweep_hosts);
   EXPECT_EQ(o.password_window_s, d.password_window_s);
