@@ -323,6 +323,7 @@ json paths() {
                     {"properties",
                      {{"id", {{"type", "string"}}},
                       {"type", {{"type", "string"}}},
+                      {"kind", {{"type", "string"}}},
                       {"key", {{"type", "string"}}},
                       {"created", {{"type", "number"}}},
                       {"payload", json::object()},

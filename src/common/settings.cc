@@ -115,6 +115,62 @@ constexpr std::array kSettings{
                 "is not calibrated for the site (flowsentry calibrate)",
                 "auto|on|off"},
 
+    SettingSpec{"behaviour", "enabled", T::kBool, "true", 0, -1,
+                "Run the host-behaviour detectors (scans, sweeps, password guessing, floods, ARP "
+                "spoofing, beaconing) on every flow with srcip/dstip/stime"},
+    SettingSpec{"behaviour", "max_hosts", T::kInt, "100000", 1, 100000000,
+                "States kept per behaviour detector (host or host pair); the oldest is evicted "
+                "first (flowsentry_detector_evictions_total)"},
+    SettingSpec{"behaviour", "max_examples", T::kInt, "5", 0, 100,
+                "Example flows carried in a behaviour alert's evidence"},
+    SettingSpec{"behaviour", "scan_window_s", T::kDouble, "300", 1, 86400,
+                "Port-scan window per source, seconds of event time"},
+    SettingSpec{"behaviour", "scan_ports", T::kInt, "15", 2, 65536,
+                "Vertical port scan: distinct ports of one target with failed attempts (REQ, "
+                "INT, bare RST, unanswered UDP) from one source within the window"},
+    SettingSpec{"behaviour", "scan_hosts", T::kInt, "20", 2, 1000000,
+                "Horizontal port scan: distinct targets with failed attempts on one port"},
+    SettingSpec{"behaviour", "scan_half_open_ports", T::kInt, "4", 2, 65536,
+                "Vertical port scan: distinct ports of one target probed half-open (SYN, "
+                "SYN-ACK, then the prober's RST: nmap -sS of open ports, as before -sV)"},
+    SettingSpec{"behaviour", "sweep_window_s", T::kDouble, "60", 1, 86400,
+                "Host-sweep window per source, seconds of event time"},
+    SettingSpec{"behaviour", "sweep_hosts", T::kInt, "16", 2, 1000000,
+                "icmp_sweep: distinct targets of ICMP echo/timestamp or ARP requests from one "
+                "source within the sweep window"},
+    SettingSpec{"behaviour", "password_window_s", T::kDouble, "120", 1, 86400,
+                "Password-guessing window per source, target and service, seconds"},
+    SettingSpec{"behaviour", "password_attempts", T::kInt, "10", 2, 1000000,
+                "Short established connections to ssh/ftp/telnet/rdp/smtp/pop3/imap that make "
+                "password guessing"},
+    SettingSpec{"behaviour", "password_http_attempts", T::kInt, "200", 2, 1000000,
+                "The same for HTTP(S) ports 80/443/8080 (browsers open many connections)"},
+    SettingSpec{"behaviour", "password_max_duration_s", T::kDouble, "30", 0.1, 86400,
+                "Longer connections are sessions, not login attempts"},
+    SettingSpec{"behaviour", "flood_window_s", T::kDouble, "10", 0.1, 3600,
+                "Flood window per source and per target, seconds of event time"},
+    SettingSpec{"behaviour", "flood_packets", T::kInt, "1000", 10, 1000000000,
+                "SYN (half-open), UDP (unanswered) or ICMP packets in the flood window that "
+                "make a flood (SYN/UDP: mostly to one port)"},
+    SettingSpec{"behaviour", "flood_dhcp_packets", T::kInt, "200", 2, 1000000000,
+                "DHCP (udp 67/68) packets in the flood window that make a DHCP flood"},
+    SettingSpec{"behaviour", "arp_window_s", T::kDouble, "60", 1, 86400,
+                "ARP reply-storm window per MAC, seconds"},
+    SettingSpec{"behaviour", "arp_unsolicited", T::kInt, "4", 1, 1000000,
+                "Unsolicited ARP replies or gratuitous ARPs from one MAC in the window that "
+                "make arp_spoofing (an IP claimed by two MACs alerts at once)"},
+    SettingSpec{"behaviour", "beacon_min_connections", T::kInt, "20", 4, 1000000,
+                "Connections from one source to one destination and port before their "
+                "intervals are scored for beaconing"},
+    SettingSpec{"behaviour", "beacon_min_score", T::kDouble, "0.8", 0, 1,
+                "Beacon score (mean of 1-|Bowley skew| and 1-MAD/median of the intervals) "
+                "that alerts"},
+    SettingSpec{"behaviour", "beacon_idle_s", T::kDouble, "7200", 1, 604800,
+                "A source/destination pair silent this long is forgotten by the beacon detector"},
+    SettingSpec{"behaviour", "beacon_ignore_ports", T::kString, "53,123,5353", 0, -1,
+                "Destination ports never scored for beaconing, comma separated (resolvers and "
+                "clocks poll on purpose)"},
+
     SettingSpec{"alert", "burst_min_hits", T::kInt, "10", 1, 1000000,
                 "Anomalies within the burst window that make a burst"},
     SettingSpec{"alert", "burst_window_min", T::kDouble, "5", 0.01, 1440,

@@ -37,6 +37,7 @@ const char* severity_name(Severity s) {
 nlohmann::json Alert::to_json() const {
   nlohmann::json j = payload.is_object() ? payload : nlohmann::json::object();
   j["type"] = type;
+  j["kind"] = kind_or_type();
   j["key"] = key();
   j["context"] = context;
   j["severity"] = severity_name(severity);

@@ -33,18 +33,33 @@ std::string flow_context(const flow::FlowRecord& f);
 enum class Severity { kInfo, kWarning, kCritical };
 const char* severity_name(Severity s);
 
+// What an alert is about, for people and SIEMs: "port_scan", "icmp_sweep", "password_guessing",
+// "flood", "arp_spoofing", "beaconing" (behaviour detectors), and for the other detectors their
+// type: "burst", "score_drift", "mix_drift", "new_category", "anomaly", "test".
+// An alert without a kind is of the kind named by its type.
+inline const std::string& kind_of(const std::string& kind, const std::string& type) {
+  return kind.empty() ? type : kind;
+}
+
 struct Alert {
-  std::string type;     // "burst", "anomaly", "score_drift", "mix_drift", "new_category", "test"
-  std::string context;  // what it is about, e.g. "tcp/http/FIN" or "proto:reference"
+  std::string type;     // "burst", "anomaly", "score_drift", "mix_drift", "new_category", "test",
+                        // "behaviour"
+  std::string kind;     // empty = same as type; see kind_of
+  std::string context;  // what it is about, e.g. "tcp/http/FIN", "proto:reference", "10.0.0.1"
   Severity severity = Severity::kWarning;
   std::string summary;                                // one readable line
   double time = 0;                                    // event time it was raised at
   nlohmann::json payload = nlohmann::json::object();  // type-specific fields
 
-  // De-duplication key: same key = same alert for cooldown purposes.
-  std::string key() const { return type + ":" + context; }
+  const std::string& kind_or_type() const { return kind_of(kind, type); }
 
-  // {type, key, severity, summary, time, time_iso, ...payload}
+  // De-duplication key: same key = same alert for cooldown purposes. Behaviour alerts share a
+  // type, so their kind is part of it ("behaviour:port_scan:10.0.0.1").
+  std::string key() const {
+    return kind.empty() || kind == type ? type + ":" + context : type + ":" + kind + ":" + context;
+  }
+
+  // {type, kind, key, severity, summary, time, time_iso, ...payload}
   nlohmann::json to_json() const;
 };
 

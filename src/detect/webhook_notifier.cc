@@ -137,7 +137,7 @@ nlohmann::json slack_message(const Alert& a) {
                                                         : ":information_source:";
   nlohmann::json msg;
   const std::string summary = slack_escape(a.summary);
-  msg["text"] = fmt::format("{} flowsentry {} [{}]: {}", icon, a.type, sev, summary);
+  msg["text"] = fmt::format("{} flowsentry {} [{}]: {}", icon, a.kind_or_type(), sev, summary);
   auto fields = nlohmann::json::array();
   for (const auto& [k, v] : a.payload.items()) {
     if (fields.size() == 10) break;  // Slack's limit per section
@@ -146,7 +146,8 @@ nlohmann::json slack_message(const Alert& a) {
   }
   auto blocks = nlohmann::json::array();
   blocks.push_back(
-      {{"type", "header"}, {"text", {{"type", "plain_text"}, {"text", "flowsentry: " + a.type}}}});
+      {{"type", "header"},
+       {"text", {{"type", "plain_text"}, {"text", "flowsentry: " + a.kind_or_type()}}}});
   blocks.push_back(
       {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", icon + (" " + summary)}}}});
   if (!fields.empty()) blocks.push_back({{"type", "section"}, {"fields", fields}});

@@ -24,6 +24,7 @@ DetectionOptions detection_options(const Config& config) {
   o.anomaly_alerts = mode == "on"    ? AnomalyAlerts::kOn
                      : mode == "off" ? AnomalyAlerts::kOff
                                      : AnomalyAlerts::kAuto;
+  o.behaviour = detect::behaviour_options(config);
   return o;
 }
 
@@ -60,6 +61,7 @@ DetectionStage::DetectionStage(DetectionOptions options, detect::MixReference re
       score_drift_(options.adwin),
       mix_drift_(options.mix, std::move(reference)),
       burst_(options.burst),
+      behaviour_(options.behaviour),
       dispatcher_(dispatcher),
       store_(store),
       recorder_(store ? std::make_unique<AlertRecorder>(*store) : nullptr),
@@ -91,8 +93,8 @@ void DetectionStage::raise(const detect::Alert& alert) {
                             : result == detect::SubmitResult::kSuppressed ? "suppressed"
                                                                           : "dropped";
   MetricsRegistry::global()
-      .counter("flowsentry_alerts_total", "Alerts raised, by type and what happened to them",
-               {{"type", alert.type}, {"disposition", disposition}})
+      .counter("flowsentry_alerts_total", "Alerts raised, by kind and what happened to them",
+               {{"type", alert.type}, {"kind", alert.kind_or_type()}, {"disposition", disposition}})
       .inc();
   if (alert.type == "score_drift" || alert.type == "mix_drift") last_drift_ = alert.time;
   ++alerts_;
@@ -151,6 +153,12 @@ void DetectionStage::observe(std::span<const model::ScoredFlow> batch) {
     for (const auto& w : mix_drift_.observe(batch)) record_window(w);
   }
   anomaly_alerts(batch);
+  if (options_.behaviour.enabled) {
+    for (const auto& a : behaviour_.observe(batch)) raise(a);
+    MetricsRegistry::global()
+        .gauge("flowsentry_detector_states", "States held by the host-behaviour detectors")
+        .set(static_cast<double>(behaviour_.stats().entries));
+  }
 }
 
 bool DetectionStage::alerts_on(const model::ScoredFlow& f) const {
@@ -213,10 +221,13 @@ const char* DetectionStage::anomaly_alerts_state() const {
 nlohmann::json DetectionStage::status() const {
   std::lock_guard lock(mu_);
   bool recent = last_drift_ > 0 && wall_seconds() - last_drift_ < kDriftRecentSeconds;
-  return {
-      {"drift_status", recent ? "drift" : "ok"},   {"adwin_width", score_drift_.adwin().width()},
-      {"adwin_mean", score_drift_.adwin().mean()}, {"alerts", alerts_},
-      {"anomaly_alerts", anomaly_alerts_state()},  {"anomalies_unalerted", unalerted_}};
+  return {{"drift_status", recent ? "drift" : "ok"},
+          {"adwin_width", score_drift_.adwin().width()},
+          {"adwin_mean", score_drift_.adwin().mean()},
+          {"alerts", alerts_},
+          {"anomaly_alerts", anomaly_alerts_state()},
+          {"anomalies_unalerted", unalerted_},
+          {"behaviour_states", behaviour_.stats().entries}};
 }
 
 }  // namespace flowsentry::pipeline

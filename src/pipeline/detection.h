@@ -1,7 +1,8 @@
 // DetectionStage: the detectors wired as one pipeline observer. After a batch is stored it
-// feeds ADWIN (score drift), the traffic-mix windows and the burst rule (plus the optional
-// single-flow rule), hands every alert to the Dispatcher (which never blocks) and records
-// alerts, delivery results and drift measurements in the store for the dashboard.
+// feeds ADWIN (score drift), the traffic-mix windows, the burst rule (plus the optional
+// single-flow rule) and the host-behaviour detectors (every flow), hands every alert to the
+// Dispatcher (which never blocks) and records alerts, delivery results and drift measurements in
+// the store for the dashboard.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/config.h"
+#include "detect/behaviour.h"
 #include "detect/burst.h"
 #include "detect/dispatcher.h"
 #include "detect/mix_drift.h"
@@ -33,6 +35,7 @@ struct DetectionOptions {
   detect::MixDriftOptions mix;
   detect::BurstOptions burst;
   detect::SingleFlowOptions single_flow;
+  detect::BehaviourOptions behaviour;  // behaviour.enabled: off where only anomalies arrive
   bool bursts = true;  // false on a worker whose bursts are judged by a separate alerter
   bool drift = true;   // false on the alerter, which sees only anomalies
   AnomalyAlerts anomaly_alerts = AnomalyAlerts::kAuto;
@@ -58,7 +61,7 @@ class DetectionStage {
   // Closes quiet time windows and ends finished burst episodes; call now and then.
   void tick(double now);
 
-  // {"drift_status": "ok"|"drift", "adwin_width", "adwin_mean", "alerts"}
+  // {"drift_status": "ok"|"drift", "adwin_width", "adwin_mean", "alerts", "behaviour_states"}
   nlohmann::json status() const;
 
  private:
@@ -73,6 +76,7 @@ class DetectionStage {
   detect::ScoreDriftDetector score_drift_;
   detect::MixDriftDetector mix_drift_;
   detect::BurstDetector burst_;
+  detect::BehaviourDetectors behaviour_;
   detect::Dispatcher& dispatcher_;
   store::Store* store_;
   std::unique_ptr<AlertRecorder> recorder_;  // null without a store

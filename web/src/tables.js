@@ -128,7 +128,7 @@ export function renderAlerts(alerts, onAction) {
     const state = a.acknowledged ? '<span class="badge ok">acknowledged</span>' : snoozed ? `<span class="badge warn">snoozed until ${esc(fmtTime(a.snoozed_until))}</span>` : '<span class="badge bad">open</span>';
     const summary = a.payload && a.payload.summary ? a.payload.summary : a.key;
     tr.innerHTML =
-      `<td>${esc(fmtTime(a.created))}</td><td>${esc(a.type)}</td><td class="key" title="${esc(summary)}">${esc(a.key)}</td>` +
+      `<td>${esc(fmtTime(a.created))}</td><td data-testid="alert-kind">${esc(a.kind || a.type)}</td><td>${esc(a.type)}</td><td class="key" title="${esc(summary)}">${esc(a.key)}</td>` +
       `<td>${deliveryBadge(a.delivery_status)}</td><td data-testid="alert-state">${state}</td>` +
       `<td>${a.acknowledged ? '' : '<button class="btn" data-act="ack">Ack</button>'}` +
       `${snoozed ? '<button class="btn" data-act="unsnooze">Unsnooze</button>' : '<button class="btn" data-act="snooze">Snooze 1 h</button>'}</td>`;

@@ -285,6 +285,7 @@ describe('dashboard in chromium', { timeout: 560000 }, () => {
     assert.notEqual((await page.locator('#tile-latency').textContent()).trim(), '', 'latency tile');
     assert.ok((await page.locator('#drift-events li').count()) > 0, 'drift panel lists events or says there are none');
     assert.ok((await rowCount('table-alerts')) > 0, 'alerts panel has alerts (the attack generator causes bursts)');
+    assert.match(await page.locator('#table-alerts tbody tr [data-testid=alert-kind]').first().textContent(), /^[a-z_]+$/, 'alerts show their kind');
 
     await screenshot('dashboard-light', { fullPage: true });
   });

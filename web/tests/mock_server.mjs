@@ -114,6 +114,7 @@ for (let i = 0; i < 40; i++) {
   alerts.push({
     id: `a${i}`,
     type: i % 4 === 0 ? 'mix_drift' : 'burst',
+    kind: i % 4 === 0 ? 'mix_drift' : 'burst',
     key: i % 4 === 0 ? 'mix_drift:proto:reference' : 'burst:udp/dns/INT',
     created,
     payload: i % 4 === 0
@@ -124,7 +125,8 @@ for (let i = 0; i < 40; i++) {
     snoozed_until: null,
   });
 }
-alerts.push({ id: 'live', type: 'burst', key: 'burst:udp/-/INT', created: start - 30, payload: { summary: '9 anomalies in 60 s' }, delivery_status: 'sent', acknowledged: false, snoozed_until: null });
+alerts.push({ id: 'scan', type: 'behaviour', kind: 'port_scan', key: 'behaviour:port_scan:10.0.0.66', created: start - 90, payload: { summary: 'port scan: 10.0.0.66 probed 200 ports of 10.0.0.2 in 2 s' }, delivery_status: 'sent', acknowledged: false, snoozed_until: null });
+alerts.push({ id: 'live', type: 'burst', kind: 'burst', key: 'burst:udp/-/INT', created: start - 30, payload: { summary: '9 anomalies in 60 s' }, delivery_status: 'sent', acknowledged: false, snoozed_until: null });
 
 // ---- queries ----
 const WINDOWS = { '5m': 300, '15m': 900, '1h': 3600, '6h': 21600, '24h': 86400 };

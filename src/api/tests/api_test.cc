@@ -13,6 +13,7 @@
 #include <atomic>
 #include <fstream>
 #include <future>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -737,6 +738,27 @@ TEST_F(ApiTest, BadQueryParametersAre400WithTheField) {
   EXPECT_EQ(client_->Get("/api/v1/series?from=20&to=10")->status, 400);
   EXPECT_EQ(client_->Get("/api/v1/mix?column=colour")->status, 400);
   EXPECT_EQ(client_->Get("/api/v1/anomalies/top?format=xml")->status, 400);
+}
+
+TEST_F(ApiTest, AlertsCarryTheirKindAndOldOnesFallBackToTheirType) {
+  store::StoredAlert old_alert;
+  old_alert.id = "old";
+  old_alert.type = "burst";
+  old_alert.key = "burst:tcp/-/INT";
+  old_alert.created = wall_seconds() - 7200;  // outside the 1 h window of the other alert tests
+  old_alert.payload_json = R"({"hits_in_window": 12})";
+  ASSERT_TRUE(store_->record_alert(old_alert).ok());
+  store::StoredAlert scan = old_alert;
+  scan.id = "scan";
+  scan.type = "behaviour";
+  scan.key = "behaviour:port_scan:10.0.0.66";
+  scan.payload_json = R"({"kind": "port_scan", "hosts": {"src": "10.0.0.66"}})";
+  ASSERT_TRUE(store_->record_alert(scan).ok());
+  auto list = body(client_->Get("/api/v1/alerts?window=3h"));
+  std::map<std::string, std::string> kinds;
+  for (const auto& a : list["alerts"]) kinds[a["id"]] = a["kind"];
+  EXPECT_EQ(kinds["old"], "burst");
+  EXPECT_EQ(kinds["scan"], "port_scan");
 }
 
 TEST_F(ApiTest, AlertsCanBeAcknowledgedAndSnoozed) {

@@ -604,6 +604,53 @@ TEST_F(PipelineAdversarialTest, AlertsAreDeliveredWhileTheStoreHangs) {
   ASSERT_TRUE(dispatcher.flush(std::chrono::seconds(5)));
 }
 
+// A SYN scan the model calls normal: the behaviour detectors see every flow and their alert goes
+// through the dispatcher (cooldown included) to the notifier and, with its kind, to the store.
+TEST_F(PipelineTest, BehaviourAlertsGoThroughTheDispatcherAndTheStoreWithTheirKind) {
+  auto notifier = std::make_unique<CountingNotifier>();
+  auto* counting = notifier.get();
+  std::vector<std::unique_ptr<detect::Notifier>> notifiers;
+  notifiers.push_back(std::move(notifier));
+  detect::DispatcherOptions dispatch;
+  dispatch.rate_per_min = 0;
+  detect::Dispatcher dispatcher(dispatch, std::move(notifiers));
+  DetectionOptions options;
+  options.drift = false;
+  DetectionStage stage(options, {}, dispatcher, store_.get());
+  const double t0 = wall_seconds() - 600;
+  // The second scan is in a new scan window (300 s later) but within the dispatcher's cooldown.
+  for (int round = 0; round < 2; ++round) {
+    std::vector<model::ScoredFlow> batch(40);
+    for (int p = 0; p < 40; ++p) {
+      auto& f = batch[p].flow;
+      f.stime = t0 + round * 400 + p * 0.01;
+      f.srcip = "10.0.0.66";
+      f.sport = 61000;
+      f.dstip = round == 0 ? "10.0.0.2" : "10.0.0.3";
+      f.dsport = 1 + p;
+      f.proto = "tcp";
+      f.state = "REQ";
+      f[flow::kSpkts] = 1;
+    }
+    stage.observe(batch);
+  }
+  ASSERT_TRUE(dispatcher.flush(std::chrono::seconds(5)));
+  EXPECT_EQ(counting->sent.load(), 1);
+  EXPECT_EQ(dispatcher.stats().suppressed, 1u);
+  EXPECT_EQ(stage.status()["alerts"], 2);
+  std::vector<store::StoredAlert> stored;
+  for (int i = 0; i < 500 && stored.empty(); ++i) {  // the recorder writes on its own thread
+    if (auto r = store_->list_alerts(t0 - 60, t0 + 3600, 10); r.ok()) stored = *r;
+    if (stored.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].type, "behaviour");
+  EXPECT_EQ(stored[0].key, "behaviour:port_scan:10.0.0.66");
+  auto payload = nlohmann::json::parse(stored[0].payload_json);
+  EXPECT_EQ(payload["kind"], "port_scan");
+  EXPECT_EQ(payload["hosts"]["src"], "10.0.0.66");
+}
+
 TEST_F(PipelineTest, VerdictsCarryTheModelAndExplanationsForAnomaliesOnly) {
   stream::GeneratorSource source(generated(2000));
   PipelineOptions opts;
