@@ -77,12 +77,6 @@ class Printer {
   std::map<std::string, uint64_t> by_kind_;
 };
 
-bool anomaly_alerts_on(const DetectOpts& o, const model::Scorer& scorer, bool has_identity) {
-  if (o.anomaly_alerts != "auto") return o.anomaly_alerts == "on";
-  // The model is trusted on UNSW-NB15 rows (no identity) or once calibrated for the site.
-  return !has_identity || scorer.artifact().metrics.contains("calibration");
-}
-
 int run_detect(const DetectOpts& o) {
   auto config = load_config(o.config, o.set);
   if (!config) return kExitUsage;
@@ -105,7 +99,13 @@ int run_detect(const DetectOpts& o) {
   });
   auto options = pipeline::detection_options(*config);
   options.drift = false;
-  std::unique_ptr<pipeline::DetectionStage> stage;
+  // The model is trusted on UNSW-NB15 rows (no identity) or once calibrated for the site.
+  options.model_calibrated = (*scorer)->meta().calibration.has_value();
+  if (o.anomaly_alerts != "auto") {
+    options.anomaly_alerts =
+        o.anomaly_alerts == "on" ? pipeline::AnomalyAlerts::kOn : pipeline::AnomalyAlerts::kOff;
+  }
+  pipeline::DetectionStage stage(options, detect::MixReference{}, dispatcher, nullptr);
 
   auto& r = **reader;
   std::vector<flow::FlowRecord> rows(o.batch);
@@ -117,15 +117,6 @@ int run_detect(const DetectOpts& o) {
   auto flush = [&]() -> bool {
     if (filled == 0) return true;
     std::span<const flow::FlowRecord> batch(rows.data(), filled);
-    if (!stage) {
-      options.bursts = anomaly_alerts_on(o, **scorer, batch[0].srcip.has_value());
-      if (!options.bursts) {
-        std::cerr << "flowsentry detect: anomaly bursts off (the model is not calibrated for "
-                     "this traffic; --anomaly-alerts on to force)\n";
-      }
-      stage = std::make_unique<pipeline::DetectionStage>(options, detect::MixReference{},
-                                                         dispatcher, nullptr);
-    }
     if (auto st = (*scorer)->score(batch, verdicts, {}); !st) {
       std::cerr << "flowsentry detect: " << st.error().to_string() << "\n";
       return false;
@@ -136,7 +127,7 @@ int run_detect(const DetectOpts& o) {
       scored[i].verdict = std::move(verdicts[i]);
       if (scored[i].flow.stime) event_now = std::max(event_now, *scored[i].flow.stime);
     }
-    stage->observe(scored);
+    stage.observe(scored);
     flows += filled;
     filled = 0;
     if (std::chrono::steady_clock::now() - last_progress > std::chrono::seconds(2)) {
