@@ -39,7 +39,7 @@ struct FlowKey {
   Address dst{};
   uint16_t sport = 0;
   uint16_t dport = 0;
-  uint16_t extra = 0;  // ICMP echo sequence number
+  uint16_t extra = 0;  // ICMP echo sequence number; what an ICMP error quotes
   uint8_t proto = 0;
   Network network = Network::kIpv4;
   bool operator==(const FlowKey&) const = default;

@@ -48,6 +48,22 @@ bool icmp_has_id(uint8_t proto, uint8_t key_type) {
   return key_type == 128;
 }
 
+// ArgusCreateICMPFlow keys IPv4 errors by what they quote, so a scan's unreachables are one
+// flow per closed port (port unreachable) or absent host (net/host unreachable, redirect).
+void key_icmp_error(const DecodedPacket& p, FlowKey& k) {
+  const bool quotes_dst =
+      (p.icmp_type == 3 && p.icmp_code <= 1) || (p.icmp_type == 5 && p.icmp_code <= 1);
+  if (p.icmp_type == 3 && p.icmp_code == 2) {
+    k.dport = p.inner_proto;
+  } else if (p.icmp_type == 3 && p.icmp_code == 3) {
+    k.dport = p.inner_dport;
+    k.extra = p.inner_proto;
+  } else if (quotes_dst && p.inner_network == Network::kIpv4) {
+    k.dport = static_cast<uint16_t>((p.inner_dst[0] << 8) | p.inner_dst[1]);
+    k.extra = static_cast<uint16_t>((p.inner_dst[2] << 8) | p.inner_dst[3]);
+  }
+}
+
 // Argus 3.0.8 never pairs the two directions of an IPv6 conversation between two ports of
 // one address (::1 to itself): each direction is a flow of its own. IPv4 pairs them.
 bool reverse_allowed(const FlowKey& k) {
@@ -124,6 +140,10 @@ void Meter::add_decoded(const DecodedPacket& p, int64_t ts, uint32_t wirelen) {
       // Argus keys echo flows by id and sequence: each request/reply pair is one flow.
       k.dport = rk.dport = p.icmp_id;
       k.extra = rk.extra = p.icmp_seq;
+    } else if (p.proto == kProtoIcmp && p.has_inner) {
+      key_icmp_error(p, k);
+      rk.dport = k.dport;
+      rk.extra = k.extra;
     }
   } else if (p.network != Network::kArp) {
     k.sport = rk.dport = p.sport;

@@ -3,6 +3,8 @@
 // except where a comment says the data set's convention differs from Argus's printout.
 #include "meter/meter.h"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "meter/probe.h"
@@ -134,6 +136,22 @@ TEST(MeterTest, PortUnreachableIsUrp) {
   EXPECT_EQ(recs[1][flow::kSttl], 255);
   EXPECT_EQ(*recs[1].sport, 3);  // ICMP type and code stand in for the ports
   EXPECT_EQ(*recs[1].dsport, 3);
+}
+
+TEST(MeterTest, IcmpErrorsAreKeyedByWhatTheyQuote) {
+  auto recs = run(t::icmp_unreachable_scan());
+  std::map<std::string, int> states;
+  double urp_packets = 0;
+  for (const auto& r : recs) {
+    ++states[r.proto + " " + r.state];
+    if (r.state == "URP") urp_packets += r[flow::kSpkts];
+  }
+  // Three UDP ports and two hosts probed; one ICMP flow per quoted port and per quoted host.
+  EXPECT_EQ(states["udp INT"], 3);
+  EXPECT_EQ(states["icmp URP"], 3);
+  EXPECT_EQ(urp_packets, 4);  // port 161 was probed and refused twice
+  EXPECT_EQ(states["tcp REQ"], 2);
+  EXPECT_EQ(states["icmp URH"], 2);
 }
 
 TEST(MeterTest, UdpOneWayIsIntAndTwoWayIsCon) {

@@ -100,6 +100,32 @@ inline std::vector<Frame> icmp_unreachable() {
   };
 }
 
+// A scan's ICMP errors: port unreachables for three closed UDP ports (two for the first) and
+// host unreachables from a router for SYNs to two absent hosts. Argus keys each error by what
+// it quotes, so these are one ICMP flow per port and one per host.
+inline std::vector<Frame> icmp_unreachable_scan() {
+  std::vector<Frame> out;
+  int64_t t = kT0;
+  auto unreachable = [](const std::string& from, uint8_t code, const std::vector<uint8_t>& probe) {
+    std::vector<uint8_t> icmp{3, code, 0, 0, 0, 0, 0, 0};
+    icmp.insert(icmp.end(), probe.begin(), probe.begin() + 28);
+    return ethernet(ip_packet(from, "10.0.0.1", 1, icmp, 64), false);
+  };
+  for (uint16_t port : {161, 161, 137, 69}) {
+    auto probe = ip_packet("10.0.0.1", "10.0.0.7", 17, udp_datagram(50000, port, ""));
+    out.push_back({t, ethernet(probe, false)});
+    out.push_back({t + 100, unreachable("10.0.0.7", 3, probe)});
+    t += 1000;
+  }
+  for (const char* host : {"10.0.9.11", "10.0.9.12"}) {
+    auto syn = ip_packet("10.0.0.1", host, 6, tcp_segment(40000, 22, {.flags = kTcpSyn, .seq = 7}));
+    out.push_back({t, ethernet(syn, false)});
+    out.push_back({t + 3000, unreachable("10.0.0.254", 1, syn)});
+    t += 1000;
+  }
+  return out;
+}
+
 // UDP: a one-way stream of three datagrams, and a DNS-like query with its answer.
 inline std::vector<Frame> udp_one_way() {
   std::vector<Frame> out;
@@ -330,6 +356,7 @@ inline std::map<std::string, std::vector<Frame>> all_scenarios() {
       {"tcp_data_retransmitted", tcp_data_retransmitted()},
       {"icmp_echo", icmp_echo()},
       {"icmp_unreachable", icmp_unreachable()},
+      {"icmp_unreachable_scan", icmp_unreachable_scan()},
       {"udp_one_way", udp_one_way()},
       {"udp_two_way", udp_two_way()},
       {"arp_exchange", arp_exchange()},

@@ -1,5 +1,6 @@
 // The meter against Argus 3.0.8 on the same captures: every crafted scenario of
-// src/meter/tests/scenarios.h and the committed loopback captures in src/meter/tests/data.
+// src/meter/tests/scenarios.h, the committed loopback captures in src/meter/tests/data and the
+// labelled corpus of real namespace captures in src/cli/tests/data/corpus (scripts/make_corpus).
 // Runs `argus -X -S 60 -J` and the reference `ra` command, joins both on (proto, addresses,
 // ports, stime to the microsecond) and checks the match rates issue 18 asks for. Prints the
 // match per field. Skips when argus/ra are not installed (scripts/bootstrap installs them).
@@ -143,7 +144,9 @@ Rule rule_of(const std::string& c) {
   return Rule::kExact;
 }
 
-bool equal(const std::string& c, double argus, double ours) {
+// Losses are exact, except on captured real traffic where issue 18 allows +-1.
+bool equal(const std::string& c, double argus, double ours, bool real) {
+  if (real && (c == "sloss" || c == "dloss")) return std::fabs(argus - ours) <= 1;
   switch (rule_of(c)) {
     case Rule::kTime:  // ra prints 6 decimals
       return std::fabs(argus - ours) <= std::max(1.0000001e-6, 1e-5 * std::fabs(argus));
@@ -160,13 +163,13 @@ bool equal(const std::string& c, double argus, double ours) {
 }
 
 struct Tally {
-  size_t argus = 0, ours = 0, matched = 0;
+  size_t argus = 0, ours = 0, matched = 0, init_records = 0;
   std::map<std::string, size_t> equal;
   std::vector<std::string> examples;
 };
 
 void compare(const std::string& name, const std::map<std::string, Row>& a,
-             const std::map<std::string, Row>& b, Tally& t) {
+             const std::map<std::string, Row>& b, bool real, Tally& t) {
   t.argus += a.size();
   t.ours += b.size();
   for (const auto& [key, ar] : a) {
@@ -181,8 +184,12 @@ void compare(const std::string& name, const std::map<std::string, Row>& a,
       ++t.equal["state"];
     else if (t.examples.size() < 20)
       t.examples.push_back(fmt::format("{}: {} state {} vs {}", name, key, ar.state, br.state));
+    // A one-packet TCP record is Argus's TCP_INIT record, which carries no window: ra prints
+    // whatever its previous record left in the buffer (0, 257, ...), so windows are not compared.
+    const bool init_record = key.starts_with("tcp|") && ar.v.at("spkts") + ar.v.at("dpkts") == 1;
+    if (init_record) ++t.init_records;
     for (const auto& c : kNumCols) {
-      if (equal(c, ar.v.at(c), br.v.at(c))) {
+      if ((init_record && rule_of(c) == Rule::kWindow) || equal(c, ar.v.at(c), br.v.at(c), real)) {
         ++t.equal[c];
       } else if (t.examples.size() < 20) {
         t.examples.push_back(
@@ -201,21 +208,37 @@ TEST(ArgusCompareTest, MeterMatchesArgusFieldByField) {
     pcaps.push_back(work + "/" + name + ".pcap");
     ASSERT_TRUE(meter::testing::write_pcap(pcaps.back(), frames));
   }
+  const size_t first_real = pcaps.size();  // from here on: captured real traffic
   for (const auto& e :
        fs::directory_iterator(std::string(FLOWSENTRY_SOURCE_DIR) + "/src/meter/tests/data")) {
     if (e.path().extension() == ".pcap") pcaps.push_back(e.path().string());
   }
-  Tally total;
-  for (const auto& pcap : pcaps) {
+  const std::string corpus = std::string(FLOWSENTRY_SOURCE_DIR) + "/src/cli/tests/data/corpus";
+  if (fs::is_directory(corpus)) {
+    for (const auto& e : fs::directory_iterator(corpus)) {
+      if (e.path().extension() == ".pcap") pcaps.push_back(e.path().string());
+    }
+  }
+  Tally total, real_total;
+  for (size_t i = 0; i < pcaps.size(); ++i) {
+    const std::string& pcap = pcaps[i];
     const std::string name = fs::path(pcap).stem().string();
+    const bool real = i >= first_real;
     const auto argus = argus_rows(pcap, work);
     const auto ours = meter_rows(pcap);
     Tally t;
-    compare(name, argus, ours, t);
-    compare(name, argus, ours, total);
+    compare(name, argus, ours, real, t);
+    compare(name, argus, ours, real, total);
+    if (real) compare(name, argus, ours, real, real_total);
     // Each capture on its own: >= 99 % of Argus's records matched one to one.
     EXPECT_GE(t.matched, std::ceil(0.99 * t.argus)) << name;
-    EXPECT_EQ(t.ours, t.argus) << name;
+    // Crafted captures: exactly Argus's records. Real ones: issue 18's 99 % one to one (nmap's
+    // two DNS probes from one port are two Argus records 177 us apart in scan-udp, one of ours).
+    if (real) {
+      EXPECT_LE(t.ours - t.matched, t.argus - std::ceil(0.99 * t.argus)) << name;
+    } else {
+      EXPECT_EQ(t.ours, t.argus) << name;
+    }
   }
   std::string report = fmt::format(
       "Argus comparison on {} captures: argus records {}, meter records {}, matched {} "
@@ -229,6 +252,17 @@ TEST(ArgusCompareTest, MeterMatchesArgusFieldByField) {
     report += fmt::format("  {:<7} {:>4}/{} {:7.2f} %\n", f, total.equal[f], total.matched, rate);
     // Counts, bytes, TTLs, state, ISNs, means, windows (mapped), times and rates: >= 99.5 %.
     EXPECT_GE(total.equal[f], std::ceil(0.995 * total.matched)) << f;
+  }
+  report += fmt::format(
+      "Real captures only ({} from {}): argus {}, meter {}, matched {}, one-packet TCP records "
+      "(windows not compared) {}\n",
+      pcaps.size() - first_real, fs::path(pcaps[first_real]).stem().string(), real_total.argus,
+      real_total.ours, real_total.matched, real_total.init_records);
+  for (const auto& f : fields) {
+    const double rate = real_total.matched ? 100.0 * real_total.equal[f] / real_total.matched : 0;
+    report += fmt::format("  {:<7} {:>4}/{} {:7.2f} %\n", f, real_total.equal[f],
+                          real_total.matched, rate);
+    EXPECT_GE(real_total.equal[f], std::ceil(0.995 * real_total.matched)) << "real " << f;
   }
   for (const auto& e : total.examples) report += "  mismatch: " + e + "\n";
   std::printf("%s", report.c_str());
