@@ -45,9 +45,10 @@ int run_capture(const CaptureOpts& o) {
   std::string buf;
   bool ok = true;
   uint64_t written = 0;
-  auto drain = [&] {
+  // Chunks of 4096: a backlog released at once (finish) is written without a second copy.
+  auto drain_chunk = [&] {
     recs.clear();
-    if (m.take(recs) == 0) return;
+    if (m.take(recs, 4096) == 0) return false;
     buf.clear();
     for (const auto& r : recs) {
       if (csv) {
@@ -59,6 +60,11 @@ int run_capture(const CaptureOpts& o) {
     }
     if (std::fwrite(buf.data(), 1, buf.size(), out) != buf.size()) ok = false;
     written += recs.size();
+    return true;
+  };
+  auto drain = [&] {
+    while (drain_chunk()) {
+    }
   };
   if (csv) {
     buf = flow::identity_csv_header() + "\n";

@@ -357,10 +357,8 @@ void Meter::release(int64_t now, bool all) {
   while (!pending_.empty() && (all || pending_.top().ltime_us < horizon)) {
     const uint32_t slot = pending_.top().slot;
     pending_.pop();
-    flow::FlowRecord& rec = pending_recs_[slot];
-    ct_.apply(rec);
-    ready_.push_back(std::move(rec));
-    free_recs_.push_back(slot);
+    ct_.apply(pending_recs_[slot]);
+    ready_.push_back(slot);
     ++counters_.records;
   }
 }
@@ -375,10 +373,14 @@ void Meter::finish() {
   release(now_us_, true);
 }
 
-size_t Meter::take(std::vector<flow::FlowRecord>& out) {
-  const size_t n = ready_.size();
-  for (auto& r : ready_) out.push_back(std::move(r));
-  ready_.clear();
+size_t Meter::take(std::vector<flow::FlowRecord>& out, size_t max) {
+  const size_t n = std::min(max, ready_.size());
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t slot = ready_.front();
+    ready_.pop_front();
+    out.push_back(std::move(pending_recs_[slot]));
+    free_recs_.push_back(slot);
+  }
   return n;
 }
 
