@@ -85,6 +85,14 @@ size_t Meter::bytes_per_flow() {
          sizeof(size_t);
 }
 
+size_t Meter::memory_bytes() const {
+  const size_t node = sizeof(std::pair<const FlowKey, uint32_t>) + 2 * sizeof(void*);
+  return flows_.capacity() * sizeof(FlowState) + index_.size() * node +
+         index_.bucket_count() * sizeof(void*) + pending_recs_.size() * sizeof(flow::FlowRecord) +
+         (free_.capacity() + free_recs_.capacity() + ready_.size()) * sizeof(uint32_t) +
+         pending_.size() * sizeof(Pending);
+}
+
 void Meter::add(const Packet& p) {
   ++counters_.packets;
   if (p.ts_us > now_us_) now_us_ = p.ts_us;

@@ -57,6 +57,8 @@ class Meter {
   size_t active_flows() const { return index_.size(); }
   // Memory per tracked flow: the flow state plus its share of the hash index.
   static size_t bytes_per_flow();
+  // What the table, its index and the records waiting to be released occupy now (bytes).
+  size_t memory_bytes() const;
 
  private:
   // Heap entries stay small; the records wait in `pending_recs_` (moving 700-byte records
