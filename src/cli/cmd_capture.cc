@@ -25,6 +25,7 @@ struct CaptureOpts {
   std::string out = "-";
   std::string format = "csv";
   size_t max_flows = 1'000'000;
+  int buffer_mb = 64;
 };
 
 int run_capture(const CaptureOpts& o) {
@@ -76,7 +77,7 @@ int run_capture(const CaptureOpts& o) {
   if (!o.iface.empty()) {
     // Live: until SIGINT/SIGTERM (or --duration), records written as flows close.
     block_signals();
-    auto reader = stream::PcapReader::open_live(o.iface, o.bpf);
+    auto reader = stream::PcapReader::open_live(o.iface, o.bpf, 262144, o.buffer_mb);
     if (!reader.ok()) {
       std::cerr << "flowsentry capture: " << reader.error().to_string() << "\n";
       if (!to_stdout) std::fclose(out);
@@ -186,6 +187,11 @@ Command add_capture_command(CLI::App& root) {
   pcap->excludes(iface);
   iface->excludes(pcap);
   app->add_option("--bpf", opts->bpf, "BPF filter for --iface (tcpdump syntax)")->needs(iface);
+  app->add_option("--buffer-mb", opts->buffer_mb,
+                  "With --iface: kernel capture buffer; a larger one rides out longer bursts")
+      ->needs(iface)
+      ->check(CLI::Range(1, 2048))
+      ->capture_default_str();
   app->add_option("--duration", opts->duration, "With --iface: stop after this many seconds")
       ->needs(iface)
       ->check(CLI::NonNegativeNumber);
