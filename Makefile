@@ -39,11 +39,15 @@ demo: build
 
 # flowsentry side by side with the reference Python stack (bench/run): starts its own Kafka and
 # PostgreSQL, runs both stacks, writes docs/benchmarks.md (generated section), the charts in
-# docs/benchmarks/ and the README performance table, then the HTTP soak below.
+# docs/benchmarks/ and the README performance table, then the flow meter against argus + ra
+# (bench/meter: its section of docs/benchmarks.md and rows of the README module table), then
+# the HTTP soak below.
 # QUICK=1: shorter runs (< 5 min).
 QUICK ?=
 bench: build
 	bench/run --build $(BUILD) $(if $(QUICK),--quick)
+	cmake --build $(BUILD) --target meter_gen_pcaps
+	bench/meter --build $(BUILD) $(if $(QUICK),--quick)
 	bench/http_soak.py --binary $(BUILD)/flowsentry
 
 # The HTTP soak (bench/http_soak.py): 16 unauthenticated 8 MiB uploads and 1,000 slow
@@ -56,6 +60,7 @@ bench-micro: build
 	$(BUILD)/bench/bench_flow
 	$(BUILD)/bench/bench_detect
 	$(BUILD)/bench/bench_model
+	$(BUILD)/bench/bench_meter
 
 # Re-creates the committed default model from UNSW-NB15 train.csv (seed 42) and records its
 # test.csv evaluation in models/default/metrics.json ("test") and the model card.

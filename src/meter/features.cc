@@ -146,8 +146,27 @@ std::string format_address(const Address& a, Network n) {
   return buf;
 }
 
+namespace {
+
+// As `r = FlowRecord{}`, keeping the strings' buffers (records are reused slots).
+void reset_record(FlowRecord& r) {
+  r.num.fill(0);
+  r.id.reset();
+  r.stime.reset();
+  r.ltime.reset();
+  r.sport.reset();
+  r.dsport.reset();
+  r.arp_sha.reset();
+  r.arp_tha.reset();
+  r.attack_cat.reset();
+  r.label.reset();
+  r.key = flow::RecordKey{};
+}
+
+}  // namespace
+
 void make_record(const FlowState& f, FlowRecord& r) {
-  r = FlowRecord{};
+  reset_record(r);
   const double dur = seconds(f.ltime_us - f.stime_us);
   const auto& s = f.s;
   const auto& d = f.d;
@@ -218,8 +237,21 @@ void make_record(const FlowState& f, FlowRecord& r) {
 }
 
 void CtWindow::apply(FlowRecord& rec) {
-  Entry e{rec.srcip.value_or(""), rec.dstip.value_or(""), rec.service, rec.sport.value_or(0),
-          rec.dsport.value_or(0)};
+  // Reuse the oldest entry's strings once the window is full.
+  Entry e;
+  if (!last_.empty() && last_.size() >= window_) {
+    e = std::move(last_.front());
+    last_.pop_front();
+  }
+  auto set = [](Text& t, std::string_view v) {
+    t.text.assign(v.data(), v.size());
+    t.hash = std::hash<std::string_view>{}(v);
+  };
+  set(e.srcip, rec.srcip ? std::string_view(*rec.srcip) : std::string_view());
+  set(e.dstip, rec.dstip ? std::string_view(*rec.dstip) : std::string_view());
+  set(e.service, rec.service);
+  e.sport = rec.sport.value_or(0);
+  e.dsport = rec.dsport.value_or(0);
   last_.push_back(std::move(e));
   if (last_.size() > window_) last_.pop_front();
   const Entry& c = last_.back();

@@ -29,8 +29,14 @@ class CtWindow {
   void apply(flow::FlowRecord& rec);
 
  private:
+  // Each text field with its hash: comparing hashes first skips most string compares.
+  struct Text {
+    std::string text;
+    size_t hash = 0;
+    bool operator==(const Text& o) const { return hash == o.hash && text == o.text; }
+  };
   struct Entry {
-    std::string srcip, dstip, service;
+    Text srcip, dstip, service;
     int64_t sport = 0, dsport = 0;
   };
   size_t window_;

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 #include "meter/decode.h"
 #include "meter/service.h"
@@ -42,8 +43,19 @@ struct FlowKey {
   uint16_t extra = 0;  // ICMP echo sequence number; what an ICMP error quotes
   uint8_t proto = 0;
   Network network = Network::kIpv4;
-  bool operator==(const FlowKey&) const = default;
+  // Word compares: the defaulted == calls memcmp per address, a tenth of the run time.
+  bool operator==(const FlowKey& o) const;
 };
+
+inline bool FlowKey::operator==(const FlowKey& o) const {
+  uint64_t a[4], b[4];
+  std::memcpy(a, src.data(), 16);
+  std::memcpy(a + 2, dst.data(), 16);
+  std::memcpy(b, o.src.data(), 16);
+  std::memcpy(b + 2, o.dst.data(), 16);
+  return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0 && sport == o.sport &&
+         dport == o.dport && extra == o.extra && proto == o.proto && network == o.network;
+}
 
 struct FlowKeyHash {
   size_t operator()(const FlowKey& k) const noexcept;

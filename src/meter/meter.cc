@@ -101,6 +101,14 @@ size_t Meter::bytes_per_flow() {
          sizeof(size_t);
 }
 
+size_t Meter::memory_bytes() const {
+  const size_t node = sizeof(std::pair<const FlowKey, uint32_t>) + 2 * sizeof(void*);
+  return flows_.capacity() * sizeof(FlowState) + index_.size() * node +
+         index_.bucket_count() * sizeof(void*) + pending_recs_.size() * sizeof(flow::FlowRecord) +
+         (free_.capacity() + free_recs_.capacity() + ready_.size()) * sizeof(uint32_t) +
+         pending_.size() * sizeof(Pending);
+}
+
 void Meter::add(const Packet& p) {
   ++counters_.packets;
   if (p.ts_us > now_us_) now_us_ = p.ts_us;
@@ -377,10 +385,8 @@ void Meter::release(int64_t now, bool all) {
   while (!pending_.empty() && (all || pending_.top().ltime_us < horizon)) {
     const uint32_t slot = pending_.top().slot;
     pending_.pop();
-    flow::FlowRecord& rec = pending_recs_[slot];
-    ct_.apply(rec);
-    ready_.push_back(std::move(rec));
-    free_recs_.push_back(slot);
+    ct_.apply(pending_recs_[slot]);
+    ready_.push_back(slot);
     ++counters_.records;
   }
 }
@@ -395,10 +401,14 @@ void Meter::finish() {
   release(now_us_, true);
 }
 
-size_t Meter::take(std::vector<flow::FlowRecord>& out) {
-  const size_t n = ready_.size();
-  for (auto& r : ready_) out.push_back(std::move(r));
-  ready_.clear();
+size_t Meter::take(std::vector<flow::FlowRecord>& out, size_t max) {
+  const size_t n = std::min(max, ready_.size());
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t slot = ready_.front();
+    ready_.pop_front();
+    out.push_back(std::move(pending_recs_[slot]));
+    free_recs_.push_back(slot);
+  }
   return n;
 }
 

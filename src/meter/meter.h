@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <queue>
 #include <unordered_map>
 #include <vector>
@@ -48,13 +49,16 @@ class Meter {
   void advance(int64_t now_us);
   // End of input: closes every flow and releases every record.
   void finish();
-  // Appends the records that can no longer change order (ordered by last time, ct_* filled).
-  size_t take(std::vector<flow::FlowRecord>& out);
+  // Appends the records that can no longer change order (ordered by last time, ct_* filled),
+  // at most `max` of them, so a caller can write a large backlog in bounded chunks.
+  size_t take(std::vector<flow::FlowRecord>& out, size_t max = SIZE_MAX);
 
   const MeterCounters& counters() const { return counters_; }
   size_t active_flows() const { return index_.size(); }
   // Memory per tracked flow: the flow state plus its share of the hash index.
   static size_t bytes_per_flow();
+  // What the table, its index and the records waiting to be released occupy now (bytes).
+  size_t memory_bytes() const;
 
  private:
   // Heap entries stay small; the records wait in `pending_recs_` (moving 700-byte records
@@ -97,10 +101,11 @@ class Meter {
   uint32_t start_head_ = kNoFlow, start_tail_ = kNoFlow;
   std::unordered_map<FlowKey, int64_t, FlowKeyHash> ftp_data_expected_;  // key: dst addr+port
   std::priority_queue<Pending, std::vector<Pending>, PendingLater> pending_;
-  std::vector<flow::FlowRecord> pending_recs_;
+  std::deque<flow::FlowRecord> pending_recs_;  // a deque: growing never moves records
   std::vector<uint32_t> free_recs_;
   uint64_t pending_seq_ = 0;
-  std::vector<flow::FlowRecord> ready_;
+  // Released records stay in their slots until taken: no second copy of a large backlog.
+  std::deque<uint32_t> ready_;
   CtWindow ct_;
   DecodedPacket scratch_;
   int64_t now_us_ = 0;

@@ -16,11 +16,12 @@ namespace flowsentry::stream {
 class PcapReader {
  public:
   static Result<std::unique_ptr<PcapReader>> open_file(const std::string& path);
-  // Live capture on `iface` (promiscuous, immediate delivery, 100 ms read timeout) with an
-  // optional BPF filter. Without root or CAP_NET_RAW the error says so.
+  // Live capture on `iface` (promiscuous, packets delivered in batches at least every 100 ms,
+  // a kernel buffer of `buffer_mb`) with an optional BPF filter. Without root or CAP_NET_RAW
+  // the error says so.
   static Result<std::unique_ptr<PcapReader>> open_live(const std::string& iface,
                                                        const std::string& bpf = {},
-                                                       int snaplen = 262144);
+                                                       int snaplen = 262144, int buffer_mb = 64);
   ~PcapReader();
   PcapReader(const PcapReader&) = delete;
   PcapReader& operator=(const PcapReader&) = delete;

@@ -257,6 +257,36 @@ TEST(MeterTest, FullTableEvictsTheOldestIdleFlow) {
   EXPECT_GT(Meter::bytes_per_flow(), sizeof(FlowState));
 }
 
+// A SYN flood from distinct addresses and ports: 40 times more flows than the table holds.
+// The table stays at max_flows, every extra flow is an eviction, records keep flowing out (they do
+// not pile up waiting) and the meter's memory stays that of a max_flows table.
+TEST(MeterAdversarialTest, SynFloodPastMaxFlowsKeepsTheTableAndMemoryBounded) {
+  MeterSettings s;
+  s.max_flows = 500;
+  Meter m(s);
+  constexpr int kFlows = 20'000;
+  std::vector<FlowRecord> out;
+  size_t peak_memory = 0;
+  for (int i = 0; i < kFlows; ++i) {
+    t::TcpConversation c({"10.9." + std::to_string(i >> 8 & 0xFF) + "." + std::to_string(i & 0xFF),
+                          static_cast<uint16_t>(1024 + i % 60000)},
+                         {"10.0.0.2", 80});
+    m.add(c.from_client(t::kT0 + int64_t{i} * 10, {kTcpSyn, 1, 0, 1024}).packet());
+    ASSERT_LE(m.active_flows(), s.max_flows);
+    m.take(out);
+    peak_memory = std::max(peak_memory, m.memory_bytes());
+  }
+  EXPECT_EQ(m.counters().flows, static_cast<uint64_t>(kFlows));
+  EXPECT_EQ(m.counters().evictions, static_cast<uint64_t>(kFlows) - s.max_flows);
+  EXPECT_GE(out.size(), static_cast<size_t>(kFlows) - s.max_flows - 1);
+  // Table, index and waiting records of max_flows flows, with slack for vector growth.
+  EXPECT_LT(peak_memory, 3 * s.max_flows * (Meter::bytes_per_flow() + sizeof(FlowRecord)));
+  m.finish();
+  m.take(out);
+  EXPECT_EQ(out.size(), static_cast<size_t>(kFlows));
+  EXPECT_EQ(out.front().state, "REQ");
+}
+
 TEST(MeterTest, SkippedPacketsAreCountedByReason) {
   Meter m;
   auto ok =
