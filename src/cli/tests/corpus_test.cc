@@ -5,6 +5,7 @@
 // - `calibrate` on the separate calibration capture: the model's flow-level false-positive rate
 //   on the normal captures is at most 1 %, with its recall on the attack captures beside it.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
