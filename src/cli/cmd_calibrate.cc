@@ -19,6 +19,7 @@ namespace stdfs = std::filesystem;
 struct CalibrateOpts {
   std::string model = "models/default";
   std::string data;
+  std::vector<std::string> normal_data;
   std::vector<std::string> attack_data;
   std::string out;
   std::string site;
@@ -62,6 +63,18 @@ Result<std::vector<float>> score_file(const model::Scorer& scorer, const std::st
     std::cerr << fmt::format("flowsentry calibrate: {}: {} invalid rows skipped\n", path, invalid);
   }
   return scores;
+}
+
+// The scores of several files, concatenated.
+Result<std::vector<float>> score_files(const model::Scorer& scorer,
+                                       const std::vector<std::string>& paths) {
+  std::vector<float> all;
+  for (const auto& path : paths) {
+    auto s = score_file(scorer, path);
+    if (!s) return s.error();
+    all.insert(all.end(), s->begin(), s->end());
+  }
+  return all;
 }
 
 // Copies the artifact's files to `out` (a new or existing directory) unless it is `dir`.
@@ -108,12 +121,14 @@ int run_calibrate(const CalibrateOpts& o) {
   if (!sha) return fail(sha.error());
   c.data = {stdfs::path(o.data).filename().string(), *sha, c.flows};
   c.created = detect::iso8601(wall_seconds());
-  std::vector<float> attacks;
-  for (const auto& path : o.attack_data) {
-    auto s = score_file(**scorer, path);
-    if (!s) return fail(s.error());
-    attacks.insert(attacks.end(), s->begin(), s->end());
-  }
+  auto normal = score_files(**scorer, o.normal_data);
+  if (!normal) return fail(normal.error());
+  c.normal_flows = static_cast<int64_t>(normal->size());
+  c.normal_fpr_before = model::flagged_share(*normal, validation_threshold);
+  c.normal_fpr_after = model::flagged_share(*normal, c.threshold);
+  auto attack = score_files(**scorer, o.attack_data);
+  if (!attack) return fail(attack.error());
+  const auto& attacks = *attack;
   c.attack_flows = static_cast<int64_t>(attacks.size());
   c.attack_recall_before = model::flagged_share(attacks, validation_threshold);
   c.attack_recall_after = model::flagged_share(attacks, c.threshold);
@@ -133,6 +148,11 @@ int run_calibrate(const CalibrateOpts& o) {
       "  after:  threshold {:.6f}, {:.2f} % flagged (target {:.2f} %)\n",
       out, c.site, c.flows, c.data.name, c.validation_threshold, 100 * c.rate_before, c.threshold,
       100 * c.rate_after, 100 * c.target_rate);
+  if (c.normal_flows > 0) {
+    std::cout << fmt::format(
+        "  held-out known-good traffic ({} flows) flagged: {:.2f} % before, {:.2f} % after\n",
+        c.normal_flows, 100 * c.normal_fpr_before, 100 * c.normal_fpr_after);
+  }
   if (c.attack_flows > 0) {
     std::cout << fmt::format(
         "  attack traffic ({} flows) flagged: {:.2f} % before, {:.2f} % after\n", c.attack_flows,
@@ -163,6 +183,10 @@ Command add_calibrate_command(CLI::App& root) {
       ->check(CLI::Range(0.0, 0.5))
       ->capture_default_str();
   app->add_option("--site", opts->site, "A name for the site (default: the data file's name)");
+  app->add_option("--normal-data", opts->normal_data,
+                  "Held-out known-good traffic (repeatable, not used to set the threshold): its "
+                  "flagged share (false-positive rate) is reported before and after, and "
+                  "recorded with the model");
   app->add_option("--attack-data", opts->attack_data,
                   "Known attack traffic (repeatable): its flagged share is reported before and "
                   "after, and recorded with the model");

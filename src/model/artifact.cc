@@ -109,6 +109,9 @@ json Calibration::to_json() const {
           {"rate_before", rate_before},
           {"rate_after", rate_after},
           {"data", {{"name", data.name}, {"sha256", data.sha256}, {"rows", data.rows}}},
+          {"normal_flows", normal_flows},
+          {"normal_fpr_before", normal_fpr_before},
+          {"normal_fpr_after", normal_fpr_after},
           {"attack_flows", attack_flows},
           {"attack_recall_before", attack_recall_before},
           {"attack_recall_after", attack_recall_after},
@@ -128,6 +131,9 @@ Calibration Calibration::from_json(const json& j) {
     const auto& d = j["data"];
     c.data = {d.value("name", ""), d.value("sha256", ""), d.value("rows", int64_t{0})};
   }
+  c.normal_flows = j.value("normal_flows", int64_t{0});
+  c.normal_fpr_before = j.value("normal_fpr_before", 0.0);
+  c.normal_fpr_after = j.value("normal_fpr_after", 0.0);
   c.attack_flows = j.value("attack_flows", int64_t{0});
   c.attack_recall_before = j.value("attack_recall_before", 0.0);
   c.attack_recall_after = j.value("attack_recall_after", 0.0);

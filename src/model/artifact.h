@@ -45,7 +45,10 @@ struct Calibration {
   double rate_before = 0;           // the sample's flagged share at validation_threshold
   double rate_after = 0;            // ... at threshold
   DataFile data;                    // the sample file (name and sha256 only)
-  // Optional check on known-attack traffic (calibrate --attack-data): flagged shares.
+  // Optional checks (calibrate --normal-data, --attack-data): flagged shares of held-out
+  // known-good traffic (the false-positive rate) and of known attack traffic (recall).
+  int64_t normal_flows = 0;
+  double normal_fpr_before = 0, normal_fpr_after = 0;
   int64_t attack_flows = 0;
   double attack_recall_before = 0, attack_recall_after = 0;
   std::string created;  // UTC, ISO 8601

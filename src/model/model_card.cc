@@ -39,25 +39,33 @@ std::string per_class_table(const nlohmann::json& r) {
   return out;
 }
 
+// The calibration and its checks, before and after, one column per measured sample.
 std::string calibration_section(const Calibration& c) {
-  std::string out = fmt::format(
+  std::string head = "| | threshold | calibration sample flagged |";
+  std::string rule = "|---|---|---|";
+  std::string before = fmt::format("| before | {:.6f} | {:.2f} % |", c.validation_threshold,
+                                   100 * c.rate_before);
+  std::string after =
+      fmt::format("| after | {:.6f} | {:.2f} % |", c.threshold, 100 * c.rate_after);
+  if (c.normal_flows > 0) {
+    head += fmt::format(" held-out known-good flagged (FPR, {} flows) |", c.normal_flows);
+    rule += "---|";
+    before += fmt::format(" {:.2f} % |", 100 * c.normal_fpr_before);
+    after += fmt::format(" {:.2f} % |", 100 * c.normal_fpr_after);
+  }
+  if (c.attack_flows > 0) {
+    head += fmt::format(" attack flows flagged (recall, {} flows) |", c.attack_flows);
+    rule += "---|";
+    before += fmt::format(" {:.2f} % |", 100 * c.attack_recall_before);
+    after += fmt::format(" {:.2f} % |", 100 * c.attack_recall_after);
+  }
+  return fmt::format(
       "\n## Site calibration\n"
       "Calibrated on `{}` ({} flows, sha256 `{}`), site \"{}\", {}: the threshold moved from "
       "{:.6f} (validation split) to {:.6f} so that at most {:.2f} % of this known-good traffic "
-      "is flagged.\n\n"
-      "| | threshold | flagged known-good flows |{}\n|---|---|---|{}\n"
-      "| before | {:.6f} | {:.2f} % |{}\n| after | {:.6f} | {:.2f} % |{}\n",
+      "is flagged.\n\n{}\n{}\n{}\n{}\n",
       c.data.name, c.flows, c.data.sha256.substr(0, 16), c.site, c.created, c.validation_threshold,
-      c.threshold, 100 * c.target_rate,
-      c.attack_flows > 0 ? " flagged attack flows (recall) |" : "",
-      c.attack_flows > 0 ? "---|" : "", c.validation_threshold, 100 * c.rate_before,
-      c.attack_flows > 0 ? fmt::format(" {:.2f} % |", 100 * c.attack_recall_before) : "",
-      c.threshold, 100 * c.rate_after,
-      c.attack_flows > 0 ? fmt::format(" {:.2f} % |", 100 * c.attack_recall_after) : "");
-  if (c.attack_flows > 0) {
-    out += fmt::format("\nRecall measured on {} flows of known attack traffic.\n", c.attack_flows);
-  }
-  return out;
+      c.threshold, 100 * c.target_rate, head, rule, before, after);
 }
 
 }  // namespace
