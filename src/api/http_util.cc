@@ -154,6 +154,12 @@ nlohmann::json flow_json(const store::StoredFlow& f) {
                       {"synack", f.synack},
                       {"ackdat", f.ackdat},
                       {"ct_state_ttl", f.ct_state_ttl}};
+  // Identity only when the flow has it (metered flows); the UNSW CSVs have none.
+  if (f.srcip) j["srcip"] = *f.srcip;
+  if (f.sport) j["sport"] = *f.sport;
+  if (f.dstip) j["dstip"] = *f.dstip;
+  if (f.dsport) j["dsport"] = *f.dsport;
+  if (f.ltime) j["ltime"] = *f.ltime;
   auto e = nlohmann::json::parse(f.explanation_json, nullptr, false);
   if (e.is_object()) {
     if (e.contains("attack_cat_prob")) j["attack_cat_prob"] = e["attack_cat_prob"];
@@ -182,18 +188,29 @@ std::string csv_field(const std::string& text) {
 
 }  // namespace
 
+namespace {
+template <class T>
+std::string optional_cell(const std::optional<T>& v) {
+  return v ? fmt::format("{}", *v) : std::string();
+}
+}  // namespace
+
+// Identity columns are empty for flows without them.
 std::string flows_csv(const std::vector<store::StoredFlow>& flows) {
   std::string out =
       "source,partition,offset,stime,score,label,attack_cat,proto,service,state,model_version,"
-      "sload,dload,spkts,dpkts,sjit,djit,sttl,dttl,dur,tcprtt,synack,ackdat,ct_state_ttl\r\n";
+      "sload,dload,spkts,dpkts,sjit,djit,sttl,dttl,dur,tcprtt,synack,ackdat,ct_state_ttl,"
+      "ltime,srcip,sport,dstip,dsport\r\n";
   for (const auto& f : flows) {
     fmt::format_to(std::back_inserter(out),
-                   "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+                   "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},"
+                   "{},{},{},{},{}\r\n",
                    csv_field(f.key.source), f.key.partition, f.key.offset, f.stime, f.score,
                    f.label, csv_field(f.attack_cat), csv_field(f.proto), csv_field(f.service),
                    csv_field(f.state), csv_field(f.model_version), f.sload, f.dload, f.spkts,
                    f.dpkts, f.sjit, f.djit, f.sttl, f.dttl, f.dur, f.tcprtt, f.synack, f.ackdat,
-                   f.ct_state_ttl);
+                   f.ct_state_ttl, optional_cell(f.ltime), optional_cell(f.srcip),
+                   optional_cell(f.sport), optional_cell(f.dstip), optional_cell(f.dsport));
   }
   return out;
 }

@@ -74,6 +74,22 @@ json number_props(std::initializer_list<const char*> names) {
   return props;
 }
 
+// Who talked to whom: present on metered flows (capture, pcap files), absent otherwise.
+void add_identity(json& props) {
+  props["ltime"] = {{"type", "number"}, {"description", "last packet time, epoch seconds"}};
+  for (const char* ip : {"srcip", "dstip"}) {
+    props[ip] = {{"type", "string"},
+                 {"description", "IPv4 or IPv6 address (canonical text)"},
+                 {"example", std::string(ip) == "srcip" ? "10.0.0.5" : "2001:db8::2"}};
+  }
+  for (const char* port : {"sport", "dsport"}) {
+    props[port] = {{"type", "integer"},
+                   {"minimum", 0},
+                   {"maximum", 65535},
+                   {"description", "port (ICMP: type/code as Argus writes them)"}};
+  }
+}
+
 json flow_schema() {
   json props = json::object();
   json required = json::array();
@@ -89,6 +105,7 @@ json flow_schema() {
   props["label"] = {{"type", {"integer", "null"}}, {"enum", {0, 1, nullptr}}};
   props["id"] = {{"type", "integer"}};
   props["stime"] = {{"type", "number"}, {"minimum", 0}};
+  add_identity(props);
   return {{"type", "object"},
           {"properties", props},
           {"required", required},
@@ -135,6 +152,7 @@ json schemas() {
   for (const char* k : {"partition", "offset", "label", "ct_state_ttl"}) {
     stored[k] = {{"type", "integer"}};
   }
+  add_identity(stored);
   stored["attack_cat_prob"] = {{"type", "number"}};
   stored["top_features"] = {{"type", "array"}, {"items", ref("Contribution")}};
   s["StoredFlow"] = {{"type", "object"}, {"properties", stored}, {"required", {"stime", "score"}}};

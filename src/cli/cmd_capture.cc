@@ -12,6 +12,8 @@
 #include "flow/json_codec.h"
 #include "meter/meter.h"
 #include "meter/probe.h"
+#include "stream/kafka_producer.h"
+#include "stream/message.h"
 #include "stream/pcap_reader.h"
 
 namespace flowsentry::cli {
@@ -26,40 +28,110 @@ struct CaptureOpts {
   std::string format = "csv";
   size_t max_flows = 1'000'000;
   int buffer_mb = 64;
+  std::string brokers;  // with topic: flows go to Kafka instead of --out
+  std::string topic;
+};
+
+// Where capture's flows go: a file (CSV with a header, or JSON lines) or a Kafka topic (one
+// message per flow, keyed by source address, encoded as `produce` does).
+class FlowOutput {
+ public:
+  static Result<std::unique_ptr<FlowOutput>> open(const CaptureOpts& o) {
+    std::unique_ptr<FlowOutput> out(new FlowOutput);
+    out->csv_ = o.format == "csv";
+    if (!o.brokers.empty()) {
+      auto format = stream::parse_message_format(o.format);
+      if (!format.ok()) return format.error();
+      out->format_ = *format;
+      out->topic_ = o.topic;
+      stream::ProducerConfig pc;
+      pc.brokers = o.brokers;
+      pc.client_id = "flowsentry-capture";
+      auto producer = stream::KafkaProducer::create(pc);
+      if (!producer.ok()) return producer.error();
+      out->producer_ = std::move(*producer);
+      return out;
+    }
+    out->to_stdout_ = o.out == "-";
+    out->file_ = out->to_stdout_ ? stdout : std::fopen(o.out.c_str(), "wb");
+    if (!out->file_) {
+      return make_error(ErrorCode::kIo, "cannot open the output file for writing", o.out);
+    }
+    if (out->csv_) out->write_text(flow::identity_csv_header() + "\n");
+    return out;
+  }
+  ~FlowOutput() {
+    if (file_ && !to_stdout_) std::fclose(file_);
+  }
+
+  Status write(const std::vector<flow::FlowRecord>& recs) {
+    if (producer_) return send(recs);
+    buf_.clear();
+    for (const auto& r : recs) {
+      if (csv_) {
+        flow::append_identity_csv(r, buf_);
+      } else {
+        flow::append_json(r, buf_);
+        buf_ += '\n';
+      }
+    }
+    write_text(buf_);
+    std::fflush(file_);
+    return ok_ ? Status{} : make_error(ErrorCode::kIo, "write failed (disk full?)", "capture");
+  }
+
+  // Waits for Kafka's delivery reports, or closes the file.
+  Status finish() {
+    if (producer_) return producer_->flush(std::chrono::seconds(60));
+    if (!to_stdout_ && std::fclose(file_) != 0) ok_ = false;
+    file_ = nullptr;
+    return ok_ ? Status{} : make_error(ErrorCode::kIo, "write failed (disk full?)", "capture");
+  }
+
+ private:
+  FlowOutput() = default;
+  Status send(const std::vector<flow::FlowRecord>& recs) {
+    for (const auto& r : recs) {
+      buf_.clear();
+      stream::append_message(r, format_, buf_);
+      if (auto st = producer_->produce(topic_, stream::message_key(r), buf_); !st.ok()) return st;
+    }
+    producer_->poll(std::chrono::milliseconds(0));
+    return {};
+  }
+  void write_text(const std::string& text) {
+    if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) ok_ = false;
+  }
+
+  bool csv_ = true;
+  bool to_stdout_ = false;
+  bool ok_ = true;
+  FILE* file_ = nullptr;
+  std::unique_ptr<stream::KafkaProducer> producer_;
+  stream::MessageFormat format_ = stream::MessageFormat::kJson;
+  std::string topic_;
+  std::string buf_;
 };
 
 int run_capture(const CaptureOpts& o) {
-  FILE* out = stdout;
-  const bool to_stdout = o.out == "-";
-  if (!to_stdout) {
-    out = std::fopen(o.out.c_str(), "wb");
-    if (!out) {
-      std::cerr << "flowsentry capture: cannot open " << o.out << " for writing\n";
-      return kExitRuntime;
-    }
+  auto output = FlowOutput::open(o);
+  if (!output.ok()) {
+    std::cerr << "flowsentry capture: " << output.error().to_string() << "\n";
+    return kExitRuntime;
   }
-  const bool csv = o.format == "csv";
   meter::MeterSettings settings;
   settings.max_flows = o.max_flows;
   meter::Meter m(settings);
   std::vector<flow::FlowRecord> recs;
-  std::string buf;
-  bool ok = true;
+  Status write_status;
   uint64_t written = 0;
+  bool ok = true;
   // Chunks of 4096: a backlog released at once (finish) is written without a second copy.
   auto drain_chunk = [&] {
     recs.clear();
-    if (m.take(recs, 4096) == 0) return false;
-    buf.clear();
-    for (const auto& r : recs) {
-      if (csv) {
-        flow::append_identity_csv(r, buf);
-      } else {
-        flow::append_json(r, buf);
-        buf += '\n';
-      }
-    }
-    if (std::fwrite(buf.data(), 1, buf.size(), out) != buf.size()) ok = false;
+    if (!ok || m.take(recs, 4096) == 0) return false;
+    write_status = (*output)->write(recs);
+    ok = write_status.ok();
     written += recs.size();
     return true;
   };
@@ -67,10 +139,6 @@ int run_capture(const CaptureOpts& o) {
     while (drain_chunk()) {
     }
   };
-  if (csv) {
-    buf = flow::identity_csv_header() + "\n";
-    if (std::fwrite(buf.data(), 1, buf.size(), out) != buf.size()) ok = false;
-  }
   std::vector<std::string> damaged;
   stream::PcapReader::Stats live_stats;
   bool live_stats_ok = false;
@@ -80,9 +148,9 @@ int run_capture(const CaptureOpts& o) {
     auto reader = stream::PcapReader::open_live(o.iface, o.bpf, 262144, o.buffer_mb);
     if (!reader.ok()) {
       std::cerr << "flowsentry capture: " << reader.error().to_string() << "\n";
-      if (!to_stdout) std::fclose(out);
       return kExitRuntime;
     }
+    stream::CaptureStatsProbe probe(o.iface);
     block_signals();  // again: opening the device can reset the thread's signal mask
     std::cerr << "flowsentry capture: capturing on " << o.iface << " (Ctrl-C to stop)\n";
     const auto start = std::chrono::steady_clock::now();
@@ -100,7 +168,7 @@ int run_capture(const CaptureOpts& o) {
                       .count());
       }
       drain();
-      std::fflush(out);
+      if (reader.value()->stats(live_stats)) probe.publish(live_stats);
       if (wait_for_signal(std::chrono::milliseconds(0)) != 0) break;
       if (o.duration > 0 &&
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >=
@@ -109,12 +177,12 @@ int run_capture(const CaptureOpts& o) {
       }
     }
     live_stats_ok = reader.value()->stats(live_stats);
+    if (live_stats_ok) probe.publish(live_stats);
   }
   for (const auto& path : o.pcaps) {
     auto reader = stream::PcapReader::open_file(path);
     if (!reader.ok()) {
       std::cerr << "flowsentry capture: " << reader.error().to_string() << "\n";
-      if (!to_stdout) std::fclose(out);
       return kExitRuntime;
     }
     meter::Packet p;
@@ -131,21 +199,16 @@ int run_capture(const CaptureOpts& o) {
   m.finish();
   drain();
   meter::publish_metrics({}, m.counters());
-  if (to_stdout) {
-    std::fflush(stdout);
-  } else if (std::fclose(out) != 0) {
-    ok = false;
-  }
-  if (!ok) {
-    std::cerr << "flowsentry capture: write failed (disk full?)\n";
+  if (auto st = ok ? (*output)->finish() : write_status; !st.ok()) {
+    std::cerr << "flowsentry capture: " << st.error().to_string() << "\n";
     return kExitRuntime;
   }
   const auto& c = m.counters();
   std::cerr << fmt::format(
-      "flowsentry capture: {} packets, {} flows, {} records written, {} packets skipped, {} "
+      "flowsentry capture: {} packets, {} flows, {} records {}, {} packets skipped, {} "
       "flows evicted (table limit {}, {} bytes per flow)\n",
-      c.packets, c.flows, written, c.skipped_total(), c.evictions, o.max_flows,
-      meter::Meter::bytes_per_flow());
+      c.packets, c.flows, written, o.brokers.empty() ? "written" : "sent to " + o.topic,
+      c.skipped_total(), c.evictions, o.max_flows, meter::Meter::bytes_per_flow());
   for (size_t i = 1; i < c.skipped.size(); ++i) {
     if (c.skipped[i]) {
       std::cerr << fmt::format("  skipped {}: {}\n",
@@ -157,15 +220,6 @@ int run_capture(const CaptureOpts& o) {
     std::cerr << fmt::format(
         "  libpcap: {} packets received, {} dropped by the kernel, {} dropped by the interface\n",
         live_stats.received, live_stats.dropped, live_stats.if_dropped);
-    auto& reg = MetricsRegistry::global();
-    reg.gauge("flowsentry_capture_received_packets", "Packets libpcap received (live capture)")
-        .set(static_cast<double>(live_stats.received));
-    reg.gauge("flowsentry_capture_kernel_dropped_packets",
-              "Packets the kernel dropped because the capture buffer was full")
-        .set(static_cast<double>(live_stats.dropped));
-    reg.gauge("flowsentry_capture_interface_dropped_packets",
-              "Packets the network interface dropped")
-        .set(static_cast<double>(live_stats.if_dropped));
   }
   for (const auto& d : damaged) {
     std::cerr << "  damaged capture (read stopped, packets before it kept): " << d << "\n";
@@ -200,8 +254,17 @@ Command add_capture_command(CLI::App& root) {
       throw CLI::RequiredError("--pcap or --iface");
     }
   });
-  app->add_option("--out", opts->out, "Output file, - for stdout")->capture_default_str();
-  app->add_option("--format", opts->format, "csv (with a header) or json (one object per line)")
+  auto* out =
+      app->add_option("--out", opts->out, "Output file, - for stdout")->capture_default_str();
+  auto* brokers = app->add_option("--brokers", opts->brokers,
+                                  "Send the flows to Kafka (bootstrap servers) instead of --out; "
+                                  "one message per flow, keyed by srcip");
+  auto* topic = app->add_option("--topic", opts->topic, "Kafka topic for --brokers");
+  brokers->needs(topic)->excludes(out);
+  topic->needs(brokers);
+  app->add_option("--format", opts->format,
+                  "csv (with a header) or json (one object per line); with --brokers the message "
+                  "encoding, as produce: json keeps the addresses, csv is the training layout")
       ->check(CLI::IsMember({"csv", "json"}))
       ->capture_default_str();
   app->add_option("--max-flows", opts->max_flows,
@@ -212,7 +275,10 @@ Command add_capture_command(CLI::App& root) {
       "Columns: stime, ltime, srcip, sport, dstip, dsport, then the UNSW-NB15 training-set\n"
       "features dur ... is_sm_ips_ports, computed as Argus 3.0.8 does (argus -X -S 60 -J); see\n"
       "src/meter/README.md. The CSV is readable by check, score and demo --data. Packets that\n"
-      "cannot be metered are counted by reason on stderr.");
+      "cannot be metered are counted by reason on stderr. --brokers B --topic T sends each flow\n"
+      "to Kafka instead, keyed by its source address. A live capture (--iface) prints libpcap's\n"
+      "received/dropped counts at the end and publishes them as\n"
+      "flowsentry_capture_packets_{received,dropped_kernel,dropped_interface}_total{iface}.");
   return {app, [opts] { return run_capture(*opts); }};
 }
 

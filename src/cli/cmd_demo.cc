@@ -9,6 +9,7 @@
 #include "cli/signals.h"
 #include "common/log.h"
 #include "pipeline/probe.h"
+#include "stream/time_shift.h"
 
 namespace flowsentry::cli {
 namespace {
@@ -49,6 +50,11 @@ int run_demo(const DemoOpts& o) {
   if (auto st = service.start_detection(); !st.ok()) return fail(st);
   auto source = open_source(data, o.eps, !o.once);
   if (!source.ok()) return fail(source.error());
+  if (!data.starts_with("generator") && !data.starts_with("iface:")) {
+    // A recorded file replays as if now, keeping its intervals (flows without times, such as
+    // the UNSW CSVs, are stamped when read, which is now too).
+    *source = std::make_unique<stream::TimeShiftSource>(std::move(*source), wall_seconds);
+  }
 
   auto popts = pipeline::pipeline_options(*config);
   pipeline::Pipeline pipe(**source, *service.scorer(), *service.store(), popts);
@@ -109,8 +115,10 @@ Command add_demo_command(CLI::App& root) {
       ->check(CLI::Range(0, 65535));
   app->add_option(
       "--data", o->data,
-      "CSV, JSON-lines or pcap/pcapng file to replay, or generator:normal|attack|drift[:SEED] "
-      "(default: the UNSW-NB15 test set when present, else generator:attack)");
+      "CSV, JSON-lines or pcap/pcapng file to replay (its times shifted to now, intervals kept), "
+      "iface:NAME to score a live interface (root or CAP_NET_RAW), or "
+      "generator:normal|attack|drift[:SEED] (default: the UNSW-NB15 test set when present, else "
+      "generator:attack)");
   app->add_option("--db", o->db, "SQLite file for the verdicts")->capture_default_str();
   app->add_option("--eps", o->eps, "Flows per second to replay (0 = as fast as possible)")
       ->capture_default_str()

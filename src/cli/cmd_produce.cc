@@ -270,7 +270,7 @@ int run_produce(ProduceOpts o) {
         stream::append_message(*rec, *format, value);
       }
       stream::Headers headers{{sent_header, std::to_string(now_ms())}};
-      if (auto st = p.produce(o.topic, {}, value, headers); !st.ok()) {
+      if (auto st = p.produce(o.topic, stream::message_key(*rec), value, headers); !st.ok()) {
         ++errors;
         std::cerr << "\nflowsentry produce: " << st.error().to_string() << "\n";
         g_stop = true;

@@ -8,6 +8,7 @@
 #include "detect/options.h"
 #include "stream/file_source.h"
 #include "stream/generator.h"
+#include "stream/live_source.h"
 
 namespace flowsentry::cli {
 
@@ -133,6 +134,12 @@ Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, dou
     o.eps = eps;
     o.wall_clock = true;
     return std::unique_ptr<stream::Source>(new stream::GeneratorSource(o));
+  }
+  if (data.starts_with("iface:")) {
+    // A live interface: flows as they close, never ending; eps and loop do not apply.
+    auto live = stream::LiveCaptureSource::open(data.substr(6));
+    if (!live.ok()) return live.error();
+    return std::unique_ptr<stream::Source>(std::move(live.value()));
   }
   stream::FileSourceOptions o;
   o.eps = eps;

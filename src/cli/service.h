@@ -48,7 +48,9 @@ class Service {
   std::unique_ptr<api::ApiServer> api_;
 };
 
-// Opens a flow source named on the command line: "generator:SCENARIO[:SEED]" or a file path.
+// Opens a flow source named on the command line (the one source grammar): "generator:SCENARIO
+// [:SEED]", "iface:NAME" (live capture; needs root or CAP_NET_RAW) or a file path (CSV, JSON
+// lines, pcap/pcapng, recognised by content).
 // `eps` limits the rate (0 = as fast as possible); `loop` replays a file forever.
 Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, double eps, bool loop);
 

@@ -231,22 +231,22 @@ std::optional<FieldProblem> CsvSchema::decode(std::string_view line, FlowRecord&
           break;
         }
         case kSrcip:
+          p = set_address("srcip", text, rec.srcip);
+          break;
         case kDstip:
+          p = set_address("dstip", text, rec.dstip);
+          break;
         case kArpSha:
         case kArpTha:
           if (!text.empty()) {
-            (role == kSrcip    ? rec.srcip
-             : role == kDstip  ? rec.dstip
-             : role == kArpSha ? rec.arp_sha
-                               : rec.arp_tha)
-                .emplace(text.data(), text.size());
+            (role == kArpSha ? rec.arp_sha : rec.arp_tha).emplace(text.data(), text.size());
           }
           break;
         case kSport:
-          rec.sport = parse_port(text);
+          p = set_port("sport", text, rec.sport);
           break;
         case kDsport:
-          rec.dsport = parse_port(text);
+          p = set_port("dsport", text, rec.dsport);
           break;
         default:
           break;

@@ -164,14 +164,20 @@ std::optional<FieldProblem> read_field(int role, dom::element v, FlowRecord& rec
       break;
     }
     case kSrcip:
-    case kDstip:
+    case kDstip: {
+      if ((p = read_string(v, text))) return p;
+      auto& dst = role == kSrcip ? rec.srcip : rec.dstip;
+      if (v.is_null()) {
+        dst.reset();
+      } else if ((p = set_address(role == kSrcip ? "srcip" : "dstip", text, dst))) {
+        return p;
+      }
+      break;
+    }
     case kArpSha:
     case kArpTha: {
       if ((p = read_string(v, text))) return p;
-      auto& dst = role == kSrcip    ? rec.srcip
-                  : role == kDstip  ? rec.dstip
-                  : role == kArpSha ? rec.arp_sha
-                                    : rec.arp_tha;
+      auto& dst = role == kArpSha ? rec.arp_sha : rec.arp_tha;
       if (v.is_null()) {
         dst.reset();
       } else {
@@ -181,14 +187,18 @@ std::optional<FieldProblem> read_field(int role, dom::element v, FlowRecord& rec
     }
     case kSport:
     case kDsport: {
+      const char* name = role == kSport ? "sport" : "dsport";
       auto& dst = role == kSport ? rec.sport : rec.dsport;
       int64_t port = 0;
-      if (v.type() == dom::element_type::STRING) {
-        dst = parse_port(std::string_view(v));
+      if (v.is_null()) {
+        dst.reset();
+      } else if (v.type() == dom::element_type::STRING) {
+        if ((p = set_port(name, std::string_view(v), dst))) return p;
       } else if (!v.get_int64().get(port)) {
+        if ((p = check_port(name, port))) return p;
         dst = port;
       } else {
-        dst.reset();
+        return FieldProblem{"", "expected a port (0-65535)", "bad_port"};
       }
       break;
     }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "flow/address.h"
+
 namespace flowsentry::flow {
 namespace {
 
@@ -150,6 +152,49 @@ std::optional<int64_t> parse_port(std::string_view text) {
     return std::nullopt;
   }
   return v;
+}
+
+namespace {
+std::string_view shown(std::string_view text) {
+  return text.size() > 40 ? text.substr(0, 40) : text;
+}
+}  // namespace
+
+std::optional<FieldProblem> set_address(std::string_view field, std::string_view text,
+                                        std::optional<std::string>& out) {
+  auto t = trim(text);
+  if (t.empty() || t == kNone) {
+    out.reset();
+    return std::nullopt;
+  }
+  auto bytes = parse_address(t);
+  if (!bytes) {
+    return problem(field, fmt::format("'{}' is not an IPv4 or IPv6 address", shown(t)),
+                   "bad_address");
+  }
+  out = format_address(*bytes);
+  return std::nullopt;
+}
+
+std::optional<FieldProblem> set_port(std::string_view field, std::string_view text,
+                                     std::optional<int64_t>& out) {
+  auto t = trim(text);
+  if (t.empty() || t == kNone) {
+    out.reset();
+    return std::nullopt;
+  }
+  out = parse_port(t);
+  if (!out) {
+    return problem(field, fmt::format("'{}' is not a port (0-65535)", shown(t)), "bad_port");
+  }
+  return std::nullopt;
+}
+
+std::optional<FieldProblem> check_port(std::string_view field, int64_t value) {
+  if (value < 0 || value > 65535) {
+    return problem(field, fmt::format("{} is not a port (0-65535)", value), "bad_port");
+  }
+  return std::nullopt;
 }
 
 }  // namespace flowsentry::flow

@@ -43,4 +43,15 @@ std::optional<FieldProblem> set_attack_cat(std::string_view text, std::optional<
 // identity columns are informational and never stop a record.
 std::optional<int64_t> parse_port(std::string_view text);
 
+// The identity columns as codecs set them. Empty or "-" is absent. An address must be IPv4 or
+// IPv6 text (inet_pton) and is stored in canonical form (IPv4-mapped IPv6 as dotted IPv4,
+// lower-case RFC 5952 IPv6); anything else is a `bad_address` problem. A port is 0..65535,
+// decimal or 0x-hex; anything else is a `bad_port` problem. Stores, Kafka keys and host queries
+// rely on these being real addresses and ports.
+std::optional<FieldProblem> set_address(std::string_view field, std::string_view text,
+                                        std::optional<std::string>& out);
+std::optional<FieldProblem> set_port(std::string_view field, std::string_view text,
+                                     std::optional<int64_t>& out);
+std::optional<FieldProblem> check_port(std::string_view field, int64_t value);
+
 }  // namespace flowsentry::flow

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "flow/address.h"
 #include "store/write_batch.h"
 
 namespace flowsentry::store {
@@ -14,11 +15,11 @@ namespace flowsentry::store {
 const char* const kPgFlowColumns =
     "stime, source, source_partition, source_offset, score, label, attack_cat, proto, state, "
     "service, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, tcprtt, synack, ackdat, "
-    "ct_state_ttl, model_version, explanation";
+    "ct_state_ttl, model_version, explanation, ltime, srcip, sport, dstip, dsport";
 
 namespace {
 
-constexpr int16_t kFieldCount = 25;
+constexpr int16_t kFieldCount = 30;
 
 template <class U>
 void put_be(std::string& out, U v) {
@@ -44,6 +45,32 @@ void put_i4(std::string& out, int32_t v) {
 void put_text(std::string& out, std::string_view s) {
   put_be<uint32_t>(out, static_cast<uint32_t>(s.size()));
   out.append(s);
+}
+
+void put_null(std::string& out) {
+  put_be<uint32_t>(out, 0xffffffff);  // length -1
+}
+
+// inet's binary form: family (2 = IPv4, 3 = IPv6, PostgreSQL's own numbers), prefix bits,
+// is_cidr, address length, address. check_batch has made sure the text parses.
+void put_inet(std::string& out, const std::optional<std::string>& ip) {
+  auto a = ip ? flow::parse_address(*ip) : std::nullopt;
+  if (!a) return put_null(out);
+  const bool v4 = flow::is_ipv4_mapped(*a);
+  put_be<uint32_t>(out, v4 ? 8 : 20);
+  out += static_cast<char>(v4 ? 2 : 3);
+  out += static_cast<char>(v4 ? 32 : 128);
+  out += '\0';
+  out += static_cast<char>(v4 ? 4 : 16);
+  out.append(reinterpret_cast<const char*>(a->data()) + (v4 ? 12 : 0), v4 ? 4 : 16);
+}
+
+void put_identity(std::string& out, const flow::FlowRecord& f) {
+  f.ltime ? put_f8(out, *f.ltime) : put_null(out);
+  put_inet(out, f.srcip);
+  f.sport ? put_i4(out, static_cast<int32_t>(*f.sport)) : put_null(out);
+  put_inet(out, f.dstip);
+  f.dsport ? put_i4(out, static_cast<int32_t>(*f.dsport)) : put_null(out);
 }
 
 // An element of a float8[] literal: the shortest text that reads back to the same double.
@@ -92,6 +119,7 @@ std::string pg_binary_copy(std::span<const model::ScoredFlow> batch) {
     put_i8(out, static_cast<int64_t>(f[flow::kCtStateTtl]));
     put_text(out, v.model_version);
     put_text(out, explanation_json(v));
+    put_identity(out, f);
   }
   put_be<uint16_t>(out, 0xffff);  // trailer: field count -1
   return out;

@@ -37,6 +37,11 @@ class PostgresStore final : public SqlStore {
   Result<std::vector<SqlRow>> query(const std::string& sql,
                                     std::span<const SqlParam> params) override;
   std::string bucket_expr(int64_t seconds) const override;
+  // inet's text output of a host address has no prefix length: already canonical.
+  std::optional<std::string> address_from_cell(
+      const std::optional<std::string>& cell) const override {
+    return cell;
+  }
   bool fetch_with_ties() const override { return true; }
   std::string migrations_table_exists_sql() const override {
     return "SELECT 1 WHERE to_regclass('schema_migrations') IS NOT NULL";

@@ -62,7 +62,7 @@ Status check_window(const Query& q) {
 constexpr const char* kFlowColumns =
     "stime, source, source_partition, source_offset, score, label, attack_cat, proto, service, "
     "state, model_version, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, tcprtt, "
-    "synack, ackdat, ct_state_ttl, explanation";
+    "synack, ackdat, ct_state_ttl, explanation, ltime, srcip, sport, dstip, dsport";
 
 StoredFlow flow_from_row(const SqlRow& r) {
   StoredFlow f;
@@ -82,6 +82,9 @@ StoredFlow flow_from_row(const SqlRow& r) {
   for (size_t i = 0; i < std::size(nums); ++i) *nums[i] = cell_double(r[11 + i]);
   f.ct_state_ttl = cell_int(r[23]);
   f.explanation_json = r[24].value_or("");
+  if (r[25]) f.ltime = cell_double(r[25]);
+  if (r[27]) f.sport = cell_int(r[27]);
+  if (r[29]) f.dsport = cell_int(r[29]);
   return f;
 }
 
@@ -223,7 +226,11 @@ Result<std::vector<StoredFlow>> SqlStore::query_flows(const std::string& sql,
   if (!rows.ok()) return rows.error();
   std::vector<StoredFlow> out;
   out.reserve(rows->size());
-  for (const auto& r : *rows) out.push_back(flow_from_row(r));
+  for (const auto& r : *rows) {
+    out.push_back(flow_from_row(r));
+    out.back().srcip = address_from_cell(r[26]);
+    out.back().dstip = address_from_cell(r[28]);
+  }
   return out;
 }
 

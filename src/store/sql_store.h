@@ -48,6 +48,9 @@ class SqlStore : public Store {
   // SQL for the start of the `seconds`-long bucket holding raw column stime. The hour bucket
   // must read exactly as in the anomaly_scores_hour_score index of migration 004.
   virtual std::string bucket_expr(int64_t seconds) const = 0;
+  // An address column's cell as canonical text (SQLite keeps 16-byte blobs, PostgreSQL inet).
+  virtual std::optional<std::string> address_from_cell(
+      const std::optional<std::string>& cell) const = 0;
   // Whether `FETCH FIRST n ROWS WITH TIES` is available (PostgreSQL).
   virtual bool fetch_with_ties() const { return false; }
   // A query returning a row when the schema_migrations table exists, none otherwise.

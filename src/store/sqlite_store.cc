@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "flow/address.h"
 #include "store/migrations.h"
 #include "store/rollup.h"
 #include "store/write_batch.h"
@@ -21,14 +22,15 @@ namespace {
 constexpr const char* kFlowColumnsSql =
     "stime, source, source_partition, source_offset, score, label, attack_cat, proto, state, "
     "service, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, tcprtt, synack, ackdat, "
-    "ct_state_ttl, model_version, explanation";
+    "ct_state_ttl, model_version, explanation, ltime, srcip, sport, dstip, dsport";
 
-constexpr int kFlowParams = 25;  // columns of kFlowColumnsSql
+constexpr int kFlowParams = 30;  // columns of kFlowColumnsSql
 
 // Several rows per INSERT share one statement's setup and cursors (32 measured as good as 16 or
 // 128). OR IGNORE rather than ON CONFLICT DO NOTHING: with NOT NULL's default ABORT a
 // multi-row INSERT needs a statement journal, which copied every page it touched (about twice
-// the cost per flow). No column is ever bound NULL, so only the record key can be ignored.
+// the cost per flow). Only the nullable identity columns are ever bound NULL, so only the record
+// key can be ignored.
 constexpr int kRowsPerInsert = 32;
 
 std::string insert_flows_sql(int rows) {
@@ -191,6 +193,12 @@ Result<std::vector<SqlRow>> SqliteStore::run(Conn& c, const std::string& sql,
       switch (sqlite3_column_type(*st, i)) {
         case SQLITE_NULL:
           break;
+        case SQLITE_BLOB: {
+          auto* b = static_cast<const char*>(sqlite3_column_blob(*st, i));
+          row[static_cast<size_t>(i)] =
+              std::string(b ? b : "", static_cast<size_t>(sqlite3_column_bytes(*st, i)));
+          break;
+        }
         case SQLITE_FLOAT:
           // Shortest text that reads back to the same double (column_text keeps 15 digits).
           row[static_cast<size_t>(i)] = fmt::format("{}", sqlite3_column_double(*st, i));
@@ -216,6 +224,14 @@ Result<std::vector<SqlRow>> SqliteStore::query(const std::string& sql,
   return run(c, sql, params);
 }
 
+std::optional<std::string> SqliteStore::address_from_cell(
+    const std::optional<std::string>& cell) const {
+  if (!cell || cell->size() != 16) return std::nullopt;
+  flow::AddressBytes a;
+  std::copy(cell->begin(), cell->end(), a.begin());
+  return flow::format_address(a);
+}
+
 std::string SqliteStore::bucket_expr(int64_t seconds) const {
   return fmt::format("(CAST(stime / {0} AS INTEGER) * {0})", seconds);
 }
@@ -238,6 +254,37 @@ Result<int64_t> SqliteStore::write(std::span<const model::ScoredFlow> batch) {
 }
 
 namespace {
+
+void bind_optional(sqlite3_stmt* st, int i, const std::optional<int64_t>& v) {
+  if (v) {
+    sqlite3_bind_int64(st, i, *v);
+  } else {
+    sqlite3_bind_null(st, i);
+  }
+}
+
+// An address as its 16-byte sortable blob (check_batch has made sure it parses).
+void bind_address(sqlite3_stmt* st, int i, const std::optional<std::string>& ip) {
+  auto bytes = ip ? flow::parse_address(*ip) : std::nullopt;
+  if (bytes) {
+    sqlite3_bind_blob(st, i, bytes->data(), static_cast<int>(bytes->size()), SQLITE_TRANSIENT);
+  } else {
+    sqlite3_bind_null(st, i);
+  }
+}
+
+// ltime, srcip, sport, dstip, dsport from parameter `i` on; NULL where the flow has none.
+void bind_identity(sqlite3_stmt* st, int i, const flow::FlowRecord& f) {
+  if (f.ltime) {
+    sqlite3_bind_double(st, i, *f.ltime);
+  } else {
+    sqlite3_bind_null(st, i);
+  }
+  bind_address(st, i + 1, f.srcip);
+  bind_optional(st, i + 2, f.sport);
+  bind_address(st, i + 3, f.dstip);
+  bind_optional(st, i + 4, f.dsport);
+}
 
 // One flow's columns, in kFlowColumnsSql order, from parameter `first` on. Text is bound
 // without a copy: the flow and `explanation` must outlive the statement's step.
@@ -263,7 +310,8 @@ void bind_flow(sqlite3_stmt* st, int first, const model::ScoredFlow& sf,
   for (NumField k : kNums) sqlite3_bind_double(st, i++, f[k]);
   sqlite3_bind_int64(st, i++, static_cast<int64_t>(f[flow::kCtStateTtl]));
   bind_text(st, i++, v.model_version);
-  bind_text(st, i, explanation);
+  bind_text(st, i++, explanation);
+  bind_identity(st, i, f);
 }
 
 bool same_key(const flow::RecordKey& k, const SqlRow& r) {

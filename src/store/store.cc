@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "flow/address.h"
 #include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 #include "store/write_batch.h"
@@ -24,6 +25,33 @@ std::string explanation_json(const model::Verdict& v) {
   return out;
 }
 
+namespace {
+// The codecs validate these already; a flow built in code must not put text that is not an
+// address into an inet column (PostgreSQL would fail the whole COPY) or a blob.
+Status check_identity(const flow::FlowRecord& f) {
+  for (const auto* ip : {&f.srcip, &f.dstip}) {
+    if (*ip && !flow::parse_address(**ip)) {
+      return make_error(ErrorCode::kValidation,
+                        fmt::format("{} '{}' is not an IPv4 or IPv6 address",
+                                    ip == &f.srcip ? "srcip" : "dstip", ip->value().substr(0, 40)),
+                        "");
+    }
+  }
+  for (const auto* port : {&f.sport, &f.dsport}) {
+    if (*port && (**port < 0 || **port > 65535)) {
+      return make_error(ErrorCode::kValidation,
+                        fmt::format("{} {} is not a port (0-65535)",
+                                    port == &f.sport ? "sport" : "dsport", **port),
+                        "");
+    }
+  }
+  if (f.ltime && !std::isfinite(*f.ltime)) {
+    return make_error(ErrorCode::kValidation, "ltime is not finite", "");
+  }
+  return {};
+}
+}  // namespace
+
 Status check_batch(std::span<const model::ScoredFlow> batch) {
   for (const auto& sf : batch) {
     const auto& k = sf.flow.key;
@@ -39,6 +67,9 @@ Status check_batch(std::span<const model::ScoredFlow> batch) {
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("stime {} is not a time (seconds since 1970)", *sf.flow.stime),
                         where());
+    }
+    if (auto st = check_identity(sf.flow); !st.ok()) {
+      return make_error(st.error().code, st.error().message, where());
     }
     if (sf.verdict.label != 0 && sf.verdict.label != 1) {
       return make_error(ErrorCode::kInvalidArgument,

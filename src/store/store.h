@@ -95,6 +95,11 @@ struct StoredFlow {
   double sload = 0, dload = 0, spkts = 0, dpkts = 0, sjit = 0, djit = 0;
   double sttl = 0, dttl = 0, dur = 0, tcprtt = 0, synack = 0, ackdat = 0;
   int64_t ct_state_ttl = 0;
+  // Identity of a metered flow; absent for flows without it (the UNSW-NB15 CSVs). Addresses in
+  // canonical text (dotted IPv4, RFC 5952 IPv6).
+  std::optional<double> ltime;
+  std::optional<std::string> srcip, dstip;
+  std::optional<int64_t> sport, dsport;
   // {"attack_cat_prob": p, "top_features": [{feature, value, contribution}]}; may be empty.
   std::string explanation_json;
 };

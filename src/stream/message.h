@@ -49,6 +49,12 @@ class MessageDecoder {
 void append_message(const flow::FlowRecord& rec, MessageFormat format, std::string& out);
 std::string encode_message(const flow::FlowRecord& rec, MessageFormat format);
 
+// The Kafka message key of a flow: its source address, so one host's flows share a partition
+// (ordered, and per-host detectors see them on one worker); empty (no key) without one.
+inline std::string_view message_key(const flow::FlowRecord& rec) {
+  return rec.srcip ? std::string_view(*rec.srcip) : std::string_view();
+}
+
 // A deliberately broken value for dead-letter tests; `variant` picks one of several kinds of
 // damage (truncated, negative count, not a number, wrong field count / unknown category).
 std::string make_malformed(const flow::FlowRecord& rec, MessageFormat format, uint64_t variant);

@@ -134,4 +134,26 @@ Result<std::string> meter_capture_file(const std::string& path, meter::Meter& me
   return reader.value()->error();
 }
 
+CaptureStatsProbe::CaptureStatsProbe(const std::string& iface) {
+  auto& reg = MetricsRegistry::global();
+  const Labels labels{{"iface", iface}};
+  received_ = &reg.counter("flowsentry_capture_packets_received_total",
+                           "Packets libpcap received on a live interface", labels);
+  dropped_kernel_ =
+      &reg.counter("flowsentry_capture_packets_dropped_kernel_total",
+                   "Packets the kernel dropped because the capture buffer was full", labels);
+  dropped_interface_ = &reg.counter("flowsentry_capture_packets_dropped_interface_total",
+                                    "Packets the network interface or its driver dropped", labels);
+}
+
+void CaptureStatsProbe::publish(const PcapReader::Stats& now) {
+  auto grow = [](Counter* c, uint64_t before, uint64_t after) {
+    c->inc(static_cast<double>(after >= before ? after - before : after));
+  };
+  grow(received_, last_.received, now.received);
+  grow(dropped_kernel_, last_.dropped, now.dropped);
+  grow(dropped_interface_, last_.if_dropped, now.if_dropped);
+  last_ = now;
+}
+
 }  // namespace flowsentry::stream

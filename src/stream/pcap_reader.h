@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "common/metrics.h"
 #include "common/result.h"
 #include "meter/meter.h"
 #include "meter/packet.h"
@@ -52,6 +53,22 @@ class PcapReader {
   int linktype_;
   bool live_;
   std::string error_;
+};
+
+// libpcap's live counters in /metrics: flowsentry_capture_packets_received_total,
+// _dropped_kernel_total and _dropped_interface_total, labelled {iface}. publish() adds what
+// grew since the last call (libpcap's 32-bit counters may wrap; a smaller value counts as
+// a restart from 0).
+class CaptureStatsProbe {
+ public:
+  explicit CaptureStatsProbe(const std::string& iface);
+  void publish(const PcapReader::Stats& now);
+
+ private:
+  PcapReader::Stats last_;
+  Counter* received_;
+  Counter* dropped_kernel_;
+  Counter* dropped_interface_;
 };
 
 // Starts with a pcap or pcapng magic number.

@@ -71,6 +71,15 @@ function makeFlow(t, attackBoost) {
     ackdat: proto === 'tcp' ? +(0.07 * rnd()).toFixed(6) : 0,
     ct_state_ttl: attack ? pick([[2, 6], [1, 1], [3, 0.5]]) : pick([[0, 5], [1, 2], [2, 0.3], [6, 0.1]]),
   };
+  // Every other flow as the meter gives it (who talked to whom), like the real API: the keys are
+  // absent on flows without identity. Derived from the offset so the random sequence is unchanged.
+  if (f.offset % 2 === 0) {
+    f.srcip = `10.0.${(f.offset >> 8) & 255}.${f.offset & 255}`;
+    f.sport = 40000 + (f.offset % 20000);
+    f.dstip = attack ? '192.168.1.10' : '2001:db8::80';
+    f.dsport = proto === 'udp' ? 53 : 80;
+    f.ltime = +(t + f.dur).toFixed(6);
+  }
   if (label) {
     const feats = [...FEATURES].sort(() => rnd() - 0.5).slice(0, 3);
     f.top_features = feats.map((name, i) => ({ feature: name, value: f[name] ?? Math.round(100 * rnd()), contribution: +((i === 2 ? -0.4 : 2.4 - i) * (0.5 + rnd())).toFixed(3) }));
@@ -176,7 +185,7 @@ function buckets(sel, fields) {
   return { b, entries: [...map.values()].sort((x, y) => x.t - y.t) };
 }
 
-const CSV_COLUMNS = ['source', 'partition', 'offset', 'stime', 'score', 'label', 'attack_cat', 'proto', 'service', 'state', 'model_version', 'sload', 'dload', 'spkts', 'dpkts', 'sjit', 'djit', 'sttl', 'dttl', 'dur', 'tcprtt', 'synack', 'ackdat', 'ct_state_ttl'];
+const CSV_COLUMNS = ['source', 'partition', 'offset', 'stime', 'score', 'label', 'attack_cat', 'proto', 'service', 'state', 'model_version', 'sload', 'dload', 'spkts', 'dpkts', 'sjit', 'djit', 'sttl', 'dttl', 'dur', 'tcprtt', 'synack', 'ackdat', 'ct_state_ttl', 'ltime', 'srcip', 'sport', 'dstip', 'dsport'];
 const csvCell = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v ?? ''));
 
 const model = {

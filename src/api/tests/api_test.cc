@@ -16,6 +16,7 @@
 #include <map>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -113,6 +114,15 @@ class ApiTest : public ::testing::Test {
     stream::FlowGenerator gen(g);
     std::vector<flow::FlowRecord> flows;
     for (int i = 0; i < 3000; ++i) flows.push_back(gen.next());
+    // Every other flow as the meter gives it, with who talked to whom.
+    for (size_t i = 0; i < flows.size(); i += 2) {
+      const int64_t k = flows[i].key.offset;
+      flows[i].srcip = fmt::format("10.0.{}.{}", k / 256 % 256, k % 256);
+      flows[i].sport = 40000 + k % 20000;
+      flows[i].dstip = "2001:db8::80";
+      flows[i].dsport = 80;
+      flows[i].ltime = *flows[i].stime + 0.5;
+    }
     std::vector<model::Verdict> verdicts;
     ASSERT_TRUE(scorer_->score(flows, verdicts, {3, true}).ok());
     std::vector<model::ScoredFlow> scored;
@@ -728,6 +738,32 @@ TEST_F(ApiTest, AnomaliesAsJsonAndCsvAgree) {
   auto top = body(client_->Get("/api/v1/anomalies/top?window=1h&limit=5"))["flows"];
   ASSERT_EQ(top.size(), 5u);
   EXPECT_GE(top[0]["score"].get<double>(), top[4]["score"].get<double>());
+}
+
+// Flows with identity list it (JSON keys, CSV cells); flows without have no keys, empty cells.
+TEST_F(ApiTest, AnomalyListsCarryAddressesAndPortsWhenTheFlowHasThem) {
+  auto flows = body(client_->Get("/api/v1/anomalies/recent?window=1h&limit=1000"))["flows"];
+  size_t with = 0, without = 0;
+  for (const auto& f : flows) {
+    if (!f.contains("srcip")) {
+      EXPECT_FALSE(f.contains("dsport") || f.contains("ltime")) << f.dump();
+      ++without;
+      continue;
+    }
+    const auto i = f["offset"].get<int64_t>();
+    EXPECT_EQ(f["srcip"], fmt::format("10.0.{}.{}", i / 256 % 256, i % 256)) << f.dump();
+    EXPECT_EQ(f["sport"], 40000 + i % 20000);
+    EXPECT_EQ(f["dstip"], "2001:db8::80");
+    EXPECT_EQ(f["dsport"], 80);
+    EXPECT_DOUBLE_EQ(f["ltime"].get<double>(), f["stime"].get<double>() + 0.5);
+    ++with;
+  }
+  EXPECT_GT(with, 0u);
+  EXPECT_GT(without, 0u);
+  auto csv = client_->Get("/api/v1/anomalies/top?window=1h&limit=1000&format=csv")->body;
+  EXPECT_NE(csv.find(",ct_state_ttl,ltime,srcip,sport,dstip,dsport\r\n"), std::string::npos);
+  EXPECT_NE(csv.find(",2001:db8::80,80\r\n"), std::string::npos);
+  EXPECT_NE(csv.find(",,,,,\r\n"), std::string::npos);  // a flow without identity
 }
 
 TEST_F(ApiTest, BadQueryParametersAre400WithTheField) {

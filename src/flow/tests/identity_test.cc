@@ -1,12 +1,16 @@
 // The identity columns of metered flows (stime, ltime, srcip, sport, dstip, dsport, ARP
 // hardware addresses) through the CSV and JSON codecs.
+#include <algorithm>
 #include <sstream>
+#include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "flow/csv.h"
 #include "flow/json_codec.h"
 #include "flow/tests/fixtures.h"
+#include "flow/validate.h"
 
 namespace flowsentry::flow {
 namespace {
@@ -96,6 +100,101 @@ TEST(IdentityTest, JsonWithoutIdentityHasNoIdentityKeys) {
   std::string json = to_json(r);
   EXPECT_EQ(json.find("srcip"), std::string::npos);
   EXPECT_EQ(json.find("ltime"), std::string::npos);
+}
+
+// The metered flow as JSON with `from` replaced by `to`.
+std::string json_with(const std::string& from, const std::string& to) {
+  std::string json = to_json(metered());
+  auto at = json.find(from);
+  EXPECT_NE(at, std::string::npos) << json;
+  return json.replace(at, from.size(), to);
+}
+
+// A JSON string literal of arbitrary bytes.
+std::string json_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == '"' || c == '\\') {
+      out += fmt::format("\\u{:04x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+// A metered CSV with one identity cell replaced by `value`; the problem of its one row.
+std::optional<FieldProblem> csv_problem(const std::string& column, const std::string& value) {
+  std::string text = identity_csv_header() + "\n";
+  std::string row;
+  append_identity_csv(metered(), row);
+  // Identity columns come first: stime, ltime, srcip, sport, dstip, dsport.
+  static const std::vector<std::string> kCols{"stime", "ltime", "srcip",
+                                              "sport", "dstip", "dsport"};
+  size_t col = std::find(kCols.begin(), kCols.end(), column) - kCols.begin();
+  size_t start = 0;
+  for (size_t i = 0; i < col; ++i) start = row.find(',', start) + 1;
+  row.replace(start, row.find(',', start) - start, value);
+  text += row;
+  auto reader = CsvReader::from_stream(std::make_unique<std::istringstream>(text), "h.csv");
+  EXPECT_TRUE(reader.ok());
+  FlowRecord rec;
+  FieldProblem p;
+  if (reader.value()->next(rec, p) == CsvReader::Next::kRecord) return std::nullopt;
+  return p;
+}
+
+TEST(IdentityAdversarialTest, AddressesThatAreNotAddressesAreRefusedByName) {
+  for (const std::string& bad : std::vector<std::string>{
+           "not-an-ip", "10.0.0.256", "1.2.3", "10.0.0.1/8", "fe80::1%eth0", "::ffff:1.2.3.4.5",
+           "' OR 1=1 --", std::string(5000, 'a'), std::string("1.2.3.4\0x", 9)}) {
+    auto p = csv_problem("srcip", "\"" + bad + "\"");
+    ASSERT_TRUE(p) << bad;
+    EXPECT_EQ(p->field, "srcip");
+    EXPECT_EQ(p->reason, "bad_address") << bad;
+    EXPECT_LT(p->problem.size(), 200u);
+    JsonDecoder dec;
+    FlowRecord back;
+    auto jp = dec.decode_one(
+        json_with("\"dstip\":\"2001:db8::2\"", "\"dstip\":" + json_quoted(bad)), back);
+    ASSERT_TRUE(jp) << bad;
+    EXPECT_EQ(jp->field, "/dstip");
+    EXPECT_EQ(jp->reason, "bad_address");
+  }
+}
+
+TEST(IdentityAdversarialTest, PortsOutside0To65535AreRefusedByName) {
+  for (std::string bad : {"70000", "-1", "0x10000", "80.5", "http", "99999999999999999999"}) {
+    auto p = csv_problem("dsport", bad);
+    ASSERT_TRUE(p) << bad;
+    EXPECT_EQ(p->field, "dsport");
+    EXPECT_EQ(p->reason, "bad_port") << bad;
+  }
+  for (std::string bad : {"70000", "-1", "1e30", "true", "\"0x1ffff\"", "[80]"}) {
+    JsonDecoder dec;
+    FlowRecord back;
+    auto p = dec.decode_one(json_with("\"sport\":40000", "\"sport\":" + bad), back);
+    ASSERT_TRUE(p) << bad;
+    EXPECT_EQ(p->field, "/sport");
+    EXPECT_EQ(p->reason, "bad_port");
+  }
+}
+
+TEST(IdentityTest, AddressesAreKeptInCanonicalForm) {
+  std::optional<std::string> a;
+  EXPECT_FALSE(set_address("srcip", "::FFFF:10.0.0.1", a));
+  EXPECT_EQ(*a, "10.0.0.1");
+  EXPECT_FALSE(set_address("srcip", "2001:DB8:0:0::1", a));
+  EXPECT_EQ(*a, "2001:db8::1");
+  EXPECT_FALSE(set_address("srcip", "-", a));
+  EXPECT_FALSE(a);
+  std::optional<int64_t> port;
+  EXPECT_FALSE(set_port("sport", "0x000b", port));
+  EXPECT_EQ(*port, 11);
+  EXPECT_FALSE(set_port("sport", "65535", port));
+  EXPECT_EQ(*port, 65535);
+  EXPECT_FALSE(set_port("sport", "-", port));
+  EXPECT_FALSE(port);
 }
 
 }  // namespace

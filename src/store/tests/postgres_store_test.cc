@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "store/maintenance.h"
+#include "store/migrations.h"
 #include "store/pg_pool.h"
 #include "store/postgres_store.h"
 #include "store/tests/store_suite.h"
@@ -256,6 +257,76 @@ TEST(PostgresStoreTest, ThePoolOpensAtMostPoolMaxConnections) {
   PQfinish(c);
   EXPECT_GE(open, 1);
   EXPECT_LE(open, 2);
+}
+
+// Runs `sql` on `url`; the first column of the first row ("" when none).
+std::string pg_exec(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
+  EXPECT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+  PGresult* r = PQexec(c, sql.c_str());
+  const auto status = PQresultStatus(r);
+  EXPECT_TRUE(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+      << PQresultErrorMessage(r) << sql.substr(0, 200);
+  std::string out = PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
+TEST(PostgresStoreTest, Migration5AddsIdentityToAVersion4DatabaseKeepingItsFlows) {
+  const auto url = PostgresServer::get().fresh_url();
+  std::string sql =
+      "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, name text NOT NULL, "
+      "applied_at double precision NOT NULL);";
+  for (const auto& m : migrations_for("postgres")) {
+    if (m.version > 4) break;
+    sql += std::string(m.sql) + ";";
+    sql += "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", '" +
+           std::string(m.name) + "', 0);";
+  }
+  // A flow as the release before migration 005 wrote it, in its day's partition.
+  sql +=
+      "CREATE TABLE anomaly_scores_p20260301 PARTITION OF anomaly_scores FOR VALUES FROM "
+      "(1772323200) TO (1772409600);"
+      "INSERT INTO anomaly_scores (stime, source, source_partition, source_offset, score, label, "
+      "attack_cat, proto, state, service, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, "
+      "tcprtt, synack, ackdat, ct_state_ttl, model_version) VALUES (1772323300, 'old.csv', 0, 1, "
+      "0.9, 1, 'Exploits', 'tcp', 'FIN', '-', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 'v1');";
+  pg_exec(url, sql);
+  auto s = open_pg(url);
+  ASSERT_TRUE(s);
+  auto status = s->migration_status();
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->back().name, "005_identity");
+  for (const auto& m : *status) EXPECT_TRUE(m.applied) << m.name;
+  model::ScoredFlow sf = make_flows(1, kT0, 60, 5, "pcap").front();
+  sf.verdict.label = 1;
+  sf.flow.srcip = "2001:db8::7";
+  sf.flow.dstip = "10.1.2.3";
+  sf.flow.sport = 443;
+  sf.flow.dsport = 51000;
+  sf.flow.ltime = *sf.flow.stime + 1;
+  ASSERT_EQ(*s->write(std::span(&sf, 1)), 1);
+  auto listed = s->recent_anomalies({kT0, kT0 + 3600}, 10);
+  ASSERT_TRUE(listed.ok()) << listed.error().to_string();
+  ASSERT_EQ(listed->size(), 2u);
+  const bool old_first = listed->front().key.source == "old.csv";
+  const auto& old_flow = old_first ? listed->front() : listed->back();
+  const auto& new_flow = old_first ? listed->back() : listed->front();
+  EXPECT_FALSE(old_flow.srcip);
+  EXPECT_FALSE(old_flow.dsport);
+  EXPECT_FALSE(old_flow.ltime);
+  EXPECT_EQ(new_flow.srcip, "2001:db8::7");
+  EXPECT_EQ(new_flow.dstip, "10.1.2.3");
+  EXPECT_EQ(new_flow.sport, 443);
+  EXPECT_DOUBLE_EQ(*new_flow.ltime, *sf.flow.stime + 1);
+  s.reset();
+  // inet, so the server's CIDR operators apply; the identity indexes reach every partition.
+  EXPECT_EQ(pg_exec(url, "SELECT count(*) FROM anomaly_scores WHERE dstip <<= '10.0.0.0/8'"), "1");
+  EXPECT_EQ(pg_exec(url,
+                    "SELECT count(*) FROM pg_indexes WHERE tablename = 'anomaly_scores_p20260301' "
+                    "AND indexname LIKE '%ip_stime%'"),
+            "2");
 }
 
 }  // namespace flowsentry::store::testing

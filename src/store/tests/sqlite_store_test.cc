@@ -4,6 +4,8 @@
 #include <atomic>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "store/migrations.h"
 #include "store/tests/store_suite.h"
 
@@ -45,14 +47,13 @@ std::vector<std::string> sqlite_exec(const std::string& path, const std::string&
   return rows;
 }
 
-// A database as the release before migration 005 left it: migrations 1-4, SQLite's default
-// 4 KiB pages.
-void make_version_4_database(const std::string& path) {
+// A database as an older release left it: migrations 1..`version`, SQLite's default 4 KiB pages.
+void make_database_at(const std::string& path, int64_t version) {
   std::string sql =
       "PRAGMA journal_mode=WAL; CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
       "name TEXT NOT NULL, applied_at REAL NOT NULL);";
   for (const auto& m : migrations_for("sqlite")) {
-    if (m.version > 4) break;
+    if (m.version > version) break;
     sql += std::string(m.sql) + ";";
     sql += "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", '" +
            std::string(m.name) + "', 0);";
@@ -117,30 +118,92 @@ TEST(SqliteStoreTest, ANewDatabaseHas64KiBPages) {
 // stores nothing, and the file keeps its page size.
 TEST(SqliteStoreTest, Migration5UpgradesAVersion4DatabaseKeepingItsFlowsAndKeys) {
   auto path = (temp_dir() / "v4.db").string();
-  make_version_4_database(path);
+  make_database_at(path, 4);
   auto old_rows = make_flows(200, 1772323200, 3600, 21);
-  {
-    StoreOptions o;
-    o.url = path;
-    o.migrate = false;
-    auto v4 = open_store(o);
-    ASSERT_TRUE(v4.ok()) << v4.error().to_string();
-    ASSERT_EQ(*(*v4)->write(old_rows), 200);
+  // Written as that release did (today's store writes columns version 4 does not have).
+  std::string inserts = "BEGIN;";
+  for (const auto& sf : old_rows) {
+    inserts += fmt::format(
+        "INSERT INTO anomaly_scores (stime, source, source_partition, source_offset, score, "
+        "label, attack_cat, proto, state, service, sload, dload, spkts, dpkts, sjit, djit, sttl, "
+        "dttl, dur, tcprtt, synack, ackdat, ct_state_ttl, model_version) VALUES ({}, '{}', {}, "
+        "{}, {}, {}, 'Normal', 'tcp', 'FIN', '-', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'v');",
+        *sf.flow.stime, sf.flow.key.source, sf.flow.key.partition, sf.flow.key.offset,
+        sf.verdict.score, sf.verdict.label);
   }
+  sqlite_exec(path, inserts + "COMMIT;");
   auto s = open_store(path);
   ASSERT_TRUE(s.ok()) << s.error().to_string();
   auto status = (*s)->migration_status();
   ASSERT_TRUE(status.ok()) << status.error().to_string();
-  EXPECT_EQ(status->back().name, "005_key_integers_first");
+  EXPECT_EQ(status->at(4).name, "005_key_integers_first");
   for (const auto& m : *status) EXPECT_TRUE(m.applied) << m.name;
   EXPECT_EQ(*(*s)->write(old_rows), 0);
   auto new_rows = make_flows(100, 1772323200, 3600, 22, "test", 200);
   EXPECT_EQ(*(*s)->write(new_rows), 100);
-  EXPECT_EQ(*(*s)->count({1772323200, 1772323200 + 3600}), 300);
   s->reset();
+  EXPECT_EQ(sqlite_exec(path, "SELECT count(*) FROM anomaly_scores"),
+            std::vector<std::string>{"300"});
   EXPECT_EQ(sqlite_exec(path, "SELECT name FROM pragma_index_info('anomaly_scores_key')"),
             (std::vector<std::string>{"source_offset", "source_partition", "source"}));
   EXPECT_EQ(sqlite_exec(path, "PRAGMA page_size"), std::vector<std::string>{"4096"});
+}
+
+// One flow as the release before migration 006 wrote it (no identity columns).
+constexpr const char* kVersion5Row =
+    "INSERT INTO anomaly_scores (stime, source, source_partition, source_offset, score, label, "
+    "attack_cat, proto, state, service, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, "
+    "tcprtt, synack, ackdat, ct_state_ttl, model_version) VALUES (1772323300, 'old.csv', 0, 1, "
+    "0.9, 1, 'Exploits', 'tcp', 'FIN', '-', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 'v1')";
+
+TEST(SqliteStoreTest, Migration6AddsIdentityToAVersion5DatabaseKeepingItsFlows) {
+  auto path = (temp_dir() / "v5.db").string();
+  make_database_at(path, 5);
+  sqlite_exec(path, kVersion5Row);
+  auto s = open_store(path);
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  auto status = (*s)->migration_status();
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->back().name, "006_identity");
+  for (const auto& m : *status) EXPECT_TRUE(m.applied) << m.name;
+  model::ScoredFlow sf = make_flows(1, 1772323200, 60, 5, "pcap").front();
+  sf.verdict.label = 1;
+  sf.flow.srcip = "2001:db8::7";
+  sf.flow.dstip = "10.1.2.3";
+  sf.flow.sport = 443;
+  sf.flow.dsport = 51000;
+  sf.flow.ltime = *sf.flow.stime + 1;
+  ASSERT_EQ(*(*s)->write(std::span(&sf, 1)), 1);
+  auto listed = (*s)->recent_anomalies({1772323200, 1772323200 + 3600}, 10);
+  ASSERT_TRUE(listed.ok()) << listed.error().to_string();
+  ASSERT_EQ(listed->size(), 2u);
+  const auto& old_flow = listed->front().key.source == "old.csv" ? listed->front() : listed->back();
+  const auto& new_flow = listed->front().key.source == "old.csv" ? listed->back() : listed->front();
+  EXPECT_FALSE(old_flow.srcip);
+  EXPECT_FALSE(old_flow.sport);
+  EXPECT_FALSE(old_flow.ltime);
+  EXPECT_EQ(new_flow.srcip, "2001:db8::7");
+  EXPECT_EQ(new_flow.dstip, "10.1.2.3");
+  EXPECT_EQ(new_flow.dsport, 51000);
+  s->reset();
+  // Addresses are 16-byte blobs, IPv4 mapped, so they sort in address order.
+  EXPECT_EQ(sqlite_exec(path, "SELECT hex(dstip) FROM anomaly_scores WHERE dstip IS NOT NULL"),
+            std::vector<std::string>{"00000000000000000000FFFF0A010203"});
+  // "Flows of a host in a window" reads the (srcip, stime) index.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string plan;
+  auto detail = [](void* out, int, char** values, char**) {
+    *static_cast<std::string*>(out) += values[3] ? values[3] : "";
+    return 0;
+  };
+  EXPECT_EQ(sqlite3_exec(db,
+                         "EXPLAIN QUERY PLAN SELECT * FROM anomaly_scores WHERE srcip = "
+                         "x'00000000000000000000ffff0a000001' AND stime >= 0",
+                         detail, &plan, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_NE(plan.find("USING INDEX anomaly_scores_srcip_stime"), std::string::npos) << plan;
 }
 
 }  // namespace flowsentry::store::testing

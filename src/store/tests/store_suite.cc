@@ -597,4 +597,79 @@ TEST_P(StoreTest, AnEmptyWindowIsAnError) {
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
 }
 
+// Flows with identity: IPv4 and IPv6 on either side, edge ports, ltime; every third without.
+std::vector<model::ScoredFlow> flows_with_identity(size_t n) {
+  auto rows = make_flows(n, kT0, 600, 31, "pcap");
+  static const std::vector<std::string> kAddresses{"10.0.0.1", "192.168.255.254", "2001:db8::2",
+                                                   "::1",      "fe80::1:2",       "0.0.0.0"};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto& f = rows[i].flow;
+    rows[i].verdict.label = 1;  // all listed by recent_anomalies
+    if (i % 3 == 2) continue;
+    f.ltime = *f.stime + 0.25;
+    f.srcip = kAddresses[i % kAddresses.size()];
+    f.dstip = kAddresses[(i + 2) % kAddresses.size()];
+    f.sport = static_cast<int64_t>(i % 2 ? 65535 : 0);
+    f.dsport = static_cast<int64_t>(i);
+  }
+  return rows;
+}
+
+TEST_P(StoreTest, IdentityOfIPv4AndIPv6FlowsRoundTrips) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  const auto rows = flows_with_identity(60);
+  ASSERT_EQ(*s->write(rows), 60);
+  auto listed = s->recent_anomalies({kT0, kT0 + 3600}, 100);
+  ASSERT_TRUE(listed.ok()) << listed.error().to_string();
+  ASSERT_EQ(listed->size(), 60u);
+  for (const auto& got : *listed) {
+    const auto& want = rows[static_cast<size_t>(got.key.offset)].flow;
+    EXPECT_EQ(got.srcip, want.srcip) << got.key.offset;
+    EXPECT_EQ(got.dstip, want.dstip) << got.key.offset;
+    EXPECT_EQ(got.sport, want.sport) << got.key.offset;
+    EXPECT_EQ(got.dsport, want.dsport) << got.key.offset;
+    EXPECT_EQ(got.ltime.has_value(), want.ltime.has_value());
+    if (got.ltime && want.ltime) {
+      EXPECT_DOUBLE_EQ(*got.ltime, *want.ltime);
+    }
+  }
+  auto top = s->top_scores({kT0, kT0 + 3600}, 5);
+  ASSERT_TRUE(top.ok());
+  for (const auto& got : *top) {
+    EXPECT_EQ(got.srcip, rows[static_cast<size_t>(got.key.offset)].flow.srcip);
+  }
+}
+
+TEST_P(StoreTest, ReplayingFlowsWithIdentityStoresThemOnce) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  auto rows = flows_with_identity(40);
+  ASSERT_EQ(*s->write(std::span(rows).first(20)), 20);
+  ASSERT_EQ(*s->write(rows), 20);  // the slow path of PostgreSQL (staging table)
+  auto listed = s->recent_anomalies({kT0, kT0 + 3600}, 100);
+  ASSERT_EQ(listed->size(), 40u);
+  for (const auto& got : *listed) {
+    EXPECT_EQ(got.dstip, rows[static_cast<size_t>(got.key.offset)].flow.dstip);
+  }
+}
+
+TEST_P(StoreTest, AdversarialIdentityIsRefusedBeforeAnythingIsStored) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  for (int c = 0; c < 4; ++c) {
+    auto rows = flows_with_identity(10);
+    auto& f = rows[4].flow;
+    if (c == 0) f.srcip = "not-an-address";
+    if (c == 1) f.dstip = std::string("10.0.0.1\0' OR 1=1", 18);
+    if (c == 2) f.sport = 70000;
+    if (c == 3) f.dsport = -1;
+    auto r = s->write(rows);
+    ASSERT_FALSE(r.ok()) << c;
+    EXPECT_EQ(r.error().code, ErrorCode::kValidation);  // the pipeline isolates it
+    EXPECT_NE(r.error().where.find("pcap/1/4"), std::string::npos) << r.error().to_string();
+  }
+  EXPECT_EQ(*s->count({kT0, kT0 + 3600}), 0);
+}
+
 }  // namespace flowsentry::store::testing

@@ -1,0 +1,45 @@
+// LiveCaptureSource: `--data iface:NAME` — packets from a live interface (libpcap), metered into
+// flows as they close, as a Source for demo, run, score and the rest. Needs root or
+// CAP_NET_RAW; open() says so, or that the interface does not exist. libpcap's counters go to
+// /metrics (CaptureStatsProbe) about once a second. Keys are ("iface:NAME", start second, n), so
+// a restarted capture never repeats a stored key.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "meter/meter.h"
+#include "stream/pcap_reader.h"
+#include "stream/source.h"
+
+namespace flowsentry::stream {
+
+class LiveCaptureSource final : public Source {
+ public:
+  static Result<std::unique_ptr<LiveCaptureSource>> open(const std::string& iface,
+                                                         const std::string& bpf = {});
+
+  Result<size_t> next_batch(std::vector<flow::FlowRecord>& out, size_t max,
+                            std::chrono::milliseconds wait) override;
+  bool at_end() const override { return false; }
+  void take_rejected(std::vector<Rejected>&) override {}
+  std::string describe() const override { return "live capture " + reader_->path(); }
+
+ private:
+  LiveCaptureSource(std::unique_ptr<PcapReader> reader, const std::string& iface);
+  void read_packets(std::chrono::milliseconds wait);
+
+  std::unique_ptr<PcapReader> reader_;
+  meter::Meter meter_;
+  CaptureStatsProbe probe_;
+  meter::MeterCounters published_;  // what /metrics has of the meter's counters
+  std::vector<flow::FlowRecord> closed_;
+  std::deque<flow::FlowRecord> ready_;
+  int64_t run_ = 0;
+  int64_t seq_ = 0;
+  std::chrono::steady_clock::time_point next_stats_;
+};
+
+}  // namespace flowsentry::stream
