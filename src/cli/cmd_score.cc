@@ -31,6 +31,12 @@ int run_score(const ScoreOpts& o) {
     std::cerr << "flowsentry score: " << reader.error().to_string() << "\n";
     return kExitRuntime;
   }
+  if (auto st = flow::check_source_fills((*scorer)->meta().features.profile(), (*reader)->profile(),
+                                         o.data);
+      !st) {
+    std::cerr << "flowsentry score: " << st.error().to_string() << "\n";
+    return kExitRuntime;
+  }
   FILE* out = stdout;
   if (!o.out.empty()) {
     out = std::fopen(o.out.c_str(), "wb");
