@@ -8,6 +8,7 @@
 #include "cli/service.h"
 #include "cli/signals.h"
 #include "common/log.h"
+#include "flow/profile.h"
 #include "pipeline/probe.h"
 
 namespace flowsentry::cli {
@@ -49,6 +50,11 @@ int run_demo(const DemoOpts& o) {
   if (auto st = service.start_detection(); !st.ok()) return fail(st);
   auto source = open_source(data, o.eps, !o.once);
   if (!source.ok()) return fail(source.error());
+  if (auto st = flow::check_source_fills(service.scorer()->meta().features.profile(),
+                                         (*source)->profile(), (*source)->describe());
+      !st) {
+    return fail(st);
+  }
 
   auto popts = pipeline::pipeline_options(*config);
   pipeline::Pipeline pipe(**source, *service.scorer(), *service.store(), popts);

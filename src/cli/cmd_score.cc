@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "flow/profile.h"
 #include "flow/reader.h"
 #include "model/scorer.h"
 
