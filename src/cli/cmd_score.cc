@@ -120,7 +120,8 @@ Command add_score_command(CLI::App& root) {
   app->footer(
       "Each line: {id, line, score, label, attack_cat, attack_cat_prob, threshold,\n"
       "model_version[, top_features: [{feature, value, contribution}]]}. Invalid rows are\n"
-      "reported on stderr with their line and reason, counted, and skipped.");
+      "reported on stderr with their line and reason, counted, and skipped. A model whose\n"
+      "feature profile needs columns the file does not fill is refused (exit 1) naming them.");
   return {app, [opts] { return run_score(*opts); }};
 }
 
