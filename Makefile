@@ -71,6 +71,30 @@ model: build
 	$(BUILD)/flowsentry evaluate --model models/default --data $(DATASET_DIR)/test.csv \
 	  --format text --record test
 
+# One model per feature profile (src/flow/profile.h), trained like the default one, each with
+# its test.csv evaluation; then models-compare. Trainings run one after another (2 threads each).
+PROFILES := portable netflow conn
+.PHONY: models models-compare
+models: build
+	for p in $(PROFILES); do \
+	  $(BUILD)/flowsentry train --data $(DATASET_DIR)/train.csv --out models/$$p --seed 42 \
+	    --profile $$p && \
+	  $(BUILD)/flowsentry evaluate --model models/$$p --data $(DATASET_DIR)/test.csv \
+	    --format text --record test || exit 1; \
+	done
+	$(MAKE) models-compare
+
+# Every profile's model next to a scikit-learn RandomForest on the same columns (test.csv):
+# docs/models.md and the "What each profile costs" table of each profile model's card.
+models-compare: build
+	bench/baseline/setup.sh
+	bench/baseline/.venv/bin/python bench/profiles/compare.py --train $(DATASET_DIR)/train.csv \
+	  --test $(DATASET_DIR)/test.csv --models models --docs docs/models.md --record
+	for p in $(PROFILES); do \
+	  $(BUILD)/flowsentry evaluate --model models/$$p --data $(DATASET_DIR)/test.csv \
+	    --record test >/dev/null || exit 1; \
+	done
+
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 

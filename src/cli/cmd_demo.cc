@@ -8,6 +8,7 @@
 #include "cli/service.h"
 #include "cli/signals.h"
 #include "common/log.h"
+#include "flow/profile.h"
 #include "pipeline/probe.h"
 #include "stream/time_shift.h"
 
@@ -50,6 +51,11 @@ int run_demo(const DemoOpts& o) {
   if (auto st = service.start_detection(); !st.ok()) return fail(st);
   auto source = open_source(data, o.eps, !o.once);
   if (!source.ok()) return fail(source.error());
+  if (auto st = flow::check_source_fills(service.scorer()->meta().features.profile(),
+                                         (*source)->profile(), (*source)->describe());
+      !st) {
+    return fail(st);
+  }
   if (!data.starts_with("generator") && !data.starts_with("iface:")) {
     // A recorded file replays as if now, keeping its intervals (flows without times, such as
     // the UNSW CSVs, are stamped when read, which is now too).

@@ -38,7 +38,8 @@ int run_evaluate(const EvaluateOpts& o) {
   if (o.format == "json") {
     std::cout << report->dump() << "\n";
   } else {
-    std::cout << fmt::format("model: {} ({})\ndata: {}\n", o.model, (*scorer)->model_version(),
+    std::cout << fmt::format("model: {} ({}, profile {})\ndata: {}\n", o.model,
+                             (*scorer)->model_version(), (*scorer)->meta().features.profile().name,
                              o.data)
               << model::evaluation_text(*report);
     if (auto invalid = (*report)["invalid_rows"].get<int64_t>(); invalid > 0) {
@@ -62,10 +63,12 @@ Command add_evaluate_command(CLI::App& root) {
                   "Also store the report in MODEL/metrics.json under this key (e.g. test) and "
                   "re-render the model card");
   app->footer(
-      "JSON: rows, auc, accuracy, precision, recall, f1, fpr, threshold, fpr_at_recall_95,\n"
+      "JSON: profile, rows, auc, accuracy, precision, recall, f1, fpr, threshold,\n"
+      "fpr_at_recall_95, model_version, invalid_rows,\n"
       "confusion, curves {roc, pr} (<= 200 points each), multiclass {accuracy, macro_f1,\n"
       "per_class, confusion}. Text adds the confusion matrices in table form. Exit 1 when the\n"
-      "label columns are missing.");
+      "label columns are missing, or when the model's feature profile needs columns the file\n"
+      "does not fill.");
   return {app, [opts] { return run_evaluate(*opts); }};
 }
 

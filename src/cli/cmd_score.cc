@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "flow/profile.h"
 #include "flow/reader.h"
 #include "model/scorer.h"
 
@@ -29,6 +30,12 @@ int run_score(const ScoreOpts& o) {
   auto reader = flow::open_flow_file(o.data);
   if (!reader) {
     std::cerr << "flowsentry score: " << reader.error().to_string() << "\n";
+    return kExitRuntime;
+  }
+  if (auto st = flow::check_source_fills((*scorer)->meta().features.profile(), (*reader)->profile(),
+                                         o.data);
+      !st) {
+    std::cerr << "flowsentry score: " << st.error().to_string() << "\n";
     return kExitRuntime;
   }
   FILE* out = stdout;
@@ -113,7 +120,8 @@ Command add_score_command(CLI::App& root) {
   app->footer(
       "Each line: {id, line, score, label, attack_cat, attack_cat_prob, threshold,\n"
       "model_version[, top_features: [{feature, value, contribution}]]}. Invalid rows are\n"
-      "reported on stderr with their line and reason, counted, and skipped.");
+      "reported on stderr with their line and reason, counted, and skipped. A model whose\n"
+      "feature profile needs columns the file does not fill is refused (exit 1) naming them.");
   return {app, [opts] { return run_score(*opts); }};
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "flow/profile.h"
 #include "model/trainer.h"
 
 namespace flowsentry::cli {
@@ -12,6 +13,7 @@ struct TrainOpts {
   std::vector<std::string> data;
   std::string out;
   uint64_t seed = 42;
+  std::string profile = "full";
   double target_fpr = 0.02;
   int threads = 2;
   double class_weight_power = 0.3;
@@ -26,6 +28,7 @@ int run_train(const TrainOpts& o) {
   }
   model::TrainOptions to = o.tuning;
   to.seed = o.seed;
+  to.profile = o.profile;
   to.target_fpr = o.target_fpr;
   to.nthread = o.threads;
   to.class_weight_power = o.class_weight_power;
@@ -40,11 +43,12 @@ int run_train(const TrainOpts& o) {
   }
   const auto& v = (*artifact)->metrics["validation"];
   std::cerr << fmt::format(
-      "flowsentry train: wrote {} (model {}); validation AUC {:.5f}, recall {:.4f} at FPR "
+      "flowsentry train: wrote {} (model {}, profile {}, {} features); validation AUC {:.5f}, "
+      "recall {:.4f} at FPR "
       "{:.4f}, attack_cat accuracy {:.4f} macro-F1 {:.4f}\n",
-      o.out, (*artifact)->meta.model_version, v["auc"].get<double>(), v["recall"].get<double>(),
-      v["fpr"].get<double>(), v["multiclass"]["accuracy"].get<double>(),
-      v["multiclass"]["macro_f1"].get<double>());
+      o.out, (*artifact)->meta.model_version, o.profile, (*artifact)->meta.features.size(),
+      v["auc"].get<double>(), v["recall"].get<double>(), v["fpr"].get<double>(),
+      v["multiclass"]["accuracy"].get<double>(), v["multiclass"]["macro_f1"].get<double>());
   return kExitOk;
 }
 
@@ -57,6 +61,14 @@ Command add_train_command(CLI::App& root) {
   app->add_option("--data", opts->data, "Labelled CSV file (repeat for several)")->required();
   app->add_option("--out", opts->out, "Artifact directory to write")->required();
   app->add_option("--seed", opts->seed, "Seed for the split and the boosters")
+      ->capture_default_str();
+  std::vector<std::string> profiles;
+  for (const auto& p : flow::kProfiles) profiles.emplace_back(p.name);
+  app->add_option("--profile", opts->profile,
+                  "Feature profile: the models see only its features (full, portable: no "
+                  "TTL/window/ISN/jitter, netflow: what IPFIX/NetFlow gives, conn: Zeek "
+                  "conn.log + http/ftp logs; see src/flow/README.md)")
+      ->check(CLI::IsMember(profiles))
       ->capture_default_str();
   app->add_option("--target-fpr", opts->target_fpr,
                   "Threshold rule: highest validation recall with FPR <= this")
@@ -86,7 +98,8 @@ Command add_train_command(CLI::App& root) {
   app->footer(
       "Holds out a stratified 20% validation split for early stopping and the threshold;\n"
       "writes the two models, meta.json, reference.json, metrics.json and model_card.md.\n"
-      "Progress goes to stderr. The same data and seed give the same models.");
+      "meta.json records the profile; artifacts without one are `full`. Progress goes to\n"
+      "stderr. The same data, profile and seed give the same models.");
   return {app, [opts] { return run_train(*opts); }};
 }
 

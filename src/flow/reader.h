@@ -10,6 +10,7 @@
 #include "common/result.h"
 #include "flow/csv.h"
 #include "flow/json_codec.h"
+#include "flow/profile.h"
 
 namespace flowsentry::flow {
 
@@ -21,6 +22,11 @@ class FlowReader {
   virtual int64_t line() const = 0;     // line where the last row returned starts
   virtual bool has_labels() const = 0;  // CSV: header has label and attack_cat columns
   virtual const char* format() const = 0;
+  // The features this format fills (flow/profile.h). CSV and JSON lines require every
+  // UNSW-NB15 column, and captures are metered into all of them: full. Readers of poorer
+  // sources (NetFlow/IPFIX, Zeek conn.log) return their profile, and a model needing more is
+  // refused before scoring (check_source_fills).
+  virtual const Profile& profile() const { return full_profile(); }
 };
 
 Result<std::unique_ptr<FlowReader>> open_flow_file(const std::string& path);

@@ -146,7 +146,8 @@ json ModelMeta::to_json() const {
   j["schema_version"] = schema_version;
   j["model_version"] = model_version;
   j["created"] = created;
-  j["features"] = FeatureSpace::names();
+  j["profile"] = features.profile().name;
+  j["features"] = features.names();
   j["encoders"] = features.to_json();
   j["classes"] = classes;
   j["threshold"] = threshold;
@@ -179,18 +180,33 @@ Result<ModelMeta> ModelMeta::from_json(const json& j) {
                                   *version, kSchemaVersion),
                       w);
   }
-  auto names = get<std::vector<std::string>>(j, "features", w);
-  if (!names) return names.error();
-  const auto& expected = FeatureSpace::names();
-  if (!std::equal(names->begin(), names->end(), expected.begin(), expected.end())) {
+  // Artifacts from before profiles have none: they use every feature.
+  std::string profile_name(flow::full_profile().name);
+  if (j.contains("profile")) {
+    auto p = get<std::string>(j, "profile", w);
+    if (!p) return p.error();
+    profile_name = std::move(*p);
+  }
+  const flow::Profile* profile = flow::profile_by_name(profile_name);
+  if (!profile) {
     return make_error(ErrorCode::kIncompatible,
-                      "feature list differs from this flowsentry's feature layout; re-train the "
-                      "model with this version",
+                      fmt::format("feature profile '{}' is not one this flowsentry knows ({}); "
+                                  "re-train the model with this version",
+                                  profile_name, flow::profile_names()),
                       w);
   }
+  auto names = get<std::vector<std::string>>(j, "features", w);
+  if (!names) return names.error();
   if (!j.contains("encoders")) return corrupt(w, "field 'encoders' is missing");
-  auto fs = FeatureSpace::from_json(j["encoders"]);
+  auto fs = FeatureSpace::from_json(j["encoders"], *profile);
   if (!fs) return corrupt(w, fs.error().message);
+  if (*names != fs->names()) {
+    return make_error(ErrorCode::kIncompatible,
+                      fmt::format("feature list differs from this flowsentry's layout for profile "
+                                  "'{}'; re-train the model with this version",
+                                  profile->name),
+                      w);
+  }
   m.features = std::move(*fs);
   auto classes = get<std::vector<std::string>>(j, "classes", w);
   auto threshold = get<double>(j, "threshold", w);

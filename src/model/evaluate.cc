@@ -14,6 +14,8 @@ Result<nlohmann::json> evaluate_file(const Scorer& scorer, const std::string& pa
   auto reader = flow::open_flow_file(path);
   if (!reader) return reader.error();
   auto& r = **reader;
+  const auto& profile = scorer.meta().features.profile();
+  if (auto st = flow::check_source_fills(profile, r.profile(), path); !st) return st.error();
   if (!r.has_labels()) {
     return make_error(ErrorCode::kInvalidArgument,
                       "the label and attack_cat columns are missing; evaluation needs labelled "
@@ -70,6 +72,7 @@ Result<nlohmann::json> evaluate_file(const Scorer& scorer, const std::string& pa
   auto report = evaluation_report(p, scorer.threshold(), classes);
   report["invalid_rows"] = invalid;
   report["model_version"] = scorer.model_version();
+  report["profile"] = profile.name;
   return report;
 }
 

@@ -36,7 +36,42 @@ std::string_view CategoryEncoder::decode(int index) const {
   return kOther;
 }
 
-FeatureSpace FeatureSpace::fit(std::span<const flow::FlowRecord> rows, size_t min_count) {
+namespace {
+
+// The flow fields each engineered ratio is computed from.
+constexpr std::array<flow::FieldSet, kEngineeredCount> kEngineeredInputs{{
+    {flow::kSbytes, flow::kDbytes},
+    {flow::kSpkts, flow::kDpkts},
+    {flow::kSttl, flow::kDttl},
+}};
+
+}  // namespace
+
+FeatureSpace::FeatureSpace(CategoryEncoder proto, CategoryEncoder service, CategoryEncoder state,
+                           const flow::Profile& profile)
+    : proto_(std::move(proto)),
+      service_(std::move(service)),
+      state_(std::move(state)),
+      profile_(&profile),
+      columns_(columns_of(profile)) {
+  for (uint8_t c : columns_) names_.push_back(full_names()[c]);
+}
+
+std::vector<uint8_t> FeatureSpace::columns_of(const flow::Profile& profile) {
+  std::vector<uint8_t> out;
+  for (size_t f = 0; f < flow::kFieldCount; ++f) {
+    if (profile.fields.has(f)) out.push_back(static_cast<uint8_t>(f));
+  }
+  for (size_t e = 0; e < kEngineeredCount; ++e) {
+    if (profile.fields.covers(kEngineeredInputs[e])) {
+      out.push_back(static_cast<uint8_t>(kEngineeredIndex + e));
+    }
+  }
+  return out;
+}
+
+FeatureSpace FeatureSpace::fit(std::span<const flow::FlowRecord> rows, size_t min_count,
+                               const flow::Profile& profile) {
   std::unordered_map<std::string, size_t> proto, service, state;
   for (const auto& r : rows) {
     ++proto[r.proto];
@@ -46,15 +81,25 @@ FeatureSpace FeatureSpace::fit(std::span<const flow::FlowRecord> rows, size_t mi
   constexpr size_t kMaxValues = 64;
   return FeatureSpace(CategoryEncoder::fit(proto, min_count, kMaxValues),
                       CategoryEncoder::fit(service, min_count, kMaxValues),
-                      CategoryEncoder::fit(state, min_count, kMaxValues));
+                      CategoryEncoder::fit(state, min_count, kMaxValues), profile);
 }
 
 void FeatureSpace::encode(const flow::FlowRecord& rec, float* out) const {
+  if (columns_.size() == kFullSize) {
+    encode_full(rec, out);
+    return;
+  }
+  std::array<float, kFullSize> full;
+  encode_full(rec, full.data());
+  for (size_t i = 0; i < columns_.size(); ++i) out[i] = full[columns_[i]];
+}
+
+void FeatureSpace::encode_full(const flow::FlowRecord& rec, float* out) const {
   for (size_t i = 0; i < flow::kNumFieldCount; ++i) out[i] = static_cast<float>(rec.num[i]);
   out[kProtoIndex] = static_cast<float>(proto_.encode(rec.proto));
   out[kServiceIndex] = static_cast<float>(service_.encode(rec.service));
   out[kStateIndex] = static_cast<float>(state_.encode(rec.state));
-  float* e = out + flow::kNumFieldCount + kCategoricalCount;
+  float* e = out + kEngineeredIndex;
   const double sb = rec[flow::kSbytes], db = rec[flow::kDbytes];
   const double sp = rec[flow::kSpkts], dp = rec[flow::kDpkts];
   e[kBytesRatio] = static_cast<float>(sb / (sb + db + 1.0));
@@ -62,17 +107,13 @@ void FeatureSpace::encode(const flow::FlowRecord& rec, float* out) const {
   e[kTtlDiff] = static_cast<float>(rec[flow::kSttl] - rec[flow::kDttl]);
 }
 
-const std::array<std::string, FeatureSpace::kSize>& FeatureSpace::names() {
+const std::array<std::string, FeatureSpace::kFullSize>& FeatureSpace::full_names() {
   static const auto kNames = [] {
-    std::array<std::string, kSize> n;
-    for (size_t i = 0; i < flow::kNumFieldCount; ++i) n[i] = std::string(flow::kNumFields[i].name);
-    n[kProtoIndex] = "proto";
-    n[kServiceIndex] = "service";
-    n[kStateIndex] = "state";
-    const size_t e = flow::kNumFieldCount + kCategoricalCount;
-    n[e + kBytesRatio] = "sbytes_share";
-    n[e + kPktsRatio] = "spkts_share";
-    n[e + kTtlDiff] = "sttl_minus_dttl";
+    std::array<std::string, kFullSize> n;
+    for (size_t i = 0; i < flow::kFieldCount; ++i) n[i] = std::string(flow::field_name(i));
+    n[kEngineeredIndex + kBytesRatio] = "sbytes_share";
+    n[kEngineeredIndex + kPktsRatio] = "spkts_share";
+    n[kEngineeredIndex + kTtlDiff] = "sttl_minus_dttl";
     return n;
   }();
   return kNames;
@@ -87,7 +128,8 @@ nlohmann::json FeatureSpace::to_json() const {
   return j;
 }
 
-Result<FeatureSpace> FeatureSpace::from_json(const nlohmann::json& j) {
+Result<FeatureSpace> FeatureSpace::from_json(const nlohmann::json& j,
+                                             const flow::Profile& profile) {
   auto get = [&](const char* key) -> Result<CategoryEncoder> {
     if (!j.is_object() || !j.contains(key) || !j[key].is_array()) {
       return make_error(ErrorCode::kCorrupt,
@@ -109,7 +151,7 @@ Result<FeatureSpace> FeatureSpace::from_json(const nlohmann::json& j) {
   if (!sv) return sv.error();
   auto st = get("state");
   if (!st) return st.error();
-  return FeatureSpace(std::move(*p), std::move(*sv), std::move(*st));
+  return FeatureSpace(std::move(*p), std::move(*sv), std::move(*st), profile);
 }
 
 }  // namespace flowsentry::model

@@ -16,6 +16,7 @@
 
 #include "common/result.h"
 #include "flow/flow_record.h"
+#include "flow/profile.h"
 
 namespace flowsentry::model {
 
@@ -51,34 +52,60 @@ inline constexpr std::string_view kOther = "other";
 // Engineered features appended after the numeric fields and the categoricals.
 enum Engineered : uint8_t { kBytesRatio, kPktsRatio, kTtlDiff, kEngineeredCount };
 
+// The model's columns. The full layout is the 39 numeric fields, proto/service/state and the
+// engineered ratios; a feature profile (flow/profile.h) keeps the columns whose fields it has
+// (an engineered ratio only when all its inputs are in it), so the boosters of a profile's
+// model never see the other features at all.
 class FeatureSpace {
  public:
   static constexpr size_t kCategoricalCount = 3;  // proto, service, state
-  static constexpr size_t kSize = flow::kNumFieldCount + kCategoricalCount + kEngineeredCount;
-  static constexpr size_t kProtoIndex = flow::kNumFieldCount;
-  static constexpr size_t kServiceIndex = flow::kNumFieldCount + 1;
-  static constexpr size_t kStateIndex = flow::kNumFieldCount + 2;
+  static constexpr size_t kFullSize = flow::kNumFieldCount + kCategoricalCount + kEngineeredCount;
+  // Full-layout positions; the first flow::kFieldCount columns are the flow fields in
+  // flow::field order.
+  static constexpr size_t kProtoIndex = flow::kProtoField;
+  static constexpr size_t kServiceIndex = flow::kServiceField;
+  static constexpr size_t kStateIndex = flow::kStateField;
+  static constexpr size_t kEngineeredIndex = flow::kFieldCount;
 
-  FeatureSpace() = default;
-  FeatureSpace(CategoryEncoder proto, CategoryEncoder service, CategoryEncoder state)
-      : proto_(std::move(proto)), service_(std::move(service)), state_(std::move(state)) {}
+  FeatureSpace() : FeatureSpace({}, {}, {}) {}
+  FeatureSpace(CategoryEncoder proto, CategoryEncoder service, CategoryEncoder state,
+               const flow::Profile& profile = flow::full_profile());
 
   // Learns the three encoders from records (min_count: rarer values go to `other`).
-  static FeatureSpace fit(std::span<const flow::FlowRecord> rows, size_t min_count = 5);
+  static FeatureSpace fit(std::span<const flow::FlowRecord> rows, size_t min_count = 5,
+                          const flow::Profile& profile = flow::full_profile());
 
-  // Writes kSize floats for one record. No allocation.
+  // Writes size() floats for one record: the profile's columns in full-layout order. No
+  // allocation.
   void encode(const flow::FlowRecord& rec, float* out) const;
 
-  static const std::array<std::string, kSize>& names();
+  size_t size() const { return columns_.size(); }
+  const flow::Profile& profile() const { return *profile_; }
+  // Column names in order (meta.json "features").
+  const std::vector<std::string>& names() const { return names_; }
+  // Full-layout positions of the columns, ascending.
+  const std::vector<uint8_t>& columns() const { return columns_; }
+
+  static const std::array<std::string, kFullSize>& full_names();
+  // Full-layout positions a profile's model uses.
+  static std::vector<uint8_t> columns_of(const flow::Profile& profile);
+
   const CategoryEncoder& proto() const { return proto_; }
   const CategoryEncoder& service() const { return service_; }
   const CategoryEncoder& state() const { return state_; }
 
+  // The encoders (the profile is meta.json's own field).
   nlohmann::json to_json() const;
-  static Result<FeatureSpace> from_json(const nlohmann::json& j);
+  static Result<FeatureSpace> from_json(const nlohmann::json& j,
+                                        const flow::Profile& profile = flow::full_profile());
 
  private:
+  void encode_full(const flow::FlowRecord& rec, float* out) const;
+
   CategoryEncoder proto_, service_, state_;
+  const flow::Profile* profile_;
+  std::vector<uint8_t> columns_;
+  std::vector<std::string> names_;
 };
 
 }  // namespace flowsentry::model

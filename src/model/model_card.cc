@@ -1,4 +1,6 @@
 // The model card, rendered from meta.json and metrics.json so it never disagrees with them.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "model/artifact.h"
@@ -68,6 +70,43 @@ std::string calibration_section(const Calibration& c) {
       c.threshold, 100 * c.target_rate, head, rule, before, after);
 }
 
+std::string profile_line(const FeatureSpace& fs) {
+  const auto& p = fs.profile();
+  const auto left_out = flow::full_profile().fields.without(p.fields).names();
+  std::vector<std::string_view> dropped(left_out.begin(), left_out.end());
+  for (size_t c = flow::kFieldCount; c < FeatureSpace::kFullSize; ++c) {
+    if (std::find(fs.columns().begin(), fs.columns().end(), c) == fs.columns().end()) {
+      dropped.push_back(FeatureSpace::full_names()[c]);
+    }
+  }
+  std::string out = fmt::format("- Feature profile `{}`: {}.\n", p.name, p.doc);
+  if (dropped.empty()) return out + "  No feature is left out.\n";
+  return out + fmt::format("  Left out ({}), never given to the boosters: {}.\n", dropped.size(),
+                           fmt::join(dropped, ", "));
+}
+
+// The side-by-side table that bench/profiles/compare.py stores as metrics.json "comparison":
+// every profile's XGBoost model and a scikit-learn RandomForest on the same columns.
+std::string comparison_section(const nlohmann::json& c, std::string_view profile) {
+  std::string out = fmt::format(
+      "\n## What each profile costs ({})\n"
+      "Every profile's committed model next to a scikit-learn RandomForest trained on the same "
+      "columns of the same training file (RandomForest: {}).\n\n"
+      "| profile | features | XGBoost AUC | XGBoost FPR at recall 0.95 | RandomForest AUC | "
+      "RandomForest FPR at recall 0.95 |\n|---|---|---|---|---|---|\n",
+      c.at("data").get<std::string>(), c.at("rf_params").get<std::string>());
+  for (const auto& r : c.at("profiles")) {
+    const auto name = r.at("profile").get<std::string>();
+    out += fmt::format("| {}{} | {} | {:.4f} | {:.2f}% | {:.4f} | {:.2f}% |\n", name,
+                       name == profile ? " (this model)" : "", r.at("features").get<int64_t>(),
+                       r.at("xgboost").at("auc").get<double>(),
+                       100 * r.at("xgboost").at("fpr_at_recall_95").get<double>(),
+                       r.at("sklearn_rf").at("auc").get<double>(),
+                       100 * r.at("sklearn_rf").at("fpr_at_recall_95").get<double>());
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string render_model_card(const ModelMeta& m, const nlohmann::json& metrics) {
@@ -76,7 +115,7 @@ std::string render_model_card(const ModelMeta& m, const nlohmann::json& metrics)
     data += fmt::format("- `{}`: {} rows, sha256 `{}`\n", d.name, d.rows, d.sha256);
   }
   std::string features;
-  for (const auto& n : FeatureSpace::names()) features += (features.empty() ? "" : ", ") + n;
+  for (const auto& n : m.features.names()) features += (features.empty() ? "" : ", ") + n;
   const auto& t = m.training;
   std::string out = fmt::format(
       R"(# Model card: {version}
@@ -95,7 +134,7 @@ looks at what it flags.
 - created {created}, XGBoost {xgb}
 
 ## Model
-- Features ({nfeat}, in order): {features}. proto/service/state are frequency-ordered indices
+{profile}- Features ({nfeat}, in order): {features}. proto/service/state are frequency-ordered indices
   learned from the training split; values seen fewer than {min_count} times, and unseen values,
   map to `other`.
 - Binary: XGBoost binary:logistic, {brounds} rounds (early stopping on validation logloss).
@@ -123,8 +162,9 @@ ROC and precision-recall curve points for each split are in `metrics.json` (`cur
       fmt::arg("version", m.model_version), fmt::arg("classes", fmt::join(m.classes, ", ")),
       fmt::arg("data", data), fmt::arg("train", m.train_rows), fmt::arg("valid", m.validation_rows),
       fmt::arg("seed", m.seed), fmt::arg("hash", m.data_sha256), fmt::arg("created", m.created),
-      fmt::arg("xgb", t.value("xgboost_version", "")), fmt::arg("nfeat", FeatureSpace::kSize),
-      fmt::arg("features", features), fmt::arg("min_count", t.value("category_min_count", 0)),
+      fmt::arg("xgb", t.value("xgboost_version", "")), fmt::arg("nfeat", m.features.size()),
+      fmt::arg("profile", profile_line(m.features)), fmt::arg("features", features),
+      fmt::arg("min_count", t.value("category_min_count", 0)),
       fmt::arg("brounds", t.contains("binary") ? t["binary"].value("rounds", 0) : 0),
       fmt::arg("crounds", t.contains("attack_cat") ? t["attack_cat"].value("rounds", 0) : 0),
       fmt::arg("cw", t.contains("attack_cat") ? t["attack_cat"].value("class_weight", "") : ""),
@@ -135,6 +175,9 @@ ROC and precision-recall curve points for each split are in `metrics.json` (`cur
                             : metrics.contains("validation")
                                 ? per_class_table(metrics["validation"])
                                 : std::string()));
+  if (metrics.contains("comparison")) {
+    out += comparison_section(metrics["comparison"], m.features.profile().name);
+  }
   if (m.calibration) out += calibration_section(*m.calibration);
   return out;
 }

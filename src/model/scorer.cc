@@ -15,12 +15,10 @@
 namespace flowsentry::model {
 namespace {
 
-constexpr size_t kF = FeatureSpace::kSize;
-
 // Per-thread feature buffer: grows to the largest batch a thread has seen, then is reused.
-std::vector<float>& feature_buffer(size_t rows) {
+std::vector<float>& feature_buffer(size_t values) {
   thread_local std::vector<float> buf;
-  if (buf.size() < rows * kF) buf.resize(rows * kF);
+  if (buf.size() < values) buf.resize(values);
   return buf;
 }
 
@@ -57,6 +55,7 @@ Result<std::unique_ptr<Scorer>> Scorer::load(const std::string& dir, ScorerOptio
 Scorer::Scorer(std::unique_ptr<Artifact> artifact, ScorerOptions opts)
     : artifact_(std::move(artifact)),
       classes_(artifact_->meta.classes),
+      nf_(artifact_->meta.features.size()),
       nthread_(static_cast<size_t>(std::max(1, opts.nthread))) {
   const std::string n = std::to_string(std::max(1, opts.nthread));
   (void)artifact_->binary.set_param("nthread", n);
@@ -92,10 +91,10 @@ void Scorer::load_forests(Engine engine) {
     if (!bytes) return bytes.error();
     auto f = Forest::load(*bytes);
     if (!f) return f.error();
-    if (f->num_features() != kF || f->outputs() != outputs) {
+    if (f->num_features() != nf_ || f->outputs() != outputs) {
       return make_error(ErrorCode::kIncompatible,
                         fmt::format("model has {} features and {} outputs, expected {} and {}",
-                                    f->num_features(), f->outputs(), kF, outputs));
+                                    f->num_features(), f->outputs(), nf_, outputs));
     }
     return f;
   };
@@ -116,9 +115,9 @@ void Scorer::load_forests(Engine engine) {
 void Scorer::run_forests(std::span<const ForestRun> runs, const float* x, size_t n) const {
   const size_t parts = n >= kParallelBatch ? nthread_ : 1;
   const size_t per = (n + parts - 1) / parts;
-  auto slice = [runs, x](size_t begin, size_t count) {
+  auto slice = [runs, x, nf = nf_](size_t begin, size_t count) {
     for (const auto& r : runs) {
-      r.forest->predict(x + begin * kF, count, r.out + begin * r.forest->outputs());
+      r.forest->predict(x + begin * nf, count, r.out + begin * r.forest->outputs());
     }
   };
   // The second part goes to the Assist thread when it is free (a thread start costs ~0.7 ms
@@ -147,7 +146,7 @@ Result<const float*> Scorer::predict_binary(const float* x, size_t n) const {
   }
   const float* p = nullptr;
   size_t len = 0;
-  if (auto st = binary_for(n).predict_dense(x, n, kF, &p, &len); !st) return st.error();
+  if (auto st = binary_for(n).predict_dense(x, n, nf_, &p, &len); !st) return st.error();
   if (len != n) {
     return make_error(ErrorCode::kIncompatible,
                       fmt::format("binary model returned {} values for {} rows", len, n));
@@ -165,7 +164,7 @@ Result<const float*> Scorer::predict_attack_cat(const float* x, size_t n) const 
   }
   const float* p = nullptr;
   size_t len = 0;
-  if (auto st = attack_cat_for(n).predict_dense(x, n, kF, &p, &len); !st) return st.error();
+  if (auto st = attack_cat_for(n).predict_dense(x, n, nf_, &p, &len); !st) return st.error();
   if (len != n * k) {
     return make_error(
         ErrorCode::kIncompatible,
@@ -196,9 +195,9 @@ Status Scorer::score(std::span<const flow::FlowRecord> flows, std::span<Verdict>
                      const ExplainOptions& explain_opts) const {
   const size_t n = flows.size();
   if (n == 0) return {};
-  auto& x = feature_buffer(n);
+  auto& x = feature_buffer(n * nf_);
   const auto& fs = artifact_->meta.features;
-  for (size_t i = 0; i < n; ++i) fs.encode(flows[i], &x[i * kF]);
+  for (size_t i = 0; i < n; ++i) fs.encode(flows[i], &x[i * nf_]);
 
   auto [p, probs] = predict_both(x.data(), n);
   if (!p) return p.error();
@@ -234,36 +233,38 @@ Status Scorer::score(std::span<const flow::FlowRecord> flows, std::span<Verdict>
     rows.resize(explain_opts.max_rows);
     std::sort(rows.begin(), rows.end());
   }
-  return explain_rows(std::span<const float>(x.data(), n * kF), rows, explain_opts.top_k, out);
+  return explain_rows(std::span<const float>(x.data(), n * nf_), rows, explain_opts.top_k, out);
 }
 
 Status Scorer::explain(std::span<const flow::FlowRecord> flows, std::span<Verdict> out,
                        int top_k) const {
   const size_t n = std::min(flows.size(), out.size());
   if (n == 0 || top_k <= 0) return {};
-  auto& x = feature_buffer(n);
-  for (size_t i = 0; i < n; ++i) artifact_->meta.features.encode(flows[i], &x[i * kF]);
+  auto& x = feature_buffer(n * nf_);
+  for (size_t i = 0; i < n; ++i) artifact_->meta.features.encode(flows[i], &x[i * nf_]);
   std::vector<size_t> rows(n);
   std::iota(rows.begin(), rows.end(), size_t{0});
-  return explain_rows(std::span<const float>(x.data(), n * kF), rows, top_k, out);
+  return explain_rows(std::span<const float>(x.data(), n * nf_), rows, top_k, out);
 }
 
 Status Scorer::explain_rows(std::span<const float> features, std::span<const size_t> rows,
                             int top_k, std::span<Verdict> out) const {
   thread_local std::vector<float> x, contrib;
-  float* rows_x = grown(x, rows.size() * kF);
+  const size_t nf = nf_;
+  float* rows_x = grown(x, rows.size() * nf);
   for (size_t r = 0; r < rows.size(); ++r) {
-    std::copy_n(&features[rows[r] * kF], kF, rows_x + r * kF);
+    std::copy_n(&features[rows[r] * nf], nf, rows_x + r * nf);
   }
-  const size_t width = kF + 1;  // the last column is the bias
+  const size_t width = nf + 1;  // the last column is the bias
   if (auto st = contributions(rows_x, rows.size(), contrib); !st) return st;
   if (contrib.size() != rows.size() * width) {
     return make_error(ErrorCode::kIncompatible, fmt::format("SHAP output has {} values for {} rows",
                                                             contrib.size(), rows.size()));
   }
-  const auto& names = FeatureSpace::names();
-  const size_t k = std::min<size_t>(static_cast<size_t>(top_k), kF);
-  std::array<size_t, kF> order;
+  const auto& names = artifact_->meta.features.names();
+  const size_t k = std::min<size_t>(static_cast<size_t>(top_k), nf);
+  std::array<size_t, FeatureSpace::kFullSize> order_buf;
+  const std::span<size_t> order(order_buf.data(), nf);
   for (size_t r = 0; r < rows.size(); ++r) {
     const float* c = &contrib[r * width];
     std::iota(order.begin(), order.end(), size_t{0});
@@ -275,7 +276,7 @@ Status Scorer::explain_rows(std::span<const float> features, std::span<const siz
     auto& tf = out[rows[r]].top_features;
     tf.clear();
     for (size_t j = 0; j < k; ++j) {
-      tf.push_back({names[order[j]], rows_x[r * kF + order[j]], c[order[j]]});
+      tf.push_back({names[order[j]], rows_x[r * nf + order[j]], c[order[j]]});
     }
   }
   return {};
@@ -283,13 +284,13 @@ Status Scorer::explain_rows(std::span<const float> features, std::span<const siz
 
 Status Scorer::contributions(const float* x, size_t n, std::vector<float>& out) const {
   if (binary_forest_ && binary_forest_->explainable()) {
-    out.resize(n * (kF + 1));
-    for (size_t r = 0; r < n; ++r) binary_forest_->contributions(x + r * kF, &out[r * (kF + 1)]);
+    out.resize(n * (nf_ + 1));
+    for (size_t r = 0; r < n; ++r) binary_forest_->contributions(x + r * nf_, &out[r * (nf_ + 1)]);
     return {};
   }
   // XGBoost's TreeSHAP needs a DMatrix; it documents prediction, SHAP included, as thread safe
   // (since 1.4). Small batches use the single-threaded copy, as for scoring.
-  auto m = xgb::DMatrix::dense(std::span<const float>(x, n * kF), n, kF, 1);
+  auto m = xgb::DMatrix::dense(std::span<const float>(x, n * nf_), n, nf_, 1);
   if (!m) return m.error();
   return binary_for(n).predict(*m, 2, out);
 }
@@ -299,9 +300,9 @@ Status Scorer::score_binary(std::span<const flow::FlowRecord> flows,
   const size_t n = flows.size();
   scores.resize(n);
   if (n == 0) return {};
-  auto& x = feature_buffer(n);
+  auto& x = feature_buffer(n * nf_);
   const auto& fs = artifact_->meta.features;
-  for (size_t i = 0; i < n; ++i) fs.encode(flows[i], &x[i * kF]);
+  for (size_t i = 0; i < n; ++i) fs.encode(flows[i], &x[i * nf_]);
   auto p = predict_binary(x.data(), n);
   if (!p) return p.error();
   std::copy_n(*p, n, scores.begin());

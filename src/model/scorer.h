@@ -73,7 +73,7 @@ class Scorer {
   // Both at once: with the native forests, one split of the rows runs both.
   std::pair<Result<const float*>, Result<const float*>> predict_both(const float* x,
                                                                      size_t n) const;
-  // SHAP values of n rows, (kF + 1) per row: the native forest's TreeSHAP when it has the
+  // SHAP values of n rows, (features + 1) per row: the native forest's TreeSHAP when it has the
   // covers, else XGBoost's; both give the same values.
   Status contributions(const float* x, size_t n, std::vector<float>& out) const;
   Status explain_rows(std::span<const float> features, std::span<const size_t> rows, int top_k,
@@ -98,6 +98,7 @@ class Scorer {
   std::optional<Forest> binary_forest_, attack_cat_forest_;
   xgb::Booster binary_small_, attack_cat_small_;
   std::vector<std::string> classes_;
+  size_t nf_;  // feature columns of the model's profile
   size_t nthread_ = 1;
 };
 

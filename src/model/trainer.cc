@@ -47,8 +47,8 @@ Matrix encode_rows(const FeatureSpace& fs, const std::vector<flow::FlowRecord>& 
                    const std::vector<size_t>& idx) {
   Matrix m;
   m.rows = idx.size();
-  m.x.resize(idx.size() * FeatureSpace::kSize);
-  for (size_t i = 0; i < idx.size(); ++i) fs.encode(rows[idx[i]], &m.x[i * FeatureSpace::kSize]);
+  m.x.resize(idx.size() * fs.size());
+  for (size_t i = 0; i < idx.size(); ++i) fs.encode(rows[idx[i]], &m.x[i * fs.size()]);
   return m;
 }
 
@@ -189,6 +189,12 @@ Result<TrainingData> load_training_data(const std::vector<std::string>& paths) {
 Result<std::unique_ptr<Artifact>> train(const TrainingData& data, const TrainOptions& o) {
   auto log = module_logger("model");
   const auto start = Clock::now();
+  const flow::Profile* profile = flow::profile_by_name(o.profile);
+  if (!profile) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("unknown feature profile '{}'; choose one of {}", o.profile,
+                                  flow::profile_names()));
+  }
   const auto& rows = data.rows;
   std::vector<int> cat(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -208,7 +214,8 @@ Result<std::unique_ptr<Artifact>> train(const TrainingData& data, const TrainOpt
 
   std::vector<flow::FlowRecord> train_rows;
   for (size_t i : tr) train_rows.push_back(rows[i]);
-  auto fs = FeatureSpace::fit(train_rows, o.category_min_count);
+  auto fs = FeatureSpace::fit(train_rows, o.category_min_count, *profile);
+  log->info("profile {}: {} of {} features", profile->name, fs.size(), FeatureSpace::kFullSize);
   const Matrix xtr = encode_rows(fs, rows, tr), xva = encode_rows(fs, rows, va);
   std::vector<float> ytr, yva, ctr, cva, wtr, wva;
   std::vector<int64_t> class_count(flow::kAttackCategories.size(), 0);
@@ -229,8 +236,8 @@ Result<std::unique_ptr<Artifact>> train(const TrainingData& data, const TrainOpt
     cva.push_back(static_cast<float>(cat[i]));
     wva.push_back(weight(cat[i]));
   }
-  auto dtr = xgb::DMatrix::dense(xtr.x, xtr.rows, FeatureSpace::kSize, o.nthread);
-  auto dva = xgb::DMatrix::dense(xva.x, xva.rows, FeatureSpace::kSize, o.nthread);
+  auto dtr = xgb::DMatrix::dense(xtr.x, xtr.rows, fs.size(), o.nthread);
+  auto dva = xgb::DMatrix::dense(xva.x, xva.rows, fs.size(), o.nthread);
   if (!dtr) return dtr.error();
   if (!dva) return dva.error();
 

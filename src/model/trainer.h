@@ -14,6 +14,8 @@
 namespace flowsentry::model {
 
 struct TrainOptions {
+  // Feature profile (flow/profile.h): the boosters see only its columns.
+  std::string profile = "full";
   uint64_t seed = 42;
   double target_fpr = 0.02;  // threshold rule: highest recall with FPR <= this...
   double fpr_confidence_z =

@@ -113,6 +113,12 @@ Result<int> Booster::rounds() const {
   return n;
 }
 
+Result<size_t> Booster::num_features() const {
+  bst_ulong n = 0;
+  FS_XGB_CHECK(XGBoosterGetNumFeature(h_, &n));
+  return static_cast<size_t>(n);
+}
+
 Result<std::string> Booster::save_buffer(const char* format) const {
   const std::string config = fmt::format(R"({{"format": "{}"}})", format);
   bst_ulong len = 0;

@@ -53,6 +53,8 @@ class Booster {
   // Layers [0, end).
   Result<Booster> slice(int end) const;
   Result<int> rounds() const;
+  // Columns the booster was trained on.
+  Result<size_t> num_features() const;
   // format: "json" or "ubj".
   Result<std::string> save_buffer(const char* format) const;
 

@@ -29,6 +29,7 @@ class FileSource final : public Source {
   bool at_end() const override { return at_end_; }
   void take_rejected(std::vector<Rejected>& out) override;
   std::string describe() const override;
+  const flow::Profile& profile() const override { return reader_->profile(); }
 
   uint64_t records() const { return records_; }
   uint64_t rejected() const { return rejected_total_; }

@@ -10,6 +10,7 @@
 
 #include "common/result.h"
 #include "flow/flow_record.h"
+#include "flow/profile.h"
 #include "flow/validate.h"
 
 namespace flowsentry::stream {
@@ -44,6 +45,11 @@ class Source {
 
   // For logs: "file data/test.csv", "generator:42 (attack)", "kafka flows@127.0.0.1:9092".
   virtual std::string describe() const = 0;
+
+  // The features this source fills (flow/profile.h); a model needing more is refused before
+  // scoring starts (flow::check_source_fills). The generator, Kafka values (every UNSW-NB15
+  // column is required) and flow files fill `full`.
+  virtual const flow::Profile& profile() const { return flow::full_profile(); }
 
   // After a batch is durably stored: the keys of its stored records and of the records
   // rejected with it (already dead-lettered). The source may move past all of them (Kafka

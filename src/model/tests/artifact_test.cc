@@ -44,7 +44,7 @@ TEST_F(ArtifactTest, WritesEveryFile) {
   }
   auto meta = meta_json();
   EXPECT_EQ(meta["schema_version"], kSchemaVersion);
-  EXPECT_EQ(meta["features"].size(), FeatureSpace::kSize);
+  EXPECT_EQ(meta["features"].size(), FeatureSpace::kFullSize);
   EXPECT_FALSE(meta["threshold_rule"].get<std::string>().empty());
   EXPECT_EQ(meta["train_rows"].get<int>() + meta["validation_rows"].get<int>(), 600);
   auto ref = nlohmann::json::parse(*read_file((dir_ / "reference.json").string()));
@@ -61,11 +61,11 @@ TEST_F(ArtifactTest, RoundTripGivesTheSameScores) {
   EXPECT_EQ(s.meta().features.proto().values(), artifact_->meta.features.proto().values());
 
   auto rows = testing::synthetic_data(50, 99).rows;
-  std::vector<float> x(rows.size() * FeatureSpace::kSize);
+  std::vector<float> x(rows.size() * FeatureSpace::kFullSize);
   for (size_t i = 0; i < rows.size(); ++i) {
-    artifact_->meta.features.encode(rows[i], &x[i * FeatureSpace::kSize]);
+    artifact_->meta.features.encode(rows[i], &x[i * FeatureSpace::kFullSize]);
   }
-  auto m = xgb::DMatrix::dense(x, rows.size(), FeatureSpace::kSize, 1);
+  auto m = xgb::DMatrix::dense(x, rows.size(), FeatureSpace::kFullSize, 1);
   ASSERT_TRUE(m.ok());
   std::vector<float> expected;
   ASSERT_TRUE(artifact_->binary.predict(*m, 0, expected).ok());
@@ -194,6 +194,139 @@ TEST_F(ArtifactTest, CalibrationThatDisagreesWithTheThresholdIsCorrupt) {
   auto r = load_artifact(dir_.string());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kCorrupt);
+}
+
+TEST_F(ArtifactTest, MetaWithoutAProfileLoadsAsFullWithTheSameScores) {
+  auto meta = meta_json();
+  EXPECT_EQ(meta["profile"], "full");
+  meta.erase("profile");
+  rewrite("meta.json", meta.dump());
+  auto loaded = Scorer::load(dir_.string());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
+  EXPECT_EQ(&(*loaded)->meta().features.profile(), &flow::full_profile());
+  Scorer original(std::move(artifact_), {});
+  auto rows = testing::synthetic_data(50, 99).rows;
+  std::vector<Verdict> a, b;
+  ASSERT_TRUE(original.score(rows, a).ok());
+  ASSERT_TRUE((*loaded)->score(rows, b).ok());
+  for (size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(a[i].score, b[i].score);
+}
+
+TEST_F(ArtifactTest, UnknownProfileIsIncompatible) {
+  auto meta = meta_json();
+  meta["profile"] = "sflow";
+  rewrite("meta.json", meta.dump());
+  auto r = load_artifact(dir_.string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kIncompatible);
+  EXPECT_NE(r.error().message.find("'sflow'"), std::string::npos);
+}
+
+TEST_F(ArtifactTest, ProfileThatDisagreesWithTheFeatureListIsIncompatible) {
+  auto meta = meta_json();
+  meta["profile"] = "netflow";  // the list still holds every feature
+  rewrite("meta.json", meta.dump());
+  auto r = load_artifact(dir_.string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kIncompatible);
+}
+
+TEST_F(ArtifactTest, MistypedProfileIsCorrupt) {
+  auto meta = meta_json();
+  meta["profile"] = 7;
+  rewrite("meta.json", meta.dump());
+  auto r = load_artifact(dir_.string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kCorrupt);
+}
+
+class ProfileModelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = stdfs::temp_directory_path() / ("flowsentry_profile_test_" + std::to_string(::getpid()));
+    stdfs::remove_all(dir_);
+    auto o = testing::fast_options();
+    o.profile = "netflow";
+    auto a = train(testing::synthetic_data(600), o);
+    ASSERT_TRUE(a.ok()) << a.error().to_string();
+    ASSERT_TRUE(save_artifact(**a, dir_.string()).ok());
+    auto s = Scorer::load(dir_.string());
+    ASSERT_TRUE(s.ok()) << s.error().to_string();
+    scorer_ = std::move(*s);
+  }
+  void TearDown() override { stdfs::remove_all(dir_); }
+
+  stdfs::path dir_;
+  std::unique_ptr<Scorer> scorer_;
+};
+
+TEST_F(ProfileModelTest, TheBoostersSeeOnlyTheProfilesColumns) {
+  const auto& fs = scorer_->meta().features;
+  EXPECT_EQ(fs.profile().name, "netflow");
+  auto n = scorer_->artifact().binary.num_features();
+  ASSERT_TRUE(n.ok()) << n.error().to_string();
+  EXPECT_EQ(*n, fs.size());
+  auto meta = nlohmann::json::parse(*read_file((dir_ / "meta.json").string()));
+  EXPECT_EQ(meta["profile"], "netflow");
+  EXPECT_EQ(meta["features"].get<std::vector<std::string>>(), fs.names());
+}
+
+TEST_F(ProfileModelTest, ScoresDoNotDependOnFieldsOutsideTheProfile) {
+  auto rows = testing::synthetic_data(40, 5).rows;
+  std::vector<Verdict> before, after;
+  ASSERT_TRUE(scorer_->score(rows, before, {.top_k = 3}).ok());
+  for (auto& r : rows) {
+    r[flow::kSttl] = 3;
+    r[flow::kDttl] = 200;
+    r[flow::kTcprtt] = 9;
+    r[flow::kCtStateTtl] = 6;
+    r[flow::kTransDepth] = 4;
+  }
+  ASSERT_TRUE(scorer_->score(rows, after, {.top_k = 3}).ok());
+  const auto& names = scorer_->meta().features.names();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(before[i].score, after[i].score);
+    EXPECT_EQ(before[i].attack_cat, after[i].attack_cat);
+    ASSERT_EQ(after[i].top_features.size(), 3u);
+    for (const auto& c : after[i].top_features) {
+      EXPECT_NE(std::find(names.begin(), names.end(), c.feature), names.end()) << c.feature;
+    }
+  }
+}
+
+TEST_F(ProfileModelTest, TheModelCardNamesTheProfileAndWhatItLeavesOut) {
+  auto card = *read_file((dir_ / "model_card.md").string());
+  EXPECT_NE(card.find("Feature profile `netflow`"), std::string::npos) << card;
+  EXPECT_NE(card.find("Left out (22), never given to the boosters: sttl, dttl, sloss"),
+            std::string::npos)
+      << card;
+  EXPECT_NE(card.find("Features (23, in order)"), std::string::npos) << card;
+}
+
+TEST_F(ProfileModelTest, RecordedComparisonShowsInTheCard) {
+  auto report = scorer_->artifact().metrics["validation"];
+  ASSERT_TRUE(record_metrics(dir_.string(), "test", report).ok());
+  nlohmann::json row = {{"profile", "netflow"},
+                        {"features", 23},
+                        {"xgboost", {{"auc", 0.9812}, {"fpr_at_recall_95", 0.05}}},
+                        {"sklearn_rf", {{"auc", 0.97}, {"fpr_at_recall_95", 0.1}}}};
+  nlohmann::json comparison = {
+      {"data", "test.csv"}, {"rf_params", "200 trees"}, {"profiles", {row}}};
+  ASSERT_TRUE(record_metrics(dir_.string(), "comparison", comparison).ok());
+  auto card = *read_file((dir_ / "model_card.md").string());
+  EXPECT_NE(card.find("## What each profile costs (test.csv)"), std::string::npos) << card;
+  EXPECT_NE(card.find("| netflow (this model) | 23 | 0.9812 | 5.00% | 0.9700 | 10.00% |"),
+            std::string::npos)
+      << card;
+}
+
+TEST(TrainerTest, UnknownProfileIsRefused) {
+  auto o = testing::fast_options();
+  o.profile = "sflow";
+  auto a = train(testing::synthetic_data(100), o);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(a.error().message.find("full, portable, netflow, conn"), std::string::npos);
 }
 
 TEST(TrainerTest, SameSeedGivesTheSameModel) {

@@ -44,9 +44,9 @@ TEST(FeatureSpaceTest, EncodesNumericCategoricalAndEngineeredColumnsInNameOrder)
   std::vector<flow::FlowRecord> rows{r, r};
   rows[1].proto = "udp";
   auto fs = FeatureSpace::fit(rows, 1);
-  std::array<float, FeatureSpace::kSize> x{};
+  std::array<float, FeatureSpace::kFullSize> x{};
   fs.encode(r, x.data());
-  const auto& names = FeatureSpace::names();
+  const auto& names = FeatureSpace::full_names();
   auto at = [&](std::string_view name) {
     return x[static_cast<size_t>(std::find(names.begin(), names.end(), name) - names.begin())];
   };
@@ -78,6 +78,54 @@ TEST(FeatureSpaceTest, FromJsonRejectsMissingOrMistypedEncoders) {
       nlohmann::json{{"proto", {1}}, {"service", {"-"}}, {"state", {"FIN"}}});
   ASSERT_FALSE(mistyped.ok());
   EXPECT_NE(mistyped.error().message.find("proto"), std::string::npos);
+}
+
+TEST(FeatureSpaceTest, FullProfileUsesEveryColumnInTheFullLayoutOrder) {
+  FeatureSpace fs;
+  EXPECT_EQ(&fs.profile(), &flow::full_profile());
+  ASSERT_EQ(fs.size(), FeatureSpace::kFullSize);
+  EXPECT_TRUE(std::equal(fs.names().begin(), fs.names().end(), FeatureSpace::full_names().begin()));
+}
+
+TEST(FeatureSpaceTest, AProfileKeepsItsFieldsAndTheRatiosOfItsFieldsOnly) {
+  const auto* netflow = flow::profile_by_name("netflow");
+  ASSERT_NE(netflow, nullptr);
+  FeatureSpace fs({}, {}, {}, *netflow);
+  EXPECT_EQ(fs.size(), netflow->fields.size() + 2);
+  const auto& n = fs.names();
+  auto has = [&](std::string_view name) { return std::find(n.begin(), n.end(), name) != n.end(); };
+  for (const char* kept :
+       {"dur", "sbytes", "proto", "state", "ct_srv_src", "sbytes_share", "spkts_share"}) {
+    EXPECT_TRUE(has(kept)) << kept;
+  }
+  for (const char* dropped :
+       {"sttl", "ct_state_ttl", "tcprtt", "sinpkt", "ct_flw_http_mthd", "sttl_minus_dttl"}) {
+    EXPECT_FALSE(has(dropped)) << dropped;
+  }
+  const auto* portable = flow::profile_by_name("portable");
+  EXPECT_EQ(FeatureSpace({}, {}, {}, *portable).size(), FeatureSpace::kFullSize - 10);
+  EXPECT_EQ(FeatureSpace({}, {}, {}, *flow::profile_by_name("conn")).size(),
+            netflow->fields.size() + 5 + 2);
+}
+
+TEST(FeatureSpaceTest, AProfileEncodesTheFullLayoutsValuesOfItsColumns) {
+  flow::FlowRecord r;
+  for (size_t i = 0; i < flow::kNumFieldCount; ++i) r.num[i] = static_cast<double>(i + 1);
+  r.proto = "udp";
+  r.service = "dns";
+  r.state = "CON";
+  std::vector<flow::FlowRecord> rows{r};
+  for (const auto& p : flow::kProfiles) {
+    auto fs = FeatureSpace::fit(rows, 1, p);
+    auto full = FeatureSpace::fit(rows, 1);
+    std::array<float, FeatureSpace::kFullSize> all{}, some{};
+    full.encode(r, all.data());
+    fs.encode(r, some.data());
+    for (size_t i = 0; i < fs.size(); ++i) {
+      EXPECT_EQ(some[i], all[fs.columns()[i]]) << p.name << " " << fs.names()[i];
+      EXPECT_EQ(fs.names()[i], FeatureSpace::full_names()[fs.columns()[i]]);
+    }
+  }
 }
 
 }  // namespace

@@ -18,7 +18,7 @@
 namespace flowsentry::model {
 namespace {
 
-constexpr size_t kF = FeatureSpace::kSize;
+constexpr size_t kF = FeatureSpace::kFullSize;
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
 

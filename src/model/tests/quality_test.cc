@@ -1,5 +1,6 @@
 // Quality bars on the real UNSW-NB15 split (LABEL integration): a fresh training run, and the
-// committed models/default re-evaluated against its own metrics.json. Skipped without the data.
+// committed models (default and one per feature profile) re-evaluated against their own
+// metrics.json. Skipped without the data.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -61,6 +62,27 @@ TEST(QualityTest, CommittedDefaultModelStillMatchesItsMetrics) {
     EXPECT_NEAR((*r)["multiclass"][k].get<double>(), t["multiclass"][k].get<double>(), 1e-6) << k;
   }
   expect_bars(*r);
+}
+
+// models/portable, models/netflow, models/conn: what `make models` committed still loads with
+// its profile and reproduces its recorded test metrics (no bars: a profile's cost is data).
+TEST(QualityTest, CommittedProfileModelsStillMatchTheirMetrics) {
+  REQUIRE_DATASET();
+  for (const char* name : {"portable", "netflow", "conn"}) {
+    SCOPED_TRACE(name);
+    const auto dir = stdfs::path(FLOWSENTRY_SOURCE_DIR) / "models" / name;
+    auto scorer = Scorer::load(dir.string());
+    ASSERT_TRUE(scorer.ok()) << scorer.error().to_string();
+    EXPECT_EQ((*scorer)->meta().features.profile().name, name);
+    const auto& recorded = (*scorer)->artifact().metrics;
+    ASSERT_TRUE(recorded.contains("test")) << "no \"test\" entry: run `make models`";
+    auto r = evaluate_file(**scorer, (kData / "test.csv").string());
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    EXPECT_EQ((*r)["profile"], name);
+    for (const char* k : {"rows", "auc", "fpr_at_recall_95", "recall", "fpr", "threshold"}) {
+      EXPECT_NEAR((*r)[k].get<double>(), recorded["test"][k].get<double>(), 1e-6) << k;
+    }
+  }
 }
 
 }  // namespace
