@@ -1,8 +1,10 @@
 #include "siem/syslog_transport.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -24,6 +26,11 @@ std::string ssl_error() {
   char buf[256];
   ERR_error_string_n(e, buf, sizeof buf);
   return buf;
+}
+
+bool is_ip_address(const std::string& host) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
 class SyslogTransport : public Transport {
@@ -99,8 +106,13 @@ class SyslogTransport : public Transport {
     ssl_ = SSL_new(ctx_.get());
     if (!ssl_) return fail(ssl_error());
     SSL_set_fd(ssl_, fd_);
-    SSL_set_tlsext_host_name(ssl_, opt_.host.c_str());
-    SSL_set1_host(ssl_, opt_.host.c_str());  // the certificate must name the host (or its IP)
+    // The certificate must name the host: its IP address, or its DNS name (sent as SNI too).
+    if (is_ip_address(opt_.host)) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), opt_.host.c_str());
+    } else {
+      SSL_set_tlsext_host_name(ssl_, opt_.host.c_str());
+      SSL_set1_host(ssl_, opt_.host.c_str());
+    }
     if (SSL_connect(ssl_) != 1) return fail("TLS handshake: " + ssl_error());
     return {true, false, {}};
   }
