@@ -56,7 +56,7 @@ constexpr std::array kSettings{
                 "SIEM outputs separated by ';', each 'KIND TARGET [key=value ...]': file PATH, "
                 "kafka TOPIC, syslog udp|tcp|tls://HOST:PORT, webhook URL; keys filter="
                 "anomalies|alerts|all, format=ecs|ocsf|cef|json, name=, max_mb=, keep=, ca=, "
-                "cert=, key=, brokers=, secret=, header=Name:value (see src/siem/README.md)",
+                "cert=, key=, brokers=, secret=, header=Name:value (see docs/siem.md)",
                 "", true},
     SettingSpec{"siem", "webhook_secret", T::kString, "", 0, -1,
                 "HMAC-SHA256 key signing SIEM webhook bodies (X-Flowsentry-Signature); a "
