@@ -36,7 +36,7 @@ class CefLine {
 };
 
 int64_t epoch_ms(double t) {
-  return std::isfinite(t) && t > 0 ? static_cast<int64_t>(std::llround(t * 1000)) : 0;
+  return whole_number(std::round(t * 1000));
 }
 
 std::string plain_number(double v) {
@@ -127,8 +127,8 @@ std::string cef_verdict(const model::ScoredFlow& f, double now) {
   if (r.dsport) line.add("dpt", *r.dsport);
   line.add("proto", r.proto);
   if (has_value(r.service)) line.add("app", r.service);
-  line.add("out", static_cast<int64_t>(r[flow::kSbytes]));
-  line.add("in", static_cast<int64_t>(r[flow::kDbytes]));
+  line.add("out", whole_number(r[flow::kSbytes]));
+  line.add("in", whole_number(r[flow::kDbytes]));
   if (has_value(v.attack_cat)) line.add("cat", v.attack_cat);
   line.add("cfp1Label", "score");
   line.add("cfp1", plain_number(v.score));

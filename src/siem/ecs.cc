@@ -19,8 +19,8 @@ void add_endpoint(json& doc, const char* side, const std::optional<std::string>&
   json& e = doc[side];
   if (ip) e["ip"] = *ip;
   if (port) e["port"] = *port;
-  e["bytes"] = static_cast<int64_t>(bytes);
-  e["packets"] = static_cast<int64_t>(packets);
+  e["bytes"] = whole_number(bytes);
+  e["packets"] = whole_number(packets);
 }
 
 json related_ips(const std::vector<std::string>& a, const std::vector<std::string>& b) {
@@ -79,14 +79,14 @@ json ecs_verdict(const model::ScoredFlow& f, double now) {
            {"start", iso8601_ms(start)}};
   if (r.ltime) event["end"] = iso8601_ms(*r.ltime);
   const double dur = r[flow::kDur];
-  if (std::isfinite(dur) && dur >= 0) event["duration"] = static_cast<int64_t>(dur * 1e9);
+  event["duration"] = whole_number(dur * 1e9);
   add_endpoint(doc, "source", r.srcip, r.sport, r[flow::kSbytes], r[flow::kSpkts]);
   add_endpoint(doc, "destination", r.dstip, r.dsport, r[flow::kDbytes], r[flow::kDpkts]);
   json& net = doc["network"];
   net["transport"] = r.proto;
   if (has_value(r.service)) net["protocol"] = r.service;
-  net["bytes"] = static_cast<int64_t>(r[flow::kSbytes] + r[flow::kDbytes]);
-  net["packets"] = static_cast<int64_t>(r[flow::kSpkts] + r[flow::kDpkts]);
+  net["bytes"] = whole_number(r[flow::kSbytes] + r[flow::kDbytes]);
+  net["packets"] = whole_number(r[flow::kSpkts] + r[flow::kDpkts]);
   std::vector<std::string> src, dst;
   if (r.srcip) src.push_back(*r.srcip);
   if (r.dstip) dst.push_back(*r.dstip);

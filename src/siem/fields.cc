@@ -18,6 +18,7 @@ const char* product_version() {
 
 std::string iso8601_ms(double epoch_seconds) {
   if (!std::isfinite(epoch_seconds) || epoch_seconds < 0) epoch_seconds = 0;
+  epoch_seconds = std::min(epoch_seconds, 253402300799.0);  // 9999-12-31T23:59:59Z
   const double whole = std::floor(epoch_seconds);
   auto ms = static_cast<int>(std::lround((epoch_seconds - whole) * 1000));
   auto t = static_cast<std::time_t>(whole);
@@ -85,6 +86,11 @@ std::string alert_kind(const nlohmann::json& j) {
     return j["kind"].get<std::string>();
   }
   return j.value("type", std::string("alert"));
+}
+
+int64_t whole_number(double v) {
+  if (!std::isfinite(v) || v <= 0) return 0;
+  return v >= 9e18 ? static_cast<int64_t>(9e18) : static_cast<int64_t>(v);
 }
 
 int alert_risk(detect::Severity s) {

@@ -40,6 +40,10 @@ double verdict_risk(const model::Verdict& v);
 // Severity band of a verdict: normal 21, anomaly 47, anomaly scoring >= 0.9 73.
 int verdict_severity(const model::Verdict& v);
 
+// A count or duration as a JSON integer: non-finite and negative values are 0, and values
+// past int64 are capped, so an unvalidated flow cannot make the conversion undefined.
+int64_t whole_number(double v);
+
 // "-" and empty mean none in UNSW-NB15 categoricals.
 inline bool has_value(const std::string& s) {
   return !s.empty() && s != "-";

@@ -33,7 +33,7 @@ OcsfSeverity ocsf_severity(detect::Severity s) {
 }
 
 int64_t epoch_ms(double t) {
-  return std::isfinite(t) && t > 0 ? static_cast<int64_t>(std::llround(t * 1000)) : 0;
+  return whole_number(std::round(t * 1000));
 }
 
 json endpoint(const std::string& ip, const std::optional<int64_t>& port) {

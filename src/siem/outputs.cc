@@ -144,6 +144,18 @@ Result<std::unique_ptr<Transport>> make_transport(const OutputSpec& s, const Out
                               [&failed] { failed.inc(); });
 }
 
+const char* filter_name(Filter f) {
+  switch (f) {
+    case Filter::kAnomalies:
+      return "anomalies";
+    case Filter::kAlerts:
+      return "alerts";
+    case Filter::kAll:
+      return "all";
+  }
+  return "?";
+}
+
 }  // namespace
 
 OutputDefaults output_defaults(const Config& c) {
@@ -189,8 +201,9 @@ Result<std::unique_ptr<Outputs>> Outputs::create(std::string_view specs, const O
   for (const auto& spec : *parsed) {
     auto o = make_output(spec, d);
     if (!o.ok()) return o.error();
-    module_logger("siem")->info("SIEM output {}: {} (filter and format as configured)", spec.name,
-                                spec.kind);
+    // Not the target: a webhook URL is a secret.
+    module_logger("siem")->info("SIEM output {}: {}, filter {}", spec.name, spec.kind,
+                                filter_name(spec.filter));
     out->outputs_.push_back(std::move(o.value()));
   }
   return out;

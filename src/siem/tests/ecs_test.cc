@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 
 #include <fstream>
+#include <limits>
 #include <regex>
 #include <set>
 
@@ -99,6 +100,24 @@ TEST(EcsTest, VerdictDocumentsUseOnlyEcsFieldsWithTheirTypes) {
 
 TEST(EcsTest, AlertDocumentsUseOnlyEcsFieldsWithTheirTypes) {
   for (const auto& a : testing::sample_alerts()) expect_valid_ecs(ecs_alert(a));
+}
+
+TEST(EcsTest, AdversarialValuesStillMakeValidDocuments) {
+  auto f = testing::anomaly_with_hosts();
+  f.flow[flow::kDur] = 1e12;  // never accepted by validation; the formatter must cope anyway
+  f.flow[flow::kSbytes] = std::numeric_limits<double>::infinity();
+  f.flow[flow::kDbytes] = -5;
+  f.flow.proto = "tcp\n\xff\xfe";
+  f.flow.stime = std::numeric_limits<double>::quiet_NaN();
+  f.flow.ltime = 1e300;
+  f.verdict.score = std::numeric_limits<double>::quiet_NaN();
+  const auto d = ecs_verdict(f, 1764745000);
+  expect_valid_ecs(d);
+  EXPECT_EQ(d["event"]["duration"], 9000000000000000000);
+  EXPECT_EQ(d["source"]["bytes"], 0);
+  EXPECT_EQ(d["event"]["risk_score"], 0);
+  // Serialisable (invalid UTF-8 replaced, as the outputs dump it).
+  EXPECT_NO_THROW((void)d.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 TEST(EcsTest, TheCheckCatchesAWrongTypeAndAnUnknownField) {
