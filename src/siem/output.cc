@@ -1,5 +1,8 @@
 #include "siem/output.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 
 #include "common/log.h"
@@ -118,6 +121,13 @@ void Output::deliver(const Record& r) {
 }
 
 void Output::run() {
+  // Transports write to sockets a peer may have closed (OpenSSL writes without MSG_NOSIGNAL):
+  // with SIGPIPE blocked in this thread, such a write fails with EPIPE instead of ending the
+  // process.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   std::unique_lock lock(mu_);
   for (;;) {
     if (queue_.empty() && busy_) {

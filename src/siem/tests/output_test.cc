@@ -1,3 +1,6 @@
+#include <pthread.h>
+#include <signal.h>
+
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -38,12 +41,14 @@ class FakeTransport : public Transport {
     int attempts = 0;
     int failures = 0;
     bool retryable = true;
+    bool sigpipe = false;  // what a write to a socket closed by its peer raises
     std::shared_future<void> hold;
   };
   explicit FakeTransport(std::shared_ptr<State> s) : s_(std::move(s)) {}
   Delivery deliver(const std::string& record) override {
     if (s_->hold.valid()) s_->hold.wait();
     ++s_->attempts;
+    if (s_->sigpipe) pthread_kill(pthread_self(), SIGPIPE);
     if (s_->failures > 0) {
       --s_->failures;
       return {false, s_->retryable, "refused"};
@@ -131,6 +136,16 @@ TEST(OutputTest, AdversarialFloodOverflowsTheQueueWithoutBlockingTheCaller) {
   EXPECT_EQ(s.sent + s.dropped, 100u);
   EXPECT_LE(s.sent, 6u);  // the queue plus the one in the worker's hands
   EXPECT_GE(s.dropped, 94u);
+}
+
+TEST(OutputTest, AdversarialPeerClosingTheSocketCannotEndTheProcess) {
+  auto state = std::make_shared<FakeTransport::State>();
+  state->sigpipe = true;
+  Output out(quick(Filter::kAlerts, "sigpipe-test"), kinds(),
+             std::make_unique<FakeTransport>(state));
+  out.offer(testing::burst_alert());
+  ASSERT_TRUE(out.flush(seconds(10)));
+  EXPECT_EQ(out.stats().sent, 1u);  // still here: SIGPIPE is blocked in the output's thread
 }
 
 TEST(FileTransportTest, RotatesBySizeAndKeepsN) {
