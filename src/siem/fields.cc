@@ -38,7 +38,9 @@ constexpr size_t kMaxHosts = 20;  // a scan's target list can be long; SIEM reco
 
 void add_hosts(const nlohmann::json& v, std::vector<std::string>& out) {
   if (v.is_string()) {
-    if (out.size() < kMaxHosts) out.push_back(v.get<std::string>());
+    // Empty: an example flow without identity (a UNSW-NB15 row).
+    if (out.size() < kMaxHosts && !v.get<std::string>().empty())
+      out.push_back(v.get<std::string>());
   } else if (v.is_array()) {
     for (const auto& e : v) add_hosts(e, out);
   }

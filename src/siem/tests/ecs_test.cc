@@ -120,6 +120,15 @@ TEST(EcsTest, AdversarialValuesStillMakeValidDocuments) {
   EXPECT_NO_THROW((void)d.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
+TEST(EcsTest, ExampleFlowsWithoutIdentityGiveNoHosts) {
+  auto a = testing::burst_alert();
+  a.payload["examples"] = {{{"srcip", ""}, {"dstip", ""}, {"sport", 0}, {"dsport", 0}}};
+  const auto d = ecs_alert(a);
+  expect_valid_ecs(d);
+  EXPECT_FALSE(d["source"].contains("ip"));
+  EXPECT_FALSE(d.contains("related"));
+}
+
 TEST(EcsTest, TheCheckCatchesAWrongTypeAndAnUnknownField) {
   std::vector<std::string> problems;
   int checked = 0;

@@ -64,7 +64,7 @@ detect::Alert behaviour_alert() {
       {"hosts", {{"src", "10.0.0.5"}, {"dst", {"10.0.0.9", "10.0.0.10"}}}},
       {"evidence",
        {{"examples",
-         {{{"src", "10.0.0.5"}, {"dst", "10.0.0.9"}, {"sport", 40001}, {"dport", 443}}}}}}};
+         {{{"srcip", "10.0.0.5"}, {"dstip", "10.0.0.9"}, {"sport", 40001}, {"dsport", 443}}}}}}};
   return a;
 }
 
