@@ -66,6 +66,7 @@ int run_demo(const DemoOpts& o) {
   pipeline::Pipeline pipe(**source, *service.scorer(), *service.store(), popts);
   auto* detection = service.detection();
   pipe.add_observer([detection](auto batch) { detection->observe(batch); });
+  if (auto siem = service.siem_observer()) pipe.add_observer(std::move(siem));
   pipe.set_dead_letter([&log](std::vector<stream::Rejected>& rejected) {
     for (const auto& r : rejected) {
       log->warn("rejected {}:{}: {} {}", r.key.source, r.key.offset, r.problem.field,

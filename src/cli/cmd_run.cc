@@ -68,7 +68,8 @@ int run_run(RunOpts o) {
   Status result;
   std::thread main_loop([&] {
     result = worker ? pipeline::run_kafka_worker(*config, *service.scorer(), *service.store(),
-                                                 service.detection(), stop, running)
+                                                 service.detection(), stop, running,
+                                                 service.siem_observer())
                     : pipeline::run_alerter(*config, *service.detection(), stop);
     stop = true;
   });

@@ -17,6 +17,7 @@ Service::~Service() {
   if (dispatcher_) dispatcher_->flush(std::chrono::seconds(2));
   detection_.reset();
   dispatcher_.reset();
+  if (siem_) siem_->flush(std::chrono::seconds(2));
 }
 
 Status Service::load_model(const std::string& dir) {
@@ -44,8 +45,16 @@ Status Service::open_store(const std::string& url) {
 }
 
 Status Service::start_detection(bool bursts, bool drift) {
+  auto siem = siem::Outputs::from_config(config_);
+  if (!siem.ok()) return siem.error();
+  siem_ = std::move(siem.value());
   dispatcher_ = std::make_unique<detect::Dispatcher>(detect::dispatcher_options(config_),
                                                      detect::notifiers_from_config(config_, true));
+  if (!siem_->empty()) {
+    dispatcher_->log().on_alert([s = siem_.get()](const detect::AlertRecord& r) {
+      if (r.disposition != "suppressed") s->alert(r.alert);
+    });
+  }
   auto options = pipeline::detection_options(config_);
   options.bursts = bursts;
   options.drift = drift;
@@ -60,6 +69,11 @@ Status Service::start_detection(bool bursts, bool drift) {
     detection_->know_categories(pipeline::mix_vocabulary(scorer_->artifact().reference));
   }
   return {};
+}
+
+pipeline::Pipeline::Observer Service::siem_observer() {
+  if (!siem_ || siem_->empty()) return {};
+  return [s = siem_.get()](std::span<const model::ScoredFlow> batch) { s->observe(batch); };
 }
 
 Status Service::start_api(int port, std::function<nlohmann::json()> pipeline_status) {

@@ -13,6 +13,7 @@
 #include "pipeline/detection.h"
 #include "pipeline/kafka_worker.h"
 #include "pipeline/pipeline.h"
+#include "siem/outputs.h"
 #include "store/maintenance.h"
 #include "store/store.h"
 #include "stream/source.h"
@@ -26,8 +27,11 @@ class Service {
 
   Status load_model(const std::string& dir);
   Status open_store(const std::string& url);
-  // Dispatcher from the alert settings (log notifier always on) and the detection stage.
+  // Dispatcher from the alert settings (log notifier always on), the detection stage, and the
+  // SIEM outputs of siem.outputs (every alert the dispatcher does not cool down goes to them).
   Status start_detection(bool bursts = true, bool drift = true);
+  // Hands scored batches to the SIEM outputs (never blocks); empty when none are configured.
+  pipeline::Pipeline::Observer siem_observer();
   // Serves the API on `port` (the api.* settings give host, token, limits).
   Status start_api(int port, std::function<nlohmann::json()> pipeline_status = {});
 
@@ -43,6 +47,7 @@ class Service {
   std::unique_ptr<model::Scorer> scorer_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::Maintenance> maintenance_;  // declared after store_: stops first
+  std::unique_ptr<siem::Outputs> siem_;  // before dispatcher_: its alert hook outlives nothing
   std::unique_ptr<detect::Dispatcher> dispatcher_;
   std::unique_ptr<pipeline::DetectionStage> detection_;
   std::unique_ptr<api::ApiServer> api_;

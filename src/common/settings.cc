@@ -52,6 +52,31 @@ constexpr std::array kSettings{
                 "highest scores of each batch first, plus the top one of every 10 s; the rest "
                 "are stored without one (0 = none)"},
 
+    SettingSpec{"siem", "outputs", T::kString, "", 0, -1,
+                "SIEM outputs separated by ';', each 'KIND TARGET [key=value ...]': file PATH, "
+                "kafka TOPIC, syslog udp|tcp|tls://HOST:PORT, webhook URL; keys filter="
+                "anomalies|alerts|all, format=ecs|ocsf|cef|json, name=, max_mb=, keep=, ca=, "
+                "cert=, key=, brokers=, secret=, header=Name:value (see docs/siem.md)",
+                "", true},
+    SettingSpec{"siem", "webhook_secret", T::kString, "", 0, -1,
+                "HMAC-SHA256 key signing SIEM webhook bodies (X-Flowsentry-Signature); a "
+                "webhook output's secret= overrides it; empty = unsigned",
+                "", true},
+    SettingSpec{"siem", "queue_capacity", T::kInt, "10000", 1, 10000000,
+                "Records each SIEM output holds while delivering; more are dropped and counted"},
+    SettingSpec{"siem", "max_attempts", T::kInt, "5", 1, 100,
+                "Delivery attempts per record before a SIEM output drops it"},
+    SettingSpec{"siem", "backoff_s", T::kDouble, "0.5", 0, 3600,
+                "Wait before a SIEM output's second attempt; doubles each time"},
+    SettingSpec{"siem", "backoff_max_s", T::kDouble, "30", 0, 86400,
+                "Longest wait between a SIEM output's attempts"},
+    SettingSpec{"siem", "timeout_s", T::kDouble, "5", 0.05, 300,
+                "Connect and send timeout of syslog and webhook outputs"},
+    SettingSpec{"siem", "hostname", T::kString, "", 0, -1,
+                "HOSTNAME in syslog messages (empty = this host's name)"},
+    SettingSpec{"siem", "syslog_facility", T::kInt, "16", 0, 23,
+                "Syslog facility of SIEM messages (16 = local0)"},
+
     SettingSpec{"api", "host", T::kString, "127.0.0.1", 0, -1, "Address the HTTP server binds"},
     SettingSpec{"api", "port", T::kInt, "8080", 0, 65535, "HTTP port (0 picks a free one)"},
     SettingSpec{"api", "max_body_mb", T::kInt, "8", 1, 1024, "Largest request body accepted"},

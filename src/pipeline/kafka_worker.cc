@@ -58,7 +58,8 @@ PipelineOptions pipeline_options(const Config& config) {
 }
 
 Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Store& store,
-                        DetectionStage* detection, std::atomic<bool>& stop, Pipeline*& running) {
+                        DetectionStage* detection, std::atomic<bool>& stop, Pipeline*& running,
+                        Pipeline::Observer also) {
   // The source commits each stored batch asynchronously so the poll thread does not wait for
   // the broker; before partitions go (and before leaving), a synchronous commit of the last
   // offsets waits for all of them.
@@ -99,6 +100,7 @@ Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Sto
     for (const auto& r : rejected) (void)outbox.send(stream::dead_letter_message(dlq, r));
   });
   if (detection) pipe.add_observer([detection](auto batch) { detection->observe(batch); });
+  if (also) pipe.add_observer(std::move(also));
   pipe.add_observer([&](std::span<const model::ScoredFlow> batch) {
     for (const auto& f : batch) {
       if (!f.verdict.label) continue;

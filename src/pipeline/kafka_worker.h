@@ -23,9 +23,11 @@
 namespace flowsentry::pipeline {
 
 // Runs until `stop`; `running` points at the pipeline while it runs, so a signal handler can
-// stop it. `detection` may be null.
+// stop it. `detection` may be null; `also`, when set, observes every stored batch too (the SIEM
+// outputs; it must not block).
 Status run_kafka_worker(const Config& config, const model::Scorer& scorer, store::Store& store,
-                        DetectionStage* detection, std::atomic<bool>& stop, Pipeline*& running);
+                        DetectionStage* detection, std::atomic<bool>& stop, Pipeline*& running,
+                        Pipeline::Observer also = {});
 
 Status run_alerter(const Config& config, DetectionStage& detection, std::atomic<bool>& stop);
 

@@ -1,0 +1,92 @@
+// Output: one configured SIEM destination. Callers hand it verdicts and alerts with offer(),
+// which filters, queues and returns at once: when the bounded queue is full the record is
+// dropped and counted, never waited for. One thread per output formats each record and
+// delivers it through its Transport, retrying retryable failures with exponential backoff;
+// a record that runs out of attempts is dropped and counted. Counters are
+// flowsentry_siem_sent_total{output} and flowsentry_siem_dropped_total{output}.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <variant>
+
+#include "common/metrics.h"
+#include "detect/alert.h"
+#include "model/verdict.h"
+#include "siem/transport.h"
+
+namespace flowsentry::siem {
+
+// What an output takes: anomalous verdicts, alerts, or every verdict and every alert.
+enum class Filter { kAnomalies, kAlerts, kAll };
+
+using Record = std::variant<model::ScoredFlow, detect::Alert>;
+// A record's text for this output, or nullopt when its format has no form for it (OCSF
+// findings exist for alerts only).
+using Formatter = std::function<std::optional<std::string>(const Record&)>;
+
+struct OutputOptions {
+  std::string name;  // metrics label, e.g. "syslog-1"
+  Filter filter = Filter::kAlerts;
+  size_t queue_capacity = 10000;
+  int max_attempts = 5;
+  double backoff_initial_s = 0.5;  // before the 2nd attempt; doubles each time
+  double backoff_max_s = 30;
+};
+
+struct OutputStats {
+  uint64_t sent = 0;
+  uint64_t dropped = 0;  // queue full, out of attempts, or left at shutdown
+  uint64_t retries = 0;
+  uint64_t queued = 0;  // waiting now
+};
+
+class Output {
+ public:
+  Output(OutputOptions options, Formatter format, std::unique_ptr<Transport> transport);
+  ~Output();  // delivers what is queued for up to 2 s, drops the rest (counted)
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+
+  // Never blocks on delivery.
+  void offer(std::span<const model::ScoredFlow> batch);
+  void offer(const detect::Alert& alert);
+
+  // Waits until the queue is empty and nothing is in flight, or the timeout passes.
+  bool flush(std::chrono::milliseconds timeout);
+  OutputStats stats() const;
+  const std::string& name() const { return opt_.name; }
+
+ private:
+  bool push(Record r);  // under mu_
+  void run();
+  void deliver(const Record& r);
+  bool sleep_for(std::chrono::duration<double> d);  // false when stopping
+
+  OutputOptions opt_;
+  Formatter format_;
+  std::unique_ptr<Transport> transport_;
+  Counter& sent_;
+  Counter& dropped_;
+  Counter& retries_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<Record> queue_;
+  bool busy_ = false;
+  bool stop_ = false;
+  std::atomic<uint64_t> sent_n_{0}, dropped_n_{0}, retries_n_{0};
+  std::thread worker_;
+};
+
+}  // namespace flowsentry::siem
