@@ -241,6 +241,15 @@ json paths() {
   }
   summary_props["drift_status"] = {{"type", "string"}, {"enum", {"ok", "drift"}}};
   summary_props["model_version"] = {{"type", "string"}};
+  summary_props["model_calibrated"] = {
+      {"type", "boolean"},
+      {"description", "The model carries a site calibration (flowsentry calibrate)"}};
+  summary_props["anomaly_alerts"] = {
+      {"type", "string"},
+      {"enum", {"on", "off", "off_uncalibrated"}},
+      {"description",
+       "Whether the model's anomalies raise alerts; off_uncalibrated: metered site traffic "
+       "met a model not calibrated for the site (detect.anomaly_alerts=auto)"}};
   p["/api/v1/summary"]["get"] = get_op("Headline figures for the window", window_params(),
                                        {{"type", "object"}, {"properties", summary_props}});
   p["/api/v1/series"]["get"] =

@@ -134,6 +134,7 @@ void summary(const ApiContext& ctx, const Req& req, Res& res) {
   if (ctx.scorer) {
     body["model_version"] = ctx.scorer->model_version();
     body["threshold"] = ctx.scorer->threshold();
+    body["model_calibrated"] = ctx.scorer->meta().calibration.has_value();
   }
   if (ctx.pipeline_status) {
     auto live = ctx.pipeline_status();  // a named object: items() must not outlive it

@@ -23,7 +23,7 @@ struct DetectOpts {
   std::string model = "models/default";
   std::string format = "json";
   std::string min_severity = "info";
-  std::string anomaly_alerts = "auto";
+  std::string anomaly_alerts;  // empty: the detect.anomaly_alerts setting
   std::string config;
   std::vector<std::string> set;
   size_t batch = 4096;
@@ -77,12 +77,6 @@ class Printer {
   std::map<std::string, uint64_t> by_kind_;
 };
 
-bool anomaly_alerts_on(const DetectOpts& o, const model::Scorer& scorer, bool has_identity) {
-  if (o.anomaly_alerts != "auto") return o.anomaly_alerts == "on";
-  // The model is trusted on UNSW-NB15 rows (no identity) or once calibrated for the site.
-  return !has_identity || scorer.artifact().metrics.contains("calibration");
-}
-
 int run_detect(const DetectOpts& o) {
   auto config = load_config(o.config, o.set);
   if (!config) return kExitUsage;
@@ -103,9 +97,17 @@ int run_detect(const DetectOpts& o) {
   dispatcher.log().on_alert([&printer](const detect::AlertRecord& r) {
     if (r.disposition == "queued") printer.print(r.alert);
   });
+  if (!o.anomaly_alerts.empty()) {
+    if (auto st = config->set("detect.anomaly_alerts", o.anomaly_alerts); !st.ok()) {
+      std::cerr << "flowsentry detect: " << st.error().to_string() << "\n";
+      return kExitUsage;
+    }
+  }
   auto options = pipeline::detection_options(*config);
   options.drift = false;
-  std::unique_ptr<pipeline::DetectionStage> stage;
+  // As live: model anomalies alert on metered traffic only once the model is calibrated.
+  options.model_calibrated = (*scorer)->meta().calibration.has_value();
+  pipeline::DetectionStage stage(options, detect::MixReference{}, dispatcher, nullptr);
 
   auto& r = **reader;
   std::vector<flow::FlowRecord> rows(o.batch);
@@ -117,15 +119,6 @@ int run_detect(const DetectOpts& o) {
   auto flush = [&]() -> bool {
     if (filled == 0) return true;
     std::span<const flow::FlowRecord> batch(rows.data(), filled);
-    if (!stage) {
-      options.bursts = anomaly_alerts_on(o, **scorer, batch[0].srcip.has_value());
-      if (!options.bursts) {
-        std::cerr << "flowsentry detect: anomaly bursts off (the model is not calibrated for "
-                     "this traffic; --anomaly-alerts on to force)\n";
-      }
-      stage = std::make_unique<pipeline::DetectionStage>(options, detect::MixReference{},
-                                                         dispatcher, nullptr);
-    }
     if (auto st = (*scorer)->score(batch, verdicts, {}); !st) {
       std::cerr << "flowsentry detect: " << st.error().to_string() << "\n";
       return false;
@@ -136,7 +129,7 @@ int run_detect(const DetectOpts& o) {
       scored[i].verdict = std::move(verdicts[i]);
       if (scored[i].flow.stime) event_now = std::max(event_now, *scored[i].flow.stime);
     }
-    stage->observe(scored);
+    stage.observe(scored);
     flows += filled;
     filled = 0;
     if (std::chrono::steady_clock::now() - last_progress > std::chrono::seconds(2)) {
@@ -186,10 +179,9 @@ Command add_detect_command(CLI::App& root) {
       ->check(CLI::IsMember({"info", "warning", "critical"}))
       ->capture_default_str();
   app->add_option("--anomaly-alerts", opts->anomaly_alerts,
-                  "Bursts of model anomalies: auto = on for UNSW-NB15 rows or a model "
-                  "calibrated for the site, off for other traffic")
-      ->check(CLI::IsMember({"auto", "on", "off"}))
-      ->capture_default_str();
+                  "Bursts of model anomalies (detect.anomaly_alerts): auto = on for UNSW-NB15 "
+                  "rows, and for metered traffic once the model is calibrated (`calibrate`)")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
   app->add_option("--config", opts->config, "TOML settings file (behaviour.*, alert.*)");
   app->add_option("--set", opts->set, "Override a setting, KEY=VALUE (repeatable)");
   app->add_option("--batch", opts->batch, "Flows scored per batch")

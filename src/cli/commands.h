@@ -22,6 +22,7 @@ struct Command {
   std::function<int()> run;
 };
 
+Command add_calibrate_command(CLI::App& root);
 Command add_capture_command(CLI::App& root);
 Command add_detect_command(CLI::App& root);
 Command add_check_command(CLI::App& root);

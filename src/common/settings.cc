@@ -109,6 +109,11 @@ constexpr std::array kSettings{
                 "ADWIN: buckets of one size kept before merging (memory vs cut resolution)"},
     SettingSpec{"detect", "mix_smoothing", T::kDouble, "0.5", 0, 1000,
                 "Additive smoothing of category counts for KL and PSI"},
+    SettingSpec{"detect", "anomaly_alerts", T::kString, "auto", 0, -1,
+                "Per-flow anomaly alerts (bursts, single flows): auto = on, except for flows "
+                "metered from a site's packets or collectors (they carry srcip) while the model "
+                "is not calibrated for the site (flowsentry calibrate)",
+                "auto|on|off"},
 
     SettingSpec{"behaviour", "enabled", T::kBool, "true", 0, -1,
                 "Run the host-behaviour detectors (scans, sweeps, password guessing, floods, ARP "

@@ -100,6 +100,41 @@ Result<std::string> sha256_file(const std::string& path) {
   return out;
 }
 
+json Calibration::to_json() const {
+  return {{"site", site},
+          {"threshold", threshold},
+          {"validation_threshold", validation_threshold},
+          {"target_rate", target_rate},
+          {"flows", flows},
+          {"rate_before", rate_before},
+          {"rate_after", rate_after},
+          {"data", {{"name", data.name}, {"sha256", data.sha256}, {"rows", data.rows}}},
+          {"attack_flows", attack_flows},
+          {"attack_recall_before", attack_recall_before},
+          {"attack_recall_after", attack_recall_after},
+          {"created", created}};
+}
+
+Calibration Calibration::from_json(const json& j) {
+  Calibration c;
+  c.site = j.value("site", "");
+  c.threshold = j.value("threshold", 0.5);
+  c.validation_threshold = j.value("validation_threshold", 0.0);
+  c.target_rate = j.value("target_rate", 0.0);
+  c.flows = j.value("flows", int64_t{0});
+  c.rate_before = j.value("rate_before", 0.0);
+  c.rate_after = j.value("rate_after", 0.0);
+  if (j.contains("data") && j["data"].is_object()) {
+    const auto& d = j["data"];
+    c.data = {d.value("name", ""), d.value("sha256", ""), d.value("rows", int64_t{0})};
+  }
+  c.attack_flows = j.value("attack_flows", int64_t{0});
+  c.attack_recall_before = j.value("attack_recall_before", 0.0);
+  c.attack_recall_after = j.value("attack_recall_after", 0.0);
+  c.created = j.value("created", "");
+  return c;
+}
+
 json ModelMeta::to_json() const {
   json j;
   j["schema_version"] = schema_version;
@@ -122,6 +157,7 @@ json ModelMeta::to_json() const {
   j["training"] = training;
   j["models"] = {{"binary", {{"file", kBinaryModelFile}, {"sha256", binary_sha256}}},
                  {"attack_cat", {{"file", kAttackCatModelFile}, {"sha256", attack_cat_sha256}}}};
+  if (calibration) j["calibration"] = calibration->to_json();
   return j;
 }
 
@@ -176,6 +212,17 @@ Result<ModelMeta> ModelMeta::from_json(const json& j) {
     }
   }
   m.training = j.value("training", json::object());
+  if (j.contains("calibration")) {
+    if (!j["calibration"].is_object()) return corrupt(w, "field 'calibration' is not an object");
+    try {
+      m.calibration = Calibration::from_json(j["calibration"]);
+    } catch (const json::exception& e) {
+      return corrupt(w, std::string("field 'calibration': ") + e.what());
+    }
+    if (m.calibration->threshold != m.threshold) {
+      return corrupt(w, "calibration.threshold differs from threshold");
+    }
+  }
   try {
     m.binary_sha256 = j.at("models").at("binary").at("sha256").get<std::string>();
     m.attack_cat_sha256 = j.at("models").at("attack_cat").at("sha256").get<std::string>();
@@ -250,6 +297,14 @@ Result<std::unique_ptr<Artifact>> load_artifact(const std::string& dir) {
   if (!metrics) return metrics.error();
   a->metrics = std::move(*metrics);
   return a;
+}
+
+Status save_meta(const std::string& dir, const ModelMeta& meta) {
+  const stdfs::path d(dir);
+  auto all = read_json(d / "metrics.json");
+  if (!all) return all.error();
+  if (auto st = write_file(d / "meta.json", meta.to_json().dump(2) + "\n"); !st) return st;
+  return write_file(d / "model_card.md", render_model_card(meta, *all));
 }
 
 Status record_metrics(const std::string& dir, const std::string& key, const json& metrics) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,26 @@ struct DataFile {
   int64_t rows = 0;
 };
 
+// A site calibration by `flowsentry calibrate`: the threshold moved so that a known-good
+// sample of the site's own traffic is flagged at no more than target_rate.
+struct Calibration {
+  std::string site;                 // a name for the site, e.g. "hq-mirror"
+  double threshold = 0.5;           // the threshold now in use (also ModelMeta::threshold)
+  double validation_threshold = 0;  // the training validation split's threshold it replaced
+  double target_rate = 0.01;        // at most this share of the sample's flows flagged
+  int64_t flows = 0;                // flows in the sample
+  double rate_before = 0;           // the sample's flagged share at validation_threshold
+  double rate_after = 0;            // ... at threshold
+  DataFile data;                    // the sample file (name and sha256 only)
+  // Optional check on known-attack traffic (calibrate --attack-data): flagged shares.
+  int64_t attack_flows = 0;
+  double attack_recall_before = 0, attack_recall_after = 0;
+  std::string created;  // UTC, ISO 8601
+
+  nlohmann::json to_json() const;
+  static Calibration from_json(const nlohmann::json& j);
+};
+
 struct ModelMeta {
   int schema_version = kSchemaVersion;
   std::string model_version;  // "xgb-" + first 12 hex digits of the binary model's sha256
@@ -49,6 +70,9 @@ struct ModelMeta {
   nlohmann::json training;        // parameters, rounds, timings
   std::string binary_sha256;      // of model_binary.ubj, checked on load
   std::string attack_cat_sha256;  // of model_attack_cat.ubj
+  // Set once the model was calibrated on a site's traffic; absent, the threshold is the one
+  // chosen on the training data's validation split (calibrated for UNSW-NB15-like data only).
+  std::optional<Calibration> calibration;
 
   nlohmann::json to_json() const;
   static Result<ModelMeta> from_json(const nlohmann::json& j);
@@ -72,6 +96,9 @@ Result<std::unique_ptr<Artifact>> load_artifact(const std::string& dir);
 // Stores `metrics` under `key` in dir/metrics.json and re-renders the model card.
 Status record_metrics(const std::string& dir, const std::string& key,
                       const nlohmann::json& metrics);
+
+// Rewrites dir/meta.json from `meta` and re-renders the model card (the boosters are untouched).
+Status save_meta(const std::string& dir, const ModelMeta& meta);
 
 // Markdown model card from the artifact's meta and metrics.
 std::string render_model_card(const ModelMeta& meta, const nlohmann::json& metrics);

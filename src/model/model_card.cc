@@ -39,6 +39,27 @@ std::string per_class_table(const nlohmann::json& r) {
   return out;
 }
 
+std::string calibration_section(const Calibration& c) {
+  std::string out = fmt::format(
+      "\n## Site calibration\n"
+      "Calibrated on `{}` ({} flows, sha256 `{}`), site \"{}\", {}: the threshold moved from "
+      "{:.6f} (validation split) to {:.6f} so that at most {:.2f} % of this known-good traffic "
+      "is flagged.\n\n"
+      "| | threshold | flagged known-good flows |{}\n|---|---|---|{}\n"
+      "| before | {:.6f} | {:.2f} % |{}\n| after | {:.6f} | {:.2f} % |{}\n",
+      c.data.name, c.flows, c.data.sha256.substr(0, 16), c.site, c.created, c.validation_threshold,
+      c.threshold, 100 * c.target_rate,
+      c.attack_flows > 0 ? " flagged attack flows (recall) |" : "",
+      c.attack_flows > 0 ? "---|" : "", c.validation_threshold, 100 * c.rate_before,
+      c.attack_flows > 0 ? fmt::format(" {:.2f} % |", 100 * c.attack_recall_before) : "",
+      c.threshold, 100 * c.rate_after,
+      c.attack_flows > 0 ? fmt::format(" {:.2f} % |", 100 * c.attack_recall_after) : "");
+  if (c.attack_flows > 0) {
+    out += fmt::format("\nRecall measured on {} flows of known attack traffic.\n", c.attack_flows);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string render_model_card(const ModelMeta& m, const nlohmann::json& metrics) {
@@ -106,6 +127,7 @@ ROC and precision-recall curve points for each split are in `metrics.json` (`cur
                             : metrics.contains("validation")
                                 ? per_class_table(metrics["validation"])
                                 : std::string()));
+  if (m.calibration) out += calibration_section(*m.calibration);
   return out;
 }
 

@@ -21,6 +21,10 @@ DetectionOptions detection_options(const Config& config) {
   o.burst = detect::burst_options(config);
   o.single_flow = detect::single_flow_options(config);
   o.behaviour = detect::behaviour_options(config);
+  const auto mode = config.get_string("detect.anomaly_alerts");
+  o.anomaly_alerts = mode == "on"    ? AnomalyAlerts::kOn
+                     : mode == "off" ? AnomalyAlerts::kOff
+                                     : AnomalyAlerts::kAuto;
   return o;
 }
 
@@ -148,22 +152,48 @@ void DetectionStage::observe(std::span<const model::ScoredFlow> batch) {
         .set(static_cast<double>(score_drift_.adwin().width()));
     for (const auto& w : mix_drift_.observe(batch)) record_window(w);
   }
-  if (options_.bursts) {
-    for (const auto& a : burst_.observe(batch)) raise(a);
-  }
   if (options_.behaviour.enabled) {
     for (const auto& a : behaviour_.observe(batch)) raise(a);
     MetricsRegistry::global()
         .gauge("flowsentry_detector_states", "States held by the host-behaviour detectors")
         .set(static_cast<double>(behaviour_.stats().entries));
   }
-  if (options_.single_flow.enabled) {
-    for (const auto& f : batch) {
-      if (auto a = detect::single_flow_alert(options_.single_flow, f,
-                                             detect::event_time(f, wall_seconds))) {
-        raise(*a);
+  anomaly_alerts(batch);
+}
+
+bool DetectionStage::alerts_on(const model::ScoredFlow& f) const {
+  switch (options_.anomaly_alerts) {
+    case AnomalyAlerts::kOn:
+      return true;
+    case AnomalyAlerts::kOff:
+      return false;
+    case AnomalyAlerts::kAuto:
+      break;
+  }
+  return options_.model_calibrated || !f.flow.srcip;
+}
+
+void DetectionStage::anomaly_alerts(std::span<const model::ScoredFlow> batch) {
+  if (!options_.bursts && !options_.single_flow.enabled) return;
+  for (const auto& f : batch) {
+    const bool single =
+        options_.single_flow.enabled && f.verdict.score >= options_.single_flow.threshold;
+    if (f.verdict.label != 1 && !single) continue;
+    if (!alerts_on(f)) {
+      if (unalerted_++ == 0 && options_.anomaly_alerts == AnomalyAlerts::kAuto) {
+        module_logger("detect")->warn(
+            "per-flow anomaly alerts are off for metered traffic: the model is not calibrated "
+            "for this site (run `flowsentry calibrate --model DIR --data KNOWN_GOOD.pcap`); "
+            "behaviour detectors still alert");
       }
+      continue;
     }
+    const double t = detect::event_time(f, wall_seconds);
+    if (options_.bursts && f.verdict.label == 1) {
+      if (auto a = burst_.hit(f, t)) raise(*a);
+    }
+    if (!single) continue;
+    if (auto a = detect::single_flow_alert(options_.single_flow, f, t)) raise(*a);
   }
 }
 
@@ -175,6 +205,19 @@ void DetectionStage::tick(double now) {
   if (options_.bursts) burst_.advance(now);
 }
 
+const char* DetectionStage::anomaly_alerts_state() const {
+  switch (options_.anomaly_alerts) {
+    case AnomalyAlerts::kOn:
+      return "on";
+    case AnomalyAlerts::kOff:
+      return "off";
+    case AnomalyAlerts::kAuto:
+      break;
+  }
+  if (options_.model_calibrated) return "on";
+  return unalerted_ > 0 ? "off_uncalibrated" : "on";
+}
+
 nlohmann::json DetectionStage::status() const {
   std::lock_guard lock(mu_);
   bool recent = last_drift_ > 0 && wall_seconds() - last_drift_ < kDriftRecentSeconds;
@@ -182,6 +225,8 @@ nlohmann::json DetectionStage::status() const {
           {"adwin_width", score_drift_.adwin().width()},
           {"adwin_mean", score_drift_.adwin().mean()},
           {"alerts", alerts_},
+          {"anomaly_alerts", anomaly_alerts_state()},
+          {"anomalies_unalerted", unalerted_},
           {"behaviour_states", behaviour_.stats().entries}};
 }
 

@@ -24,6 +24,12 @@
 
 namespace flowsentry::pipeline {
 
+// Whether anomalies of the supervised model raise alerts (bursts, single flows). kAuto: yes,
+// except for flows with host identity (metered from packets or collectors) while the model
+// is not calibrated for the site — its validation threshold flags most of a real network's
+// normal traffic. Behaviour detectors are not affected.
+enum class AnomalyAlerts { kAuto, kOn, kOff };
+
 struct DetectionOptions {
   detect::AdwinOptions adwin;
   detect::MixDriftOptions mix;
@@ -32,6 +38,8 @@ struct DetectionOptions {
   detect::BehaviourOptions behaviour;  // behaviour.enabled: off where only anomalies arrive
   bool bursts = true;  // false on a worker whose bursts are judged by a separate alerter
   bool drift = true;   // false on the alerter, which sees only anomalies
+  AnomalyAlerts anomaly_alerts = AnomalyAlerts::kAuto;
+  bool model_calibrated = false;  // the model carries a site calibration
 };
 
 DetectionOptions detection_options(const Config& config);
@@ -58,6 +66,10 @@ class DetectionStage {
 
  private:
   void raise(const detect::Alert& alert);
+  bool alerts_on(const model::ScoredFlow& f) const;
+  // "on", "off", or "off_uncalibrated" once site traffic met an uncalibrated model.
+  const char* anomaly_alerts_state() const;
+  void anomaly_alerts(std::span<const model::ScoredFlow> batch);
   void record_window(const detect::MixWindow& w);
 
   DetectionOptions options_;
@@ -72,6 +84,7 @@ class DetectionStage {
   mutable std::mutex mu_;  // observe() and tick() come from different threads
   double last_drift_ = 0;
   uint64_t alerts_ = 0;
+  uint64_t unalerted_ = 0;  // anomalies of site traffic not alerted on (uncalibrated model)
 };
 
 }  // namespace flowsentry::pipeline

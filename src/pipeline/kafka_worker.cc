@@ -1,6 +1,5 @@
 #include "pipeline/kafka_worker.h"
 
-#include <algorithm>
 #include <vector>
 
 #include <fmt/format.h>
@@ -39,17 +38,10 @@ void on_rebalance(const stream::RebalanceEvent& e) {
   log()->info("rebalance: {}{}", stream::rebalance_kind_name(e.kind), parts);
 }
 
-// Offsets to commit, merged per partition (the highest wins).
-void merge_offsets(std::vector<stream::TopicPartition>& into,
-                   const std::vector<stream::TopicPartition>& offsets) {
-  for (const auto& tp : offsets) {
-    auto same = [&](const auto& o) { return o.topic == tp.topic && o.partition == tp.partition; };
-    auto it = std::find_if(into.begin(), into.end(), same);
-    if (it == into.end()) {
-      into.push_back(tp);
-    } else {
-      it->offset = std::max(it->offset, tp.offset);
-    }
+void commit_pending(stream::KafkaSource& source) {
+  if (auto st = source.commit_pending(); !st.ok()) {
+    log()->warn("offset commit failed (the batches are stored; they may be read again): {}",
+                st.error().to_string());
   }
 }
 
@@ -67,19 +59,11 @@ PipelineOptions pipeline_options(const Config& config) {
 
 Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Store& store,
                         DetectionStage* detection, std::atomic<bool>& stop, Pipeline*& running) {
-  // Batches are committed asynchronously so the poll thread does not wait for the broker;
-  // before partitions go (and before leaving), a synchronous commit of the last offsets waits
-  // for all of them.
+  // The source commits each stored batch asynchronously so the poll thread does not wait for
+  // the broker; before partitions go (and before leaving), a synchronous commit of the last
+  // offsets waits for all of them.
   Pipeline* pipe_for_rebalance = nullptr;
   stream::KafkaSource* source_for_rebalance = nullptr;
-  std::vector<stream::TopicPartition> last_commit;
-  auto commit_now = [&](stream::KafkaConsumer& consumer) {
-    if (last_commit.empty()) return;
-    if (auto st = consumer.commit(last_commit); !st.ok()) {
-      log()->warn("offset commit failed (the batches are stored; they may be read again): {}",
-                  st.error().to_string());
-    }
-  };
   auto consumer = stream::KafkaConsumer::create(
       consumer_config(c, c.get_string("kafka.topic"), c.get_string("kafka.group")),
       [&](const stream::RebalanceEvent& e) {
@@ -90,9 +74,10 @@ Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Sto
                       st.error().to_string());
         }
         if (e.kind == stream::RebalanceEvent::Kind::kRevoked) {
-          commit_now(source_for_rebalance->consumer());
+          commit_pending(*source_for_rebalance);
         }
-        last_commit.clear();  // never commit for partitions that may belong to someone else
+        // Never commit for partitions that may belong to someone else.
+        source_for_rebalance->forget_pending();
       });
   if (!consumer.ok()) return consumer.error();
   stream::ProducerConfig pc;
@@ -127,26 +112,11 @@ Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Sto
   });
   auto& lag = MetricsRegistry::global().gauge("flowsentry_kafka_consumer_lag",
                                               "Messages behind the end of the assigned partitions");
-  pipe.set_commit(
-      [&](std::span<const model::ScoredFlow> batch, std::span<const flow::RecordKey> rejected) {
-        // The batch's dead letters and anomalies first: an unacknowledged one keeps the batch
-        // uncommitted, so it is read (and they are sent) again after a restart.
-        if (auto st = outbox.settle(stop); !st.ok()) {
-          log()->warn("batch not committed (it will be read again): {}", st.error().to_string());
-          return;
-        }
-        // Rejected messages of the batch count as handled too: they went to the dead-letter topic.
-        std::vector<flow::RecordKey> keys(rejected.begin(), rejected.end());
-        keys.reserve(batch.size() + rejected.size());
-        for (const auto& f : batch) keys.push_back(f.flow.key);
-        const auto offsets = stream::offsets_after(keys);
-        merge_offsets(last_commit, offsets);
-        if (auto st = source.consumer().commit(offsets, /*async=*/true); !st.ok()) {
-          log()->warn("offset commit failed (the batch is stored; it may be read again): {}",
-                      st.error().to_string());
-        }
-        lag.set(static_cast<double>(source.consumer().total_lag()));
-      });
+  // The batch's dead letters and anomalies first: an unacknowledged one keeps the batch
+  // uncommitted, so it is read (and they are sent) again after a restart. Rejected messages
+  // count as handled once they are on the dead-letter topic.
+  pipe.set_commit_gate([&] { return outbox.settle(stop); });
+  pipe.set_commit([&](auto, auto) { lag.set(static_cast<double>(source.consumer().total_lag())); });
   running = &pipe;
   pipe_for_rebalance = &pipe;
   source_for_rebalance = &source;
@@ -154,7 +124,7 @@ Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Sto
   auto st = pipe.run();
   running = nullptr;
   pipe_for_rebalance = nullptr;
-  commit_now(source.consumer());
+  commit_pending(source);
   if (auto closed = source.consumer().close(); !closed.ok()) {
     log()->warn("consumer close: {}", closed.error().to_string());
   }

@@ -135,7 +135,7 @@ Status Pipeline::run_stages(Batch (&batches)[3], BoundedQueue<Batch*>& to_score)
     if (!st.ok() || read == 0) {
       if (auto done = finish_in_flight(); !done.ok()) return done;
       if (!st.ok()) return st;
-      if (!batch.rejected.empty() && commit_) commit_({}, batch.rejected);
+      if (!batch.rejected.empty()) commit({}, batch.rejected);
       continue;
     }
     ++in_flight_;
@@ -154,13 +154,13 @@ Status Pipeline::run() {
   std::thread reader([&] {
     while (!stop_.load() && !source_.at_end()) {
       Batch batch;
-      size_t read = 0;  // records rejected alone are dead-lettered; nothing to store
+      size_t read = 0;  // records rejected alone are dead-lettered; only committed in order
       if (auto st = read_batch(batch, read); !st.ok()) {
         reader_error_ = st.error();
         reader_failed_ = true;
         break;
       }
-      if (read == 0) continue;
+      if (read == 0 && batch.rejected.empty()) continue;
       if (!queue.push(std::move(batch))) break;
       probe.queue_batches.set(static_cast<double>(queue.size()));
     }
@@ -197,6 +197,10 @@ Status Pipeline::run() {
 }
 
 Status Pipeline::process(Batch& batch) {
+  if (batch.flows.empty()) {  // only rejected records: nothing to store, but their place counts
+    commit({}, batch.rejected);
+    return {};
+  }
   if (auto st = score_batch(batch); !st.ok()) return st;
   if (auto st = store_batch(batch); !st.ok()) return st;
   finish(batch);
@@ -276,7 +280,27 @@ void Pipeline::finish(Batch& batch) {
   observe_latency(batch);
   ++batches_;
   for (auto& observer : observers_) observer(batch.scored);
-  if (commit_) commit_(batch.scored, batch.rejected);
+  commit(batch.scored, batch.rejected);
+}
+
+// The source moves past a stored batch only once the gate allows it.
+void Pipeline::commit(std::span<const model::ScoredFlow> stored,
+                      std::span<const flow::RecordKey> rejected) {
+  if (commit_gate_) {
+    if (auto st = commit_gate_(); !st.ok()) {
+      log()->warn("batch not committed (it will be read again): {}", st.error().to_string());
+      return;
+    }
+  }
+  if (source_.commits()) {
+    stored_keys_.clear();
+    for (const auto& f : stored) stored_keys_.push_back(f.flow.key);
+    if (auto st = source_.commit(stored_keys_, rejected); !st.ok()) {
+      log()->warn("commit failed (the batch is stored; it may be read again): {}",
+                  st.error().to_string());
+    }
+  }
+  if (commit_) commit_(stored, rejected);
 }
 
 // One observation per flow: from its producer's send time when the source knows it (Kafka),

@@ -1,4 +1,4 @@
-// Pipeline: source -> batch -> score -> store -> observers -> commit.
+// Pipeline: source -> batch -> score -> store -> observers -> commit (Source::commit).
 //
 // Two threads joined by a bounded queue of batches. The reader pulls batches from the source
 // (by size and by latency) and blocks when the queue is full, so a slow or failing store holds
@@ -69,16 +69,20 @@ class Pipeline {
  public:
   using Observer = std::function<void(std::span<const model::ScoredFlow>)>;
   using DeadLetter = std::function<void(std::vector<stream::Rejected>&)>;
-  // A batch's stored flows and the keys of the records rejected with it (already dead-lettered):
-  // the source may move past all of them.
+  // Called after the source committed a batch: its stored flows and the keys of the records
+  // rejected with it (already dead-lettered).
   using Commit =
       std::function<void(std::span<const model::ScoredFlow>, std::span<const flow::RecordKey>)>;
+  // Asked before a batch is committed; an error keeps it uncommitted (read again after a
+  // restart), e.g. while its dead letters or anomaly messages are not yet acknowledged.
+  using CommitGate = std::function<Status()>;
 
   Pipeline(stream::Source& source, const model::Scorer& scorer, store::Store& store,
            PipelineOptions options = {});
 
   void add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
   void set_commit(Commit commit) { commit_ = std::move(commit); }
+  void set_commit_gate(CommitGate gate) { commit_gate_ = std::move(gate); }
   void set_dead_letter(DeadLetter dead_letter) { dead_letter_ = std::move(dead_letter); }
 
   // Runs until the source ends and everything read is stored, or until stop() is called
@@ -116,6 +120,7 @@ class Pipeline {
   Status keep_explain_floor(Batch& batch);
   Status store_batch(Batch& batch);
   void finish(Batch& batch);
+  void commit(std::span<const model::ScoredFlow> stored, std::span<const flow::RecordKey> rejected);
   Status read_batch(Batch& batch, size_t& read);
   void observe_latency(const Batch& batch) const;
   Status store_with_retry(std::span<const model::ScoredFlow> scored, std::vector<size_t>& poison,
@@ -131,7 +136,9 @@ class Pipeline {
   PipelineOptions options_;
   std::vector<Observer> observers_;
   Commit commit_;
+  CommitGate commit_gate_;
   DeadLetter dead_letter_;
+  std::vector<flow::RecordKey> stored_keys_;
 
   std::atomic<bool> stop_{false};
   std::atomic<bool> reader_failed_{false};

@@ -43,7 +43,33 @@ std::string KafkaSource::describe() const {
                      message_format_name(decoder_.format()));
 }
 
-std::vector<TopicPartition> offsets_after(const std::vector<flow::RecordKey>& keys) {
+Status KafkaSource::commit(std::span<const flow::RecordKey> stored,
+                           std::span<const flow::RecordKey> rejected) {
+  auto offsets = offsets_after(stored);
+  merge_offsets(offsets, offsets_after(rejected));
+  if (offsets.empty()) return {};
+  merge_offsets(pending_, offsets);
+  return consumer_->commit(offsets, /*async=*/true);
+}
+
+Status KafkaSource::commit_pending() {
+  if (pending_.empty()) return {};
+  return consumer_->commit(pending_);
+}
+
+void merge_offsets(std::vector<TopicPartition>& into, std::span<const TopicPartition> offsets) {
+  for (const auto& tp : offsets) {
+    auto same = [&](const auto& o) { return o.topic == tp.topic && o.partition == tp.partition; };
+    auto it = std::find_if(into.begin(), into.end(), same);
+    if (it == into.end()) {
+      into.push_back(tp);
+    } else {
+      it->offset = std::max(it->offset, tp.offset);
+    }
+  }
+}
+
+std::vector<TopicPartition> offsets_after(std::span<const flow::RecordKey> keys) {
   std::map<std::pair<std::string, int64_t>, int64_t> next;
   for (const auto& k : keys) {
     auto [it, inserted] = next.try_emplace({k.source, k.partition}, k.offset + 1);

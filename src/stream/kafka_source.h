@@ -1,6 +1,7 @@
 // KafkaSource: a KafkaConsumer as a Source. Values decode through MessageDecoder; a record's key
 // is (topic, partition, offset); a value that does not decode becomes a Rejected with its
-// original bytes. Committing stays with the caller (consumer().commit(...)), after storing.
+// original bytes. commit() commits asynchronously what the pipeline says is stored and keeps
+// the offsets, so a rebalance or the end can commit them synchronously (commit_pending()).
 #pragma once
 
 #include <memory>
@@ -27,6 +28,15 @@ class KafkaSource final : public Source {
 
   std::span<const int64_t> sent_ms() const override { return sent_ms_; }
 
+  bool commits() const override { return true; }
+  Status commit(std::span<const flow::RecordKey> stored,
+                std::span<const flow::RecordKey> rejected) override;
+  // Commits the offsets of every commit() so far and waits for the broker (before partitions
+  // are revoked, and when leaving).
+  Status commit_pending();
+  // Drops them: after a rebalance the partitions may belong to another member.
+  void forget_pending() { pending_.clear(); }
+
   KafkaConsumer& consumer() { return *consumer_; }
 
  private:
@@ -35,10 +45,14 @@ class KafkaSource final : public Source {
   std::vector<KafkaMessage> messages_;
   std::vector<Rejected> rejected_;
   std::vector<int64_t> sent_ms_;
+  std::vector<TopicPartition> pending_;  // highest committed offset per partition
 };
 
 // Per (source, partition), the key offset + 1 of the highest key: what to commit once every one
 // of these records is stored. For Kafka records, source is the topic.
-std::vector<TopicPartition> offsets_after(const std::vector<flow::RecordKey>& keys);
+std::vector<TopicPartition> offsets_after(std::span<const flow::RecordKey> keys);
+
+// Merges `offsets` into `into`, per partition; the highest offset wins.
+void merge_offsets(std::vector<TopicPartition>& into, std::span<const TopicPartition> offsets);
 
 }  // namespace flowsentry::stream

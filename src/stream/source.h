@@ -45,6 +45,16 @@ class Source {
   // For logs: "file data/test.csv", "generator:42 (attack)", "kafka flows@127.0.0.1:9092".
   virtual std::string describe() const = 0;
 
+  // After a batch is durably stored: the keys of its stored records and of the records
+  // rejected with it (already dead-lettered). The source may move past all of them (Kafka
+  // commits the offsets). Only called when commits() is true. An error is logged, not fatal:
+  // the records are read again after a restart, and the store's upsert keeps them once.
+  virtual bool commits() const { return false; }
+  virtual Status commit(std::span<const flow::RecordKey> /*stored*/,
+                        std::span<const flow::RecordKey> /*rejected*/) {
+    return {};
+  }
+
   // When the records of the last next_batch() call were sent by their producer (ms since the
   // epoch, -1 when unknown), in order; empty when the source has no such time. The pipeline's
   // end-to-end latency runs from this time to the row being stored.

@@ -49,7 +49,12 @@ function renderTiles(derived) {
     $('tile-fps').textContent = fmtNum(s.flows_per_second, 1);
     $('tile-flows').textContent = `${fmtNum(s.flows)} flows in window`;
     $('tile-rate').textContent = fmtPct(s.anomaly_rate);
-    $('tile-rate-sub').textContent = `${fmtNum(s.anomalies)} at model threshold ${Number(s.threshold).toFixed(2)}`;
+    const unalerted = s.anomaly_alerts === 'off_uncalibrated';
+    $('tile-rate-sub').textContent = `${fmtNum(s.anomalies)} at model threshold ${Number(s.threshold).toFixed(2)}` +
+      (unalerted ? ' · not alerted: model not calibrated for this site' : '');
+    $('tile-rate-sub').title = unalerted
+      ? 'The model was trained on UNSW-NB15 and flags much normal traffic of other networks. Run flowsentry calibrate on known-good traffic of this site; behaviour detectors alert meanwhile.'
+      : '';
     $('tile-latency').textContent = s.latency_p95_ms === null || s.latency_p95_ms === undefined ? '—' : fmtNum(s.latency_p95_ms, 1);
     const drift = s.drift_status === 'drift';
     $('tile-drift').textContent = drift ? 'drift' : 'ok';

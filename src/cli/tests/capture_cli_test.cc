@@ -118,3 +118,55 @@ TEST_F(CaptureCliTest, DamagedCaptureKeepsThePacketsBeforeTheDamage) {
 }
 
 }  // namespace
+
+namespace {
+
+// Share of `score` output lines with "label":1.
+double flagged(const std::string& out) {
+  size_t lines = 0, flagged = 0, pos = 0;
+  while ((pos = out.find("{\"id\"", pos)) != std::string::npos) {
+    auto end = out.find('\n', pos);
+    auto line = out.substr(pos, end - pos);
+    ++lines;
+    if (line.find("\"label\":1") != std::string::npos) ++flagged;
+    pos = end;
+  }
+  return lines ? static_cast<double>(flagged) / static_cast<double>(lines) : -1;
+}
+
+}  // namespace
+
+TEST_F(CaptureCliTest, CalibrateRecordsASiteThresholdInACopyOfTheModel) {
+  const std::string models = std::string(FLOWSENTRY_SOURCE_DIR) + "/models/default";
+  const std::string pcap =
+      std::string(FLOWSENTRY_SOURCE_DIR) + "/src/meter/tests/data/loopback.pcap";
+  auto before = run(bin_ + " score --model " + models + " --data " + pcap + " 2>/dev/null");
+  ASSERT_EQ(before.code, 0) << before.out;
+  auto r = run(bin_ + " calibrate --model " + models + " --data " + pcap + " --out " + dir_ +
+               "/site --target-rate 0.1 --site lab --attack-data " + dir_ + "/tcp.pcap");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("for site \"lab\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("attack traffic (1 flows)"), std::string::npos) << r.out;
+  std::ifstream meta_in(dir_ + "/site/meta.json");
+  std::string meta((std::istreambuf_iterator<char>(meta_in)), {});
+  EXPECT_NE(meta.find("\"calibration\""), std::string::npos);
+  EXPECT_NE(meta.find("\"loopback.pcap\""), std::string::npos);
+  std::ifstream card_in(dir_ + "/site/model_card.md");
+  std::string card((std::istreambuf_iterator<char>(card_in)), {});
+  EXPECT_NE(card.find("## Site calibration"), std::string::npos);
+  auto after = run(bin_ + " score --model " + dir_ + "/site --data " + pcap + " 2>/dev/null");
+  ASSERT_EQ(after.code, 0);
+  EXPECT_LE(flagged(after.out), 0.1) << "before calibration: " << flagged(before.out);
+  // The committed model itself is untouched.
+  std::ifstream orig_in(models + "/meta.json");
+  std::string orig((std::istreambuf_iterator<char>(orig_in)), {});
+  EXPECT_EQ(orig.find("\"calibration\""), std::string::npos);
+}
+
+TEST_F(CaptureCliTest, CalibrateRefusesAnEmptySample) {
+  ASSERT_TRUE(flowsentry::meter::testing::write_pcap(dir_ + "/empty.pcap", {}));
+  auto r = run(bin_ + " calibrate --model " + std::string(FLOWSENTRY_SOURCE_DIR) +
+               "/models/default --data " + dir_ + "/empty.pcap --out " + dir_ + "/x");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("no flows"), std::string::npos) << r.out;
+}

@@ -151,6 +151,51 @@ TEST_F(ArtifactTest, RecordMetricsRejectsAnIncompleteReport) {
   EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST_F(ArtifactTest, CalibrationSurvivesARoundTripAndMovesTheScorersThreshold) {
+  ModelMeta meta = artifact_->meta;
+  Calibration c;
+  c.site = "lab";
+  c.validation_threshold = meta.threshold;
+  c.threshold = 0.987654321;
+  c.target_rate = 0.01;
+  c.flows = 1234;
+  c.rate_before = 0.9;
+  c.rate_after = 0.008;
+  c.data = {"normal.pcap", "ab12", 1234};
+  meta.threshold = c.threshold;
+  meta.calibration = c;
+  ASSERT_TRUE(save_meta(dir_.string(), meta).ok());
+  auto loaded = load_artifact(dir_.string());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
+  ASSERT_TRUE((*loaded)->meta.calibration.has_value());
+  EXPECT_EQ((*loaded)->meta.calibration->site, "lab");
+  EXPECT_EQ((*loaded)->meta.calibration->flows, 1234);
+  EXPECT_EQ((*loaded)->meta.threshold, 0.987654321);  // exact through JSON
+  auto scorer = Scorer::load(dir_.string());
+  ASSERT_TRUE(scorer.ok());
+  EXPECT_EQ((*scorer)->threshold(), 0.987654321);
+  auto card = *read_file((dir_ / "model_card.md").string());
+  EXPECT_NE(card.find("## Site calibration"), std::string::npos);
+  EXPECT_NE(card.find("| after | 0.987654 | 0.80 % |"), std::string::npos) << card;
+}
+
+TEST_F(ArtifactTest, ArtifactsWithoutCalibrationStillLoad) {
+  auto meta = meta_json();
+  ASSERT_FALSE(meta.contains("calibration"));
+  auto loaded = load_artifact(dir_.string());
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_FALSE((*loaded)->meta.calibration.has_value());
+}
+
+TEST_F(ArtifactTest, CalibrationThatDisagreesWithTheThresholdIsCorrupt) {
+  auto meta = meta_json();
+  meta["calibration"] = {{"threshold", 0.99}, {"site", "x"}};
+  rewrite("meta.json", meta.dump());
+  auto r = load_artifact(dir_.string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kCorrupt);
+}
+
 TEST(TrainerTest, SameSeedGivesTheSameModel) {
   auto data = testing::synthetic_data(400);
   auto a = train(data, testing::fast_options());

@@ -219,7 +219,16 @@ class HookedSource : public stream::Source {
     rejected_.clear();
   }
   std::string describe() const override { return "hooked"; }
+  // With on_commit_ set, the source takes commits (as Kafka does) and reports each.
+  bool commits() const override { return static_cast<bool>(on_commit_); }
+  Status commit(std::span<const flow::RecordKey> stored,
+                std::span<const flow::RecordKey> rejected) override {
+    on_commit_(stored, rejected);
+    return {};
+  }
   int reject_next_ = 0;
+  std::function<void(std::span<const flow::RecordKey>, std::span<const flow::RecordKey>)>
+      on_commit_;
 
  private:
   stream::GeneratorSource inner_;
@@ -305,6 +314,69 @@ TEST_F(PipelineTest, FinishInFlightStoresAndCommitsBeforeARebalanceReturns) {
   EXPECT_EQ(received_at_rebalance, 800);
   EXPECT_EQ(committed, 2000);
   EXPECT_EQ(stored_rows(), 2000);
+}
+
+// The source is told what to commit only once the store holds it, batch after batch in read
+// order, with the keys of the records rejected in between; in both threading modes.
+TEST_F(PipelineTest, TheSourceCommitsOnlyStoredRecordsInReadOrder) {
+  for (bool inline_reader : {true, false}) {
+    SCOPED_TRACE(inline_reader ? "inline" : "threaded");
+    store_.reset();
+    db_ = std::make_unique<testing::TempDb>(std::string("pipeline_commit_") +
+                                            (inline_reader ? "inline" : "threaded"));
+    store_ = std::move(store::open_store(db_->path()).value());
+    HookedSource* src = nullptr;
+    HookedSource source(generated(3000), [&](int read) {
+      if (read == 3) src->reject_next_ = 2;
+    });
+    src = &source;
+    int64_t committed = 0, rejected = 0, last_offset = -1;
+    source.on_commit_ = [&](std::span<const flow::RecordKey> stored,
+                            std::span<const flow::RecordKey> bad) {
+      for (const auto& k : stored) {
+        EXPECT_GT(k.offset, last_offset) << "committed out of read order";
+        last_offset = k.offset;
+      }
+      committed += static_cast<int64_t>(stored.size());
+      rejected += static_cast<int64_t>(bad.size());
+      EXPECT_GE(stored_rows(), committed) << "committed before it was stored";
+    };
+    PipelineOptions opts;
+    opts.batch_size = 250;
+    opts.inline_reader = inline_reader;
+    Pipeline p(source, *scorer_, *store_, opts);
+    p.set_dead_letter([](std::vector<stream::Rejected>&) {});
+    auto st = p.run();
+    ASSERT_TRUE(st.ok()) << st.error().to_string();
+    EXPECT_EQ(committed, 3000);
+    EXPECT_EQ(rejected, 2);
+  }
+}
+
+TEST_F(PipelineTest, AClosedCommitGateKeepsTheBatchUncommitted) {
+  HookedSource source(generated(1000), [](int) {});
+  int64_t committed = 0;
+  source.on_commit_ = [&](std::span<const flow::RecordKey> stored, auto) {
+    committed += static_cast<int64_t>(stored.size());
+  };
+  PipelineOptions opts;
+  opts.batch_size = 250;
+  opts.inline_reader = true;
+  Pipeline p(source, *scorer_, *store_, opts);
+  int asked = 0;
+  p.set_commit_gate([&]() -> Status {
+    if (++asked == 2) return make_error(ErrorCode::kUnavailable, "anomaly not acknowledged");
+    return {};
+  });
+  int64_t hooked = 0;
+  p.set_commit([&](std::span<const model::ScoredFlow> b, auto) {
+    hooked += static_cast<int64_t>(b.size());
+  });
+  auto st = p.run();
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  EXPECT_EQ(stored_rows(), 1000);
+  EXPECT_EQ(committed, 750);  // the second batch stays uncommitted: read again after a restart
+  EXPECT_EQ(hooked, 750);
 }
 
 TEST_F(PipelineTest, InlineModeCommitsPastRecordsThatWereAllRejected) {

@@ -74,5 +74,15 @@ TEST(KafkaOfflineTest, OffsetsAfterRecordKeys) {
   EXPECT_EQ(offsets[1], (TopicPartition{"other", 0, 1}));
 }
 
+TEST(KafkaOfflineTest, MergedOffsetsKeepTheHighestPerPartition) {
+  std::vector<TopicPartition> pending{{"flows", 0, 10}, {"flows", 1, 4}};
+  std::vector<TopicPartition> more{{"flows", 0, 7}, {"flows", 1, 9}, {"flows", 2, 1}};
+  merge_offsets(pending, more);
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[0], (TopicPartition{"flows", 0, 10}));  // an older commit never moves back
+  EXPECT_EQ(pending[1], (TopicPartition{"flows", 1, 9}));
+  EXPECT_EQ(pending[2], (TopicPartition{"flows", 2, 1}));
+}
+
 }  // namespace
 }  // namespace flowsentry::stream
