@@ -23,7 +23,7 @@ struct DetectOpts {
   std::string model = "models/default";
   std::string format = "json";
   std::string min_severity = "info";
-  std::string anomaly_alerts = "auto";
+  std::string anomaly_alerts;  // empty: the detect.anomaly_alerts setting
   std::string config;
   std::vector<std::string> set;
   size_t batch = 4096;
@@ -97,14 +97,16 @@ int run_detect(const DetectOpts& o) {
   dispatcher.log().on_alert([&printer](const detect::AlertRecord& r) {
     if (r.disposition == "queued") printer.print(r.alert);
   });
+  if (!o.anomaly_alerts.empty()) {
+    if (auto st = config->set("detect.anomaly_alerts", o.anomaly_alerts); !st.ok()) {
+      std::cerr << "flowsentry detect: " << st.error().to_string() << "\n";
+      return kExitUsage;
+    }
+  }
   auto options = pipeline::detection_options(*config);
   options.drift = false;
-  // The model is trusted on UNSW-NB15 rows (no identity) or once calibrated for the site.
+  // As live: model anomalies alert on metered traffic only once the model is calibrated.
   options.model_calibrated = (*scorer)->meta().calibration.has_value();
-  if (o.anomaly_alerts != "auto") {
-    options.anomaly_alerts =
-        o.anomaly_alerts == "on" ? pipeline::AnomalyAlerts::kOn : pipeline::AnomalyAlerts::kOff;
-  }
   pipeline::DetectionStage stage(options, detect::MixReference{}, dispatcher, nullptr);
 
   auto& r = **reader;
@@ -177,10 +179,9 @@ Command add_detect_command(CLI::App& root) {
       ->check(CLI::IsMember({"info", "warning", "critical"}))
       ->capture_default_str();
   app->add_option("--anomaly-alerts", opts->anomaly_alerts,
-                  "Bursts of model anomalies: auto = on for UNSW-NB15 rows or a model "
-                  "calibrated for the site, off for other traffic")
-      ->check(CLI::IsMember({"auto", "on", "off"}))
-      ->capture_default_str();
+                  "Bursts of model anomalies (detect.anomaly_alerts): auto = on for UNSW-NB15 "
+                  "rows, and for metered traffic once the model is calibrated (`calibrate`)")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
   app->add_option("--config", opts->config, "TOML settings file (behaviour.*, alert.*)");
   app->add_option("--set", opts->set, "Override a setting, KEY=VALUE (repeatable)");
   app->add_option("--batch", opts->batch, "Flows scored per batch")

@@ -58,9 +58,9 @@ Status Service::start_detection(bool bursts, bool drift) {
   auto options = pipeline::detection_options(config_);
   options.bursts = bursts;
   options.drift = drift;
-  options.model_calibrated = scorer_ && scorer_->meta().calibration.has_value();
   // Behaviour detectors need every flow: they run where drift does, not on the alerter.
   options.behaviour.enabled = options.behaviour.enabled && drift;
+  options.model_calibrated = scorer_ && scorer_->meta().calibration.has_value();
   detect::MixReference reference;
   if (scorer_) reference = pipeline::mix_reference(scorer_->artifact().reference);
   detection_ = std::make_unique<pipeline::DetectionStage>(options, std::move(reference),

@@ -127,8 +127,14 @@ void ScanDetector::observe_sweep(const flow::FlowRecord& f, double t, std::vecto
   s.answered += f[flow::kDpkts] > 0;
   if (s.alerted || s.targets.size() < opt_.sweep_hosts) return;
   s.alerted = true;
+  // ARP alone is info: a router resolving the addresses of traffic it forwards (a scan from
+  // elsewhere, a busy LAN) asks the same way as nmap -sn on the local segment.
+  const bool arp_only = s.protos.size() == 1 && s.protos.contains("arp");
+  const Severity severity = arp_only                  ? Severity::kInfo
+                            : s.targets.size() >= 100 ? Severity::kCritical
+                                                      : Severity::kWarning;
   out.push_back(behaviour_alert(
-      "icmp_sweep", src, s.targets.size() >= 100 ? Severity::kCritical : Severity::kWarning,
+      "icmp_sweep", src, severity,
       fmt::format("host sweep: {} probed {} hosts ({}) in {:.0f} s", src, s.targets.size(),
                   fmt::join(s.protos, "/"), s.tally.last - s.tally.first),
       s.tally, {{"src", src}, {"dst", first_of(s.targets)}},

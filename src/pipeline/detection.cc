@@ -20,11 +20,11 @@ DetectionOptions detection_options(const Config& config) {
   o.mix = detect::mix_drift_options(config);
   o.burst = detect::burst_options(config);
   o.single_flow = detect::single_flow_options(config);
+  o.behaviour = detect::behaviour_options(config);
   const auto mode = config.get_string("detect.anomaly_alerts");
   o.anomaly_alerts = mode == "on"    ? AnomalyAlerts::kOn
                      : mode == "off" ? AnomalyAlerts::kOff
                                      : AnomalyAlerts::kAuto;
-  o.behaviour = detect::behaviour_options(config);
   return o;
 }
 
@@ -151,6 +151,12 @@ void DetectionStage::observe(std::span<const model::ScoredFlow> batch) {
         .gauge("flowsentry_adwin_width", "Flows in ADWIN's window over the score stream")
         .set(static_cast<double>(score_drift_.adwin().width()));
     for (const auto& w : mix_drift_.observe(batch)) record_window(w);
+  }
+  if (options_.behaviour.enabled) {
+    for (const auto& a : behaviour_.observe(batch)) raise(a);
+    MetricsRegistry::global()
+        .gauge("flowsentry_detector_states", "States held by the host-behaviour detectors")
+        .set(static_cast<double>(behaviour_.stats().entries));
   }
   anomaly_alerts(batch);
   if (options_.behaviour.enabled) {

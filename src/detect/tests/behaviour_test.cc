@@ -153,6 +153,8 @@ TEST(BehaviourTest, PingAndArpSweepsAreIcmpSweeps) {
   ASSERT_EQ(count_kind(alerts, "icmp_sweep"), 2u);
   EXPECT_EQ(alerts[0].context, "10.0.0.66");
   EXPECT_EQ(alerts[1].context, "10.0.0.77");
+  EXPECT_EQ(alerts[0].severity, Severity::kWarning);
+  EXPECT_EQ(alerts[1].severity, Severity::kInfo);  // ARP alone: routers ask the same way
   EXPECT_EQ(alerts[0].payload["evidence"]["distinct_targets"], 16);
 }
 
