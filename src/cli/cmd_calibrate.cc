@@ -24,6 +24,7 @@ struct CalibrateOpts {
   std::string out;
   std::string site;
   double target_rate = 0.01;
+  double confidence = 0.95;
   int threads = 2;
 };
 
@@ -106,7 +107,8 @@ int run_calibrate(const CalibrateOpts& o) {
   auto scores = score_file(**scorer, o.data);
   if (!scores) return fail(scores.error());
   const double before = model::flagged_share(*scores, validation_threshold);
-  auto choice = model::choose_threshold(*scores, o.target_rate, validation_threshold);
+  auto choice =
+      model::choose_threshold(*scores, o.target_rate, validation_threshold, o.confidence);
   if (!choice) return fail(choice.error());
 
   model::Calibration c;
@@ -114,6 +116,8 @@ int run_calibrate(const CalibrateOpts& o) {
   c.threshold = choice->threshold;
   c.validation_threshold = validation_threshold;
   c.target_rate = o.target_rate;
+  c.confidence = o.confidence;
+  c.rate_bound = choice->rate_bound;
   c.flows = static_cast<int64_t>(scores->size());
   c.rate_before = before;
   c.rate_after = choice->rate;
@@ -158,6 +162,16 @@ int run_calibrate(const CalibrateOpts& o) {
         "  attack traffic ({} flows) flagged: {:.2f} % before, {:.2f} % after\n", c.attack_flows,
         100 * c.attack_recall_before, 100 * c.attack_recall_after);
   }
+  if (o.confidence > 0) {
+    std::cout << fmt::format("  upper bound of the rate at {:.0f} % confidence: {:.2f} %\n",
+                             100 * o.confidence, 100 * choice->rate_bound);
+  }
+  if (choice->flows_needed > 0) {
+    std::cout << fmt::format(
+        "  warning: {} flows cannot show a rate of {:.2f} % at {:.0f} % confidence; the threshold "
+        "sits above every sample flow; calibrate on at least {} flows\n",
+        c.flows, 100 * o.target_rate, 100 * o.confidence, choice->flows_needed);
+  }
   if (choice->saturated) {
     std::cout << "  warning: flows scored exactly 1 stay flagged; the target rate cannot be met "
                  "by a threshold on this model\n";
@@ -181,6 +195,11 @@ Command add_calibrate_command(CLI::App& root) {
   app->add_option("--target-rate", opts->target_rate,
                   "Share of the known-good flows that may still be flagged")
       ->check(CLI::Range(0.0, 0.5))
+      ->capture_default_str();
+  app->add_option("--confidence", opts->confidence,
+                  "The target holds for the rate's upper confidence bound at this level, not "
+                  "only on the sample (0: the sample's share)")
+      ->check(CLI::Range(0.0, 0.999))
       ->capture_default_str();
   app->add_option("--site", opts->site, "A name for the site (default: the data file's name)");
   app->add_option("--normal-data", opts->normal_data,

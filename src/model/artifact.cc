@@ -105,6 +105,8 @@ json Calibration::to_json() const {
           {"threshold", threshold},
           {"validation_threshold", validation_threshold},
           {"target_rate", target_rate},
+          {"confidence", confidence},
+          {"rate_bound", rate_bound},
           {"flows", flows},
           {"rate_before", rate_before},
           {"rate_after", rate_after},
@@ -124,6 +126,8 @@ Calibration Calibration::from_json(const json& j) {
   c.threshold = j.value("threshold", 0.5);
   c.validation_threshold = j.value("validation_threshold", 0.0);
   c.target_rate = j.value("target_rate", 0.0);
+  c.confidence = j.value("confidence", 0.0);
+  c.rate_bound = j.value("rate_bound", 0.0);
   c.flows = j.value("flows", int64_t{0});
   c.rate_before = j.value("rate_before", 0.0);
   c.rate_after = j.value("rate_after", 0.0);

@@ -41,6 +41,8 @@ struct Calibration {
   double threshold = 0.5;           // the threshold now in use (also ModelMeta::threshold)
   double validation_threshold = 0;  // the training validation split's threshold it replaced
   double target_rate = 0.01;        // at most this share of the sample's flows flagged
+  double confidence = 0;            // > 0: target met by the rate's upper bound at this level
+  double rate_bound = 0;            // that upper bound for the calibrated threshold
   int64_t flows = 0;                // flows in the sample
   double rate_before = 0;           // the sample's flagged share at validation_threshold
   double rate_after = 0;            // ... at threshold

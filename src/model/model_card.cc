@@ -65,9 +65,13 @@ std::string calibration_section(const Calibration& c) {
       "\n## Site calibration\n"
       "Calibrated on `{}` ({} flows, sha256 `{}`), site \"{}\", {}: the threshold moved from "
       "{:.6f} (validation split) to {:.6f} so that at most {:.2f} % of this known-good traffic "
-      "is flagged.\n\n{}\n{}\n{}\n{}\n",
+      "is flagged{}.\n\n{}\n{}\n{}\n{}\n",
       c.data.name, c.flows, c.data.sha256.substr(0, 16), c.site, c.created, c.validation_threshold,
-      c.threshold, 100 * c.target_rate, head, rule, before, after);
+      c.threshold, 100 * c.target_rate,
+      c.confidence > 0 ? fmt::format(" (upper bound of the rate at {:.0f} % confidence: {:.2f} %)",
+                                     100 * c.confidence, 100 * c.rate_bound)
+                       : "",
+      head, rule, before, after);
 }
 
 std::string profile_line(const FeatureSpace& fs) {

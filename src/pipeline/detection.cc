@@ -159,12 +159,6 @@ void DetectionStage::observe(std::span<const model::ScoredFlow> batch) {
         .set(static_cast<double>(behaviour_.stats().entries));
   }
   anomaly_alerts(batch);
-  if (options_.behaviour.enabled) {
-    for (const auto& a : behaviour_.observe(batch)) raise(a);
-    MetricsRegistry::global()
-        .gauge("flowsentry_detector_states", "States held by the host-behaviour detectors")
-        .set(static_cast<double>(behaviour_.stats().entries));
-  }
 }
 
 bool DetectionStage::alerts_on(const model::ScoredFlow& f) const {

@@ -126,7 +126,14 @@ TEST(CorpusTest, EveryAttackRaisesItsKindAndNormalTrafficRaisesNothing) {
   EXPECT_GT(normals, 0);
 }
 
-TEST(CorpusTest, CalibrationBringsTheModelsFalsePositivesOnNormalCapturesUnderOnePercent) {
+struct Calibrated {
+  double fpr = 1, recall = 0;
+  std::string out;
+};
+
+// Calibrates `model` on the calibration capture (1 % target, 95 % confidence) with the other
+// normal captures held out and the attack captures beside them; the rates it records.
+Calibrated calibrate(const std::string& model) {
   std::string calibration, normal_args, attack_args;
   for (const auto& c : labels()) {
     const auto path = (kCorpus / c.file).string();
@@ -138,20 +145,38 @@ TEST(CorpusTest, CalibrationBringsTheModelsFalsePositivesOnNormalCapturesUnderOn
       attack_args += " --attack-data " + path;
     }
   }
-  ASSERT_FALSE(calibration.empty()) << "labels.csv marks no calibration capture";
-  const auto out_dir = fs::temp_directory_path() / ("corpus_model_" + std::to_string(getpid()));
-  auto [code, out] = run(kBin + " calibrate --model " + kModel + " --data " + calibration +
+  EXPECT_FALSE(calibration.empty()) << "labels.csv marks no calibration capture";
+  const auto out_dir = fs::temp_directory_path() /
+                       ("corpus_" + fs::path(model).filename().string() + std::to_string(getpid()));
+  auto [code, out] = run(kBin + " calibrate --model " + model + " --data " + calibration +
                          " --out " + out_dir.string() + " --target-rate 0.01 --site corpus" +
                          normal_args + attack_args + " 2>&1");
-  ASSERT_EQ(code, 0) << out;
-  std::cout << out;  // before/after, FPR and recall: the numbers the notes quote
+  EXPECT_EQ(code, 0) << out;
+  std::cout << model << ":\n" << out;  // the numbers the notes and docs quote
+  Calibrated r;
+  r.out = out;
   std::ifstream meta_in(out_dir / "meta.json");
-  auto meta = nlohmann::json::parse(meta_in);
+  auto meta = nlohmann::json::parse(meta_in, nullptr, false);
+  if (meta.is_discarded() || !meta.contains("calibration")) return r;
   const auto& c = meta["calibration"];
-  EXPECT_GT(c["normal_flows"].get<int64_t>(), 0);
-  EXPECT_LE(c["normal_fpr_after"].get<double>(), 0.01) << out;
-  EXPECT_GT(c["attack_flows"].get<int64_t>(), 0);
+  EXPECT_GT(c["normal_flows"].get<int64_t>(), 50);
+  EXPECT_GT(c["attack_flows"].get<int64_t>(), 1000);
+  r.fpr = c["normal_fpr_after"].get<double>();
+  r.recall = c["attack_recall_after"].get<double>();
   fs::remove_all(out_dir);
+  return r;
+}
+
+// After calibration on the site's own known-good traffic, the model flags at most 1 % of the
+// held-out normal flows. The full UNSW-NB15 model gets there only by a threshold above nearly
+// every flow (its recall is reported, not asserted); the netflow-profile model, without the
+// testbed's TTL and window artefacts, keeps catching a share of the attack flows.
+TEST(CorpusTest, CalibrationBringsTheModelsFalsePositivesOnNormalCapturesUnderOnePercent) {
+  auto full = calibrate(kModel);
+  EXPECT_LE(full.fpr, 0.01) << full.out;
+  auto netflow = calibrate(std::string(FLOWSENTRY_SOURCE_DIR) + "/models/netflow");
+  EXPECT_LE(netflow.fpr, 0.01) << netflow.out;
+  EXPECT_GE(netflow.recall, 0.10) << netflow.out;
 }
 
 }  // namespace

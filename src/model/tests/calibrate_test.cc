@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
 namespace flowsentry::model {
@@ -64,6 +65,43 @@ TEST(FlaggedShare, CountsScoresAtOrAboveTheThreshold) {
   std::vector<float> s{0.1f, 0.5f, 0.5f, 0.9f};
   EXPECT_DOUBLE_EQ(flagged_share(s, 0.5), 0.75);
   EXPECT_DOUBLE_EQ(flagged_share({}, 0.5), 0);
+}
+
+}  // namespace
+}  // namespace flowsentry::model
+
+namespace flowsentry::model {
+namespace {
+
+TEST(RateUpperBound, MatchesTheRuleOfThreeAndClopperPearson) {
+  // No successes in n: 1 - (1 - c)^(1/n), about 3/n at 95 %.
+  EXPECT_NEAR(rate_upper_bound(0, 218, 0.95), 1 - std::pow(0.05, 1.0 / 218), 1e-9);
+  EXPECT_NEAR(rate_upper_bound(0, 300, 0.95), 0.00994, 1e-4);
+  // Clopper-Pearson one-sided 95 % for 5 of 1,000 (R: binom.test(5, 1000, alt = "less")).
+  EXPECT_NEAR(rate_upper_bound(5, 1000, 0.95), 0.01043, 2e-4);
+  // Wilson's bound takes over for large counts and stays close to the exact one.
+  EXPECT_NEAR(rate_upper_bound(3000, 1000000, 0.95), 0.00309, 2e-4);
+  EXPECT_EQ(rate_upper_bound(10, 10, 0.95), 1);
+}
+
+TEST(ChooseThreshold, WithAConfidenceASmallSampleLeavesNoFlowFlaggedAndSaysHowManyAreNeeded) {
+  auto s = ramp(218);
+  auto c = choose_threshold(s, 0.01, 0.5, 0.95);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->allowed, 0);
+  EXPECT_EQ(c->rate, 0);
+  EXPECT_EQ(c->flows_needed, 299);
+  EXPECT_GT(c->rate_bound, 0.01);
+}
+
+TEST(ChooseThreshold, WithAConfidenceALargeSampleKeepsItsBoundUnderTheTarget) {
+  auto s = ramp(20000);
+  auto c = choose_threshold(s, 0.01, 0.5, 0.95);
+  ASSERT_TRUE(c.ok());
+  EXPECT_GT(c->allowed, 150);  // fewer than the plain 200: the bound, not the share, is held
+  EXPECT_LT(c->allowed, 200);
+  EXPECT_LE(c->rate_bound, 0.01);
+  EXPECT_EQ(c->flows_needed, 0);
 }
 
 }  // namespace
