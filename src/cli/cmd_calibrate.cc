@@ -107,8 +107,7 @@ int run_calibrate(const CalibrateOpts& o) {
   auto scores = score_file(**scorer, o.data);
   if (!scores) return fail(scores.error());
   const double before = model::flagged_share(*scores, validation_threshold);
-  auto choice =
-      model::choose_threshold(*scores, o.target_rate, validation_threshold, o.confidence);
+  auto choice = model::choose_threshold(*scores, o.target_rate, validation_threshold, o.confidence);
   if (!choice) return fail(choice.error());
 
   model::Calibration c;

@@ -18,8 +18,8 @@ double binomial_cdf(int64_t k, int64_t n, double p) {
   double sum = 0;
   for (int64_t i = 0; i <= k; ++i) {
     const auto di = static_cast<double>(i), dn = static_cast<double>(n);
-    sum += std::exp(ln_n - std::lgamma(di + 1) - std::lgamma(dn - di + 1) + di * lp +
-                    (dn - di) * lq);
+    sum +=
+        std::exp(ln_n - std::lgamma(di + 1) - std::lgamma(dn - di + 1) + di * lp + (dn - di) * lq);
   }
   return std::min(sum, 1.0);
 }
@@ -42,8 +42,8 @@ double rate_upper_bound(int64_t k, int64_t n, double confidence) {
   if (k > 2000) {  // Wilson's score bound: the exact sum would cost k terms per step
     const double z = normal_quantile(confidence), dn = static_cast<double>(n);
     const double p = static_cast<double>(k) / dn, z2n = z * z / dn;
-    return std::min(1.0, (p + z2n / 2 + z * std::sqrt(p * (1 - p) / dn + z2n / (4 * dn))) /
-                             (1 + z2n));
+    return std::min(1.0,
+                    (p + z2n / 2 + z * std::sqrt(p * (1 - p) / dn + z2n / (4 * dn))) / (1 + z2n));
   }
   double lo = static_cast<double>(k) / static_cast<double>(n), hi = 1;
   for (int i = 0; i < 60; ++i) {  // the cdf falls as p grows
@@ -53,8 +53,8 @@ double rate_upper_bound(int64_t k, int64_t n, double confidence) {
   return hi;
 }
 
-Result<ThresholdChoice> choose_threshold(std::span<float> scores, double target_rate,
-                                         double floor, double confidence) {
+Result<ThresholdChoice> choose_threshold(std::span<float> scores, double target_rate, double floor,
+                                         double confidence) {
   if (scores.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "the calibration sample has no flows");
   }
@@ -82,8 +82,8 @@ Result<ThresholdChoice> choose_threshold(std::span<float> scores, double target_
     }
     c.allowed = std::max<int64_t>(lo, 0);
     if (lo < 0 && target_rate > 0) {  // even none flagged does not prove the target
-      c.flows_needed = static_cast<int64_t>(
-          std::ceil(std::log(1 - confidence) / std::log1p(-target_rate)));
+      c.flows_needed =
+          static_cast<int64_t>(std::ceil(std::log(1 - confidence) / std::log1p(-target_rate)));
     }
   }
   // At most `allowed` scores may reach the threshold: it sits just above the (allowed+1)-th

@@ -17,11 +17,11 @@ namespace flowsentry::model {
 
 struct ThresholdChoice {
   double threshold = 0.5;
-  double rate = 0;         // share of the scores >= threshold
-  int64_t allowed = 0;     // sample flows the threshold may leave flagged
-  double rate_bound = 0;   // upper confidence bound of the rate (= rate without a confidence)
+  double rate = 0;           // share of the scores >= threshold
+  int64_t allowed = 0;       // sample flows the threshold may leave flagged
+  double rate_bound = 0;     // upper confidence bound of the rate (= rate without a confidence)
   int64_t flows_needed = 0;  // sample size at which 0 flagged flows meet the target (0: met)
-  bool saturated = false;  // the target needed a threshold above 1: scores of 1 stay flagged
+  bool saturated = false;    // the target needed a threshold above 1: scores of 1 stay flagged
 };
 
 // The lowest threshold t, never below `floor` (the validation threshold: calibration only
@@ -29,8 +29,8 @@ struct ThresholdChoice {
 // floor(target_rate * n) when confidence is 0, else the largest count whose upper bound at
 // `confidence` is <= target_rate. `scores` is reordered. kInvalidArgument for an empty
 // sample, a target outside [0, 1) or a confidence outside [0, 1).
-Result<ThresholdChoice> choose_threshold(std::span<float> scores, double target_rate,
-                                         double floor, double confidence = 0);
+Result<ThresholdChoice> choose_threshold(std::span<float> scores, double target_rate, double floor,
+                                         double confidence = 0);
 
 // One-sided upper confidence bound of a binomial proportion after k successes in n trials
 // (Clopper-Pearson; Wilson's score bound beyond 2,000 successes).

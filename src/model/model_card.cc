@@ -45,10 +45,9 @@ std::string per_class_table(const nlohmann::json& r) {
 std::string calibration_section(const Calibration& c) {
   std::string head = "| | threshold | calibration sample flagged |";
   std::string rule = "|---|---|---|";
-  std::string before = fmt::format("| before | {:.6f} | {:.2f} % |", c.validation_threshold,
-                                   100 * c.rate_before);
-  std::string after =
-      fmt::format("| after | {:.6f} | {:.2f} % |", c.threshold, 100 * c.rate_after);
+  std::string before =
+      fmt::format("| before | {:.6f} | {:.2f} % |", c.validation_threshold, 100 * c.rate_before);
+  std::string after = fmt::format("| after | {:.6f} | {:.2f} % |", c.threshold, 100 * c.rate_after);
   if (c.normal_flows > 0) {
     head += fmt::format(" held-out known-good flagged (FPR, {} flows) |", c.normal_flows);
     rule += "---|";

@@ -9,10 +9,10 @@
 
 #include <algorithm>
 #include <array>
-#include <iostream>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
