@@ -55,12 +55,12 @@ detect::Alert burst_alert() {
 detect::Alert behaviour_alert() {
   detect::Alert a;
   a.type = "behaviour";
+  a.kind = "port_scan";
   a.context = "10.0.0.5";
   a.severity = detect::Severity::kCritical;
   a.summary = "10.0.0.5 -> 6 hosts, 412 ports in 60 s";
   a.time = 1764745300.5;
   a.payload = {
-      {"kind", "port_scan"},
       {"hosts", {{"src", "10.0.0.5"}, {"dst", {"10.0.0.9", "10.0.0.10"}}}},
       {"evidence",
        {{"examples",
