@@ -10,6 +10,8 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+
+#include "common/testing/shell.h"
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -25,13 +27,8 @@ Run run(const std::string& args) {
   // No FLOWSENTRY_ALERT_* from the caller's environment may leak in.
   std::string cmd = "env -u FLOWSENTRY_ALERT_WEBHOOK_URL -u FLOWSENTRY_ALERT_SLACK_WEBHOOK_URL " +
                     std::string(FLOWSENTRY_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int status = pclose(p);
-  return {WEXITSTATUS(status), out};
+  auto r = flowsentry::testing::shell_run(cmd);
+  return {r.code, r.out};
 }
 
 class Server {

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/shell.h"
+
 #include "meter/tests/scenarios.h"
 
 namespace {
@@ -19,15 +21,8 @@ struct Run {
 };
 
 Run run(const std::string& cmd) {
-  Run r{-1, {}};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  auto r = flowsentry::testing::shell_run(cmd + " 2>&1");
+  return {r.code, r.out};
 }
 
 class CaptureCliTest : public ::testing::Test {

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/shell.h"
+
 #include <httplib.h>
 
 #include "cli/tests/process.h"
@@ -23,13 +25,8 @@ struct Run {
 
 Run run(const std::string& args) {
   std::string cmd = std::string(FLOWSENTRY_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int status = pclose(p);
-  return {WEXITSTATUS(status), out};
+  auto r = flowsentry::testing::shell_run(cmd);
+  return {r.code, r.out};
 }
 
 std::string write_temp(const std::string& name, const std::string& text) {

@@ -20,6 +20,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "common/testing/shell.h"
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -31,14 +33,8 @@ const fs::path kCorpus = fs::path(FLOWSENTRY_SOURCE_DIR) / "src/cli/tests/data/c
 const std::string kModel = std::string(FLOWSENTRY_SOURCE_DIR) + "/models/default";
 
 std::pair<int, std::string> run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return {-1, out};
-  std::array<char, 8192> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+  auto r = flowsentry::testing::shell_run(cmd);
+  return {r.code, r.out};
 }
 
 struct Capture {

@@ -8,6 +8,8 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "common/testing/shell.h"
 #include <nlohmann/json.hpp>
 
 #include "meter/tests/scenarios.h"
@@ -22,15 +24,8 @@ struct Run {
 };
 
 Run run(const std::string& cmd) {
-  Run r{-1, {}};
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  auto r = flowsentry::testing::shell_run(cmd);
+  return {r.code, r.out};
 }
 
 // nmap -sS against a host: a SYN to each port, RST/ACK back (closed), 1 ms apart.

@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/testing/shell.h"
+
 namespace flowsentry::testing {
 
 class Process {
@@ -81,16 +83,10 @@ class Process {
   int code_ = -1;
 };
 
-// Runs a shell command and returns its stdout (trimmed) and exit code.
+// Runs a shell command and returns its exit code and stdout (trimmed).
 inline std::pair<int, std::string> shell(const std::string& command) {
-  FILE* p = popen(command.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int status = pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  auto r = shell_run(command, /*trim=*/true);
+  return {r.code, r.out};
 }
 
 }  // namespace flowsentry::testing

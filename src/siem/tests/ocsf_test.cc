@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/shell.h"
+
 #include "siem/ocsf.h"
 #include "siem/tests/samples.h"
 
@@ -18,13 +20,9 @@ namespace {
 using nlohmann::json;
 
 std::string run(const std::string& cmd, int* status) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  *status = pclose(p);
-  return out;
+  auto r = flowsentry::testing::shell_run(cmd);
+  *status = r.code;
+  return r.out;
 }
 
 std::string venv_python() {

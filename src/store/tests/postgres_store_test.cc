@@ -1,5 +1,6 @@
 // The store suite on a real PostgreSQL server (started by scripts/postgres for this test process),
 // plus what only PostgreSQL has: daily partitions, the connection pool, reconnecting.
+#include "common/testing/shell.h"
 #include <libpq-fe.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,14 +28,8 @@ struct Run {
 };
 
 Run sh(const std::string& cmd) {
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int status = pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return {WEXITSTATUS(status), out};
+  auto r = flowsentry::testing::shell_run(cmd, /*trim=*/true);
+  return {r.code, r.out};
 }
 
 // One server per test process, in its own state directory.

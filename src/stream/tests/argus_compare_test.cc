@@ -18,6 +18,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "common/testing/shell.h"
+
 #include "meter/tests/scenarios.h"
 #include "stream/pcap_reader.h"
 
@@ -32,15 +34,9 @@ constexpr const char* kRaFields =
     "smeansz dmeansz";
 
 std::string run(const std::string& cmd, int* code = nullptr) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  std::array<char, 8192> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int st = pclose(p);
-  if (code) *code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
+  auto r = flowsentry::testing::shell_run(cmd);
+  if (code) *code = r.code;
+  return r.out;
 }
 
 bool have(const char* tool) {

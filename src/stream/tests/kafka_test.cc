@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/shell.h"
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -23,17 +25,9 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string run(const std::string& cmd, int* status) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) {
-    *status = -1;
-    return out;
-  }
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  *status = pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
+  auto r = flowsentry::testing::shell_run(cmd, /*trim=*/true);
+  *status = r.code;
+  return r.out;
 }
 
 class KafkaTest : public ::testing::Test {
