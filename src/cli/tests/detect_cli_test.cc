@@ -9,8 +9,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/testing/shell.h"
 #include <nlohmann/json.hpp>
+#include "common/testing/shell.h"
 
 #include "meter/tests/scenarios.h"
 

@@ -1,9 +1,9 @@
 // The store suite on a real PostgreSQL server (started by scripts/postgres for this test process),
 // plus what only PostgreSQL has: daily partitions, the connection pool, reconnecting.
-#include "common/testing/shell.h"
 #include <libpq-fe.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "common/testing/shell.h"
 
 #include <array>
 #include <atomic>
