@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "common/testing/shell.h"
+#include "common/testing/kafka.h"
 
 #include "siem/outputs.h"
 #include "siem/tests/samples.h"
@@ -21,28 +21,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string run(const std::string& cmd, int* status) {
-  auto r = flowsentry::testing::shell_run(cmd, /*trim=*/true);
-  *status = r.code;
-  return r.out;
-}
-
 class KafkaOutputTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("flowsentry-kafka-siem-" + std::to_string(::getpid()));
-    ::setenv("FLOWSENTRY_KAFKA_DIR", dir.c_str(), 1);
-    ::setenv("FLOWSENTRY_KAFKA_READY_TIMEOUT", "180", 1);
-    ::setenv("FLOWSENTRY_KAFKA_OWNER_PID", std::to_string(::getpid()).c_str(), 1);
-    int status = 0;
-    brokers_ = run(std::string(FLOWSENTRY_SOURCE_DIR) + "/scripts/kafka start", &status);
-    if (status != 0) brokers_.clear();
-  }
-  static void TearDownTestSuite() {
-    int status = 0;
-    run(std::string(FLOWSENTRY_SOURCE_DIR) + "/scripts/kafka stop", &status);
-  }
+  static void SetUpTestSuite() { brokers_ = flowsentry::testing::start_test_kafka("siem"); }
+  static void TearDownTestSuite() { flowsentry::testing::stop_test_kafka(); }
   void SetUp() override {
     ASSERT_FALSE(brokers_.empty()) << "scripts/kafka start failed (needs java and maven)";
   }

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "common/testing/shell.h"
+#include "common/testing/kafka.h"
 
 #include <array>
 #include <cstdio>
@@ -32,22 +32,8 @@ std::string run(const std::string& cmd, int* status) {
 
 class KafkaTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    state_dir_ = (std::filesystem::temp_directory_path() /
-                  ("flowsentry-kafka-test-" + std::to_string(::getpid())))
-                     .string();
-    ::setenv("FLOWSENTRY_KAFKA_DIR", state_dir_.c_str(), 1);
-    // Generous: a loaded CI machine (ctest -j) can take a while to start a JVM.
-    ::setenv("FLOWSENTRY_KAFKA_READY_TIMEOUT", "180", 1);
-    ::setenv("FLOWSENTRY_KAFKA_OWNER_PID", std::to_string(::getpid()).c_str(), 1);
-    int status = 0;
-    brokers_ = run(std::string(FLOWSENTRY_SOURCE_DIR) + "/scripts/kafka start", &status);
-    if (status != 0) brokers_.clear();
-  }
-  static void TearDownTestSuite() {
-    int status = 0;
-    run(std::string(FLOWSENTRY_SOURCE_DIR) + "/scripts/kafka stop", &status);
-  }
+  static void SetUpTestSuite() { brokers_ = flowsentry::testing::start_test_kafka("test"); }
+  static void TearDownTestSuite() { flowsentry::testing::stop_test_kafka(); }
 
   void SetUp() override {
     ASSERT_FALSE(brokers_.empty())
@@ -115,12 +101,10 @@ class KafkaTest : public ::testing::Test {
   }
 
   static std::string brokers_;
-  static std::string state_dir_;
   std::string name_;
 };
 
 std::string KafkaTest::brokers_;
-std::string KafkaTest::state_dir_;
 
 TEST_F(KafkaTest, BrokersCommandPrintsTheRunningBroker) {
   int status = 0;
