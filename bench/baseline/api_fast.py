@@ -14,6 +14,7 @@ import json
 import pandas as pd
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from model import Model, frame_of
 
@@ -45,11 +46,15 @@ def error(status, msg):
 
 @app.post("/predict")
 async def predict(request: Request, explain: int = 1):
-    # async and scoring inline: the work is CPU-bound, so a thread pool would only add hand-offs;
-    # the two Uvicorn workers are the parallelism.
     body = await read_capped(request)
     if body is None:
         return error(413, f"body larger than {MAX_BODY} bytes")
+    # Parsing and scoring are CPU-bound: the thread pool keeps the event loop answering (e.g.
+    # /healthz) meanwhile, as FastAPI's sync endpoints do.
+    return await run_in_threadpool(answer, body)
+
+
+def answer(body):
     try:
         doc = json.loads(body)
     except (ValueError, RecursionError) as e:  # RecursionError: nesting too deep

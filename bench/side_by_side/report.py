@@ -205,9 +205,10 @@ def write(ctx, rows, machine, stacks, duration_s):
         "encode the row + binary + attack_cat forests with n_jobs=1, their fastest single-row "
         "setting).",
         f"- `/predict`: `wrk` with `bench/side_by_side/post.lua` (1 thread for 1 connection, 2 for "
-        f"16) against `flowsentry serve` (default settings), `uvicorn api_fast:app` (fair: async "
-        "endpoint, one DataFrame per body, pandas JSON answer) and `uvicorn api:app` "
-        "(seed-style: pydantic-validated body, sync endpoint), each with `--workers "
+        f"16) against `flowsentry serve` (default settings), `uvicorn api_fast:app` (fair: the "
+        "body parsed into one DataFrame and scored in the thread pool, pandas' JSON answer) and "
+        "`uvicorn api:app` (seed-style: pydantic-validated body, sync endpoint), each with "
+        "`--workers "
         f"{ctx.raw.get('predict', {}).get('uvicorn_workers', 2)}` (2 workers for 2 cores, the "
         "deployed setup; forests with n_jobs=1 per worker). Bodies are test.csv rows; the "
         "batch is its first 1,000 rows.",
