@@ -116,11 +116,12 @@ Command add_db_command(CLI::App& root) {
   auto* app = root.add_subcommand("db", "Apply or show the store's schema migrations");
   app->require_subcommand(1);
   auto opts = std::make_shared<DbOpts>();
-  auto add_common = [&](CLI::App* sub) {
+  auto add_common = [&](CLI::App* sub, bool with_format = true) {
     sub->add_option("--store", opts->store,
                     "Store URL: a SQLite file path, sqlite:PATH or postgresql://... "
                     "(default: store.url from the configuration)");
     sub->add_option("--config", opts->config, "TOML configuration file")->check(CLI::ExistingFile);
+    if (!with_format) return;
     sub->add_option("--format", opts->format, "Output format")
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
@@ -131,7 +132,7 @@ Command add_db_command(CLI::App& root) {
   add_common(status);
   auto* maintain = app->add_subcommand(
       "maintain", "Drop days past store.retention_days and create partitions ahead");
-  add_common(maintain);
+  add_common(maintain, false);
   maintain->add_option("--every", opts->every_s, "Repeat every SECONDS until SIGTERM (0 = once)")
       ->check(CLI::Range(0, 86400))
       ->capture_default_str();
