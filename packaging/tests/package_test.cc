@@ -96,6 +96,19 @@ TEST_F(PackageTest, ConfigurationIsTheOnlyConffileAndIsValid) {
   EXPECT_TRUE(fs::exists(root_ / "usr/share/flowsentry/models/default/meta.json"));
 }
 
+// Each shipped model loads in the shipped binary and scores a capture (the default model's and
+// the profile models' metadata match the binary that reads them).
+TEST_F(PackageTest, ShippedBinaryScoresWithEveryShippedModel) {
+  for (const char* model : {"default", "portable", "netflow", "conn"}) {
+    auto scored =
+        shell_run("'" + (root_ / "usr/bin/flowsentry").string() + "' score --model '" +
+                  (root_ / "usr/share/flowsentry/models" / model).string() +
+                  "' --data " FLOWSENTRY_SOURCE_DIR "/src/meter/tests/data/loopback.pcap 2>&1");
+    EXPECT_EQ(scored.code, 0) << model << ": " << scored.out;
+    EXPECT_NE(scored.out.find("\"score\":"), std::string::npos) << model << ": " << scored.out;
+  }
+}
+
 TEST_F(PackageTest, ShipsModelsManPageAndCompletion) {
   for (const char* model : {"default", "portable", "netflow", "conn"}) {
     for (const char* file : {"meta.json", "model_binary.ubj", "model_card.md"}) {
