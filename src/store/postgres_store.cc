@@ -481,14 +481,11 @@ Result<int64_t> PostgresStore::apply_retention(double now) {
 }
 
 Result<bool> PostgresStore::schema_up_to_date() {
-  auto rows = query(
-      "SELECT coalesce(max(version), 0), count(*) FROM schema_migrations "
-      "WHERE to_regclass('schema_migrations') IS NOT NULL",
-      {});
-  if (!rows.ok()) {
-    // No schema_migrations table yet: the query names it, so it fails; migrate decides.
-    return false;
-  }
+  auto exists = query("SELECT to_regclass('schema_migrations') IS NOT NULL", {});
+  if (!exists.ok()) return exists.error();
+  if ((*exists)[0][0].value_or("") != "t") return false;
+  auto rows = query("SELECT coalesce(max(version), 0), count(*) FROM schema_migrations", {});
+  if (!rows.ok()) return rows.error();
   const auto known = migrations_for("postgres");
   const auto count = static_cast<size_t>(cell_int((*rows)[0][1]));
   return count == known.size() &&
