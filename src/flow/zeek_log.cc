@@ -116,9 +116,11 @@ ZeekLogParser::Line ZeekLogParser::parse(std::string_view line, std::vector<Zeek
   for (auto& v : values) v.state = ZeekValue::kUnset;
   if (line.front() == '#') {
     header(line);
+    tsv_ = true;
     return Line::kHeader;
   }
-  if (line.front() == '{') return parse_json(line, values, problem);
+  // A log without a TSV header is JSON lines: a line of anything else is bad JSON there.
+  if (line.front() == '{' || !tsv_) return parse_json(line, values, problem);
   return parse_tsv(line, values, problem);
 }
 

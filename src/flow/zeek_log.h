@@ -58,6 +58,7 @@ class ZeekLogParser {
   std::string empty_field_ = "(empty)";
   std::string unset_field_ = "-";
   std::string path_;
+  bool tsv_ = false;          // a `#` header line was seen
   std::vector<int> columns_;  // per `#fields` column: index into wanted_, or -1
   std::string missing_;       // first required field absent from `#fields`
   size_t column_count_ = 0;

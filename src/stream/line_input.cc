@@ -138,6 +138,11 @@ bool LineInput::fill() {
   buf_.resize(old + kChunk);
   const ssize_t n = read_some(buf_.data() + old, kChunk);
   buf_.resize(old + static_cast<size_t>(n > 0 ? n : 0));
+  if (restarted_) {
+    buf_.erase(0, old);  // a partial line of the file that was replaced or truncated
+    skipping_ = false;
+    restarted_ = false;
+  }
   return n > 0;
 }
 

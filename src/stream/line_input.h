@@ -31,12 +31,9 @@ class LineInput {
   // Reads up to `size` bytes: > 0 bytes read, 0 nothing now (at the end), -1 error.
   virtual ssize_t read_some(char* buf, size_t size) = 0;
   virtual bool follows() const = 0;
-  // A followed file was replaced or truncated: bytes of the old file still buffered go.
-  void restart() {
-    buf_.clear();
-    pos_ = 0;
-    skipping_ = false;
-  }
+  // A followed file was replaced or truncated: bytes of the old file still buffered go
+  // (after the read in progress, see fill()).
+  void restart() { restarted_ = true; }
 
  private:
   bool fill();
@@ -45,7 +42,7 @@ class LineInput {
   std::string buf_;
   size_t pos_ = 0;
   bool skipping_ = false;  // inside an over-long line
-  bool eof_ = false;
+  bool restarted_ = false;
   int64_t line_number_ = 0;
 };
 

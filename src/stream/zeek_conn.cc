@@ -79,6 +79,12 @@ std::string argus_state(std::string_view conn_state, std::string_view argus_prot
 std::optional<FieldProblem> conn_to_flow(const std::vector<ZeekValue>& row, int link_header_bytes,
                                          flow::FlowRecord& rec) {
   rec = flow::FlowRecord{};
+  for (size_t f = 0; f < kConnRequired; ++f) {
+    // A required field written as unset ('-') or empty.
+    if (!row[f].is_set()) {
+      return FieldProblem{std::string(kConnFieldNames[f]), "required field unset", "missing_field"};
+    }
+  }
   const auto ts = flow::parse_zeek_time(row[kTs].text);
   if (!ts) return bad_type(kTs, row[kTs].text, "time");
   double dur = 0;
@@ -94,6 +100,17 @@ std::optional<FieldProblem> conn_to_flow(const std::vector<ZeekValue>& row, int 
     if (!c) return bad_type(kCounts[i], row[kCounts[i]].text, "count");
     n[i] = *c;
   }
+  const uint64_t spkts = n[0], dpkts = n[2];
+  const double link = std::max(link_header_bytes, 0);
+  rec[flow::kDur] = dur;
+  rec[flow::kSpkts] = static_cast<double>(spkts);
+  rec[flow::kDpkts] = static_cast<double>(dpkts);
+  rec[flow::kSbytes] = static_cast<double>(n[1]) + link * static_cast<double>(spkts);
+  rec[flow::kDbytes] = static_cast<double>(n[3]) + link * static_cast<double>(dpkts);
+  // Bounds first: the derived fields below convert these to integers.
+  for (auto f : {flow::kDur, flow::kSpkts, flow::kDpkts, flow::kSbytes, flow::kDbytes}) {
+    if (auto p = flow::check_num(f, rec[f])) return p;
+  }
   if (auto p = flow::set_address("id.orig_h", row[kOrigH].text, rec.srcip)) return p;
   if (auto p = flow::set_address("id.resp_h", row[kRespH].text, rec.dstip)) return p;
   if (auto p = flow::set_port("id.orig_p", row[kOrigP].text, rec.sport)) return p;
@@ -104,17 +121,9 @@ std::optional<FieldProblem> conn_to_flow(const std::vector<ZeekValue>& row, int 
   const bool ipv6 = rec.srcip->find(':') != std::string::npos;
   rec.proto = argus_proto(row[kConnProto].text, ipv6);
   rec.service = first_service(row[kConnService]);
-  const uint64_t spkts = n[0], dpkts = n[2];
-  const double link = std::max(link_header_bytes, 0);
-  const double sbytes = static_cast<double>(n[1]) + link * static_cast<double>(spkts);
-  const double dbytes = static_cast<double>(n[3]) + link * static_cast<double>(dpkts);
+  const double sbytes = rec[flow::kSbytes], dbytes = rec[flow::kDbytes];
   rec.state =
       argus_state(row[kConnState].text, rec.proto, spkts > 0, dpkts > 0, *rec.sport, *rec.dsport);
-  rec[flow::kDur] = dur;
-  rec[flow::kSpkts] = static_cast<double>(spkts);
-  rec[flow::kDpkts] = static_cast<double>(dpkts);
-  rec[flow::kSbytes] = sbytes;
-  rec[flow::kDbytes] = dbytes;
   const uint64_t pkts = spkts + dpkts;
   rec[flow::kRate] = (pkts > 1 && dur > 0) ? static_cast<double>(pkts - 1) / dur : 0;
   rec[flow::kSload] = meter::argus_load_bps(static_cast<uint64_t>(sbytes), spkts, dur);

@@ -8,6 +8,8 @@ namespace {
 enum HttpField : uint8_t { kHttpTs, kHttpUid, kTransDepth, kMethod, kBodyLen };
 enum FtpField : uint8_t { kFtpTs, kFtpUid, kUser, kCommand };
 
+constexpr int64_t kMaxBodyLen = 1'000'000'000'000'000;  // response_body_len's flow bound
+
 }  // namespace
 
 AppLogJoin::AppLogJoin(std::unique_ptr<LineInput> http, std::unique_ptr<LineInput> ftp,
@@ -57,7 +59,7 @@ bool AppLogJoin::read_row(Side& side) {
     }
     auto kind = side.parser.parse(line_, values_, problem);
     if (kind == flow::ZeekLogParser::Line::kHeader) continue;
-    const auto ts = kind == flow::ZeekLogParser::Line::kRow
+    const auto ts = kind == flow::ZeekLogParser::Line::kRow && values_[kHttpTs].is_set()
                         ? flow::parse_zeek_time(values_[kHttpTs].text)
                         : std::nullopt;
     if (!ts || !values_[kHttpUid].is_set()) {
@@ -66,13 +68,15 @@ bool AppLogJoin::read_row(Side& side) {
     }
     AppCounts d;
     if (side.http) {
-      auto depth = flow::parse_zeek_count(values_[kTransDepth].text);
-      auto body = flow::parse_zeek_count(values_[kBodyLen].text);
+      auto count = [this](size_t f) {
+        return values_[f].is_set() ? flow::parse_zeek_count(values_[f].text) : std::nullopt;
+      };
+      auto depth = count(kTransDepth);
+      auto body = count(kBodyLen);
       // Bounded like the flow fields (trans_depth ≤ 1e6, body ≤ 1e15): a hostile row cannot
       // overflow the sums.
       d.trans_depth = static_cast<int>(std::min<uint64_t>(depth.value_or(0), 1'000'000));
-      d.response_body_len =
-          static_cast<int64_t>(std::min<uint64_t>(body.value_or(0), 1'000'000'000'000));
+      d.response_body_len = static_cast<int64_t>(std::min<uint64_t>(body.value_or(0), kMaxBodyLen));
       d.http_methods = values_[kMethod].is_set() ? 1 : 0;
     } else {
       d.ftp_login = values_[kUser].is_set() && values_[kUser].text != "<unknown>" ? 1 : 0;

@@ -73,7 +73,9 @@ class ZeekConnReader final : public flow::FlowReader {
         problem = std::move(*p);
         return Next::kInvalid;
       }
-      if (join_) apply_app_counts(join_->take(values_[kUid].text, *rec.ltime), rec);
+      if (join_ && values_[kUid].is_set()) {
+        apply_app_counts(join_->take(values_[kUid].text, *rec.ltime), rec);
+      }
       ct_.apply(rec);
       rec.key = flow::RecordKey{path_, 0, in_->line_number()};
       return Next::kRecord;
