@@ -88,4 +88,19 @@ TEST(ZeekCliTest, DetectRunsOverAConnLog) {
   EXPECT_EQ(r.code, 0) << r.out;
 }
 
+TEST(ZeekCliTest, RunScoresAConnLogInsteadOfKafka) {
+  const fs::path dir = fs::temp_directory_path() / ("fs-zeek-run-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  auto r = run("run --model " + kSource + "/models/conn --port 0 --store " +
+               (dir / "r.db").string() + " --data " + kData + "tsv/conn.log");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("worker reading file"), std::string::npos) << r.out;
+  auto refused = run("run --model " + kSource + "/models/default --port 0 --store " +
+                     (dir / "r.db").string() + " --data " + kData + "tsv/conn.log");
+  EXPECT_EQ(refused.code, 1) << refused.out;
+  EXPECT_NE(refused.out.find("sttl"), std::string::npos) << refused.out;
+  EXPECT_EQ(run("run --follow").code, 2);
+  fs::remove_all(dir);
+}
+
 }  // namespace
