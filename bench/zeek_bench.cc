@@ -60,3 +60,4 @@ void BM_ZeekJsonRow(benchmark::State& state) {
 BENCHMARK(BM_ZeekJsonRow);
 
 }  // namespace
+BENCHMARK_MAIN();
