@@ -2,11 +2,21 @@
 
 #include <algorithm>
 
+#include "common/metrics.h"
+
 namespace flowsentry::stream {
 namespace {
 
 enum HttpField : uint8_t { kHttpTs, kHttpUid, kTransDepth, kMethod, kBodyLen };
 enum FtpField : uint8_t { kFtpTs, kFtpUid, kUser, kCommand };
+
+// Side-log rows that never reach a flow, by reason, in /metrics.
+Counter& dropped(const char* reason) {
+  return MetricsRegistry::global().counter(
+      "flowsentry_zeek_join_dropped_total",
+      "http.log/ftp.log rows not joined: unreadable, or evicted from the full join table",
+      {{"reason", reason}});
+}
 
 constexpr int64_t kMaxBodyLen = 1'000'000'000'000'000;  // response_body_len's flow bound
 
@@ -55,6 +65,7 @@ bool AppLogJoin::read_row(Side& side) {
     if (got == LineInput::Got::kEnd || got == LineInput::Got::kWait) return false;
     if (got == LineInput::Got::kTooLong) {
       ++counters_.rejected;
+      dropped("unreadable").inc();
       continue;
     }
     auto kind = side.parser.parse(line_, values_, problem);
@@ -64,6 +75,7 @@ bool AppLogJoin::read_row(Side& side) {
                         : std::nullopt;
     if (!ts || !values_[kHttpUid].is_set()) {
       ++counters_.rejected;
+      dropped("unreadable").inc();
       continue;
     }
     AppCounts d;
@@ -103,7 +115,10 @@ void AppLogJoin::add(const std::string& uid, const AppCounts& d) {
   if (!fresh) return;
   order_.push_back(uid);
   while (by_uid_.size() > max_entries_ && !order_.empty()) {
-    if (by_uid_.erase(order_.front()) > 0) ++counters_.evicted;
+    if (by_uid_.erase(order_.front()) > 0) {
+      ++counters_.evicted;
+      dropped("evicted").inc();
+    }
     order_.pop_front();
   }
   if (order_.size() > 2 * max_entries_) {

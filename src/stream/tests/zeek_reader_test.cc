@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/metrics.h"
 #include "meter/features.h"
 #include "stream/file_source.h"
 #include "stream/line_input.h"
@@ -318,6 +319,18 @@ TEST_F(ZeekDirTest, ZeekReaderAdversarialMissingColumnAndBadJsonAreRejected) {
   EXPECT_EQ(reasons, (std::vector<std::string>{"bad_json", "bad_json", "missing_field"}));
 }
 
+TEST_F(ZeekDirTest, ZeekReaderAdversarialTruncatedGzipKeepsTheRowsBeforeTheDamage) {
+  std::string text = header(kFields);
+  for (int i = 0; i < 2000; ++i) text += row(i % 50);
+  const std::string gz = gzip("conn.log.gz", text);
+  fs::resize_file(gz, fs::file_size(gz) / 2);
+  auto r = read_all(gz);
+  EXPECT_GT(r.flows.size(), 0u);
+  EXPECT_LT(r.flows.size(), 2000u);
+  for (const auto& rej : r.rejected) EXPECT_EQ(rej.problem.reason, "truncated_line");
+  EXPECT_LE(r.rejected.size(), 1u);  // at most the line cut by the damage
+}
+
 TEST_F(ZeekDirTest, ZeekJoinAdversarialTableStaysBounded) {
   std::string http = "#separator \\x09\n#fields\tts\tuid\ttrans_depth\tmethod\n";
   for (int i = 0; i < 1000; ++i) {
@@ -333,6 +346,10 @@ TEST_F(ZeekDirTest, ZeekJoinAdversarialTableStaysBounded) {
   EXPECT_LE(join.entries(), 10u);
   EXPECT_EQ(join.counters().evicted, 991u);
   EXPECT_EQ(join.counters().rows, 1001u);
+  EXPECT_GE(MetricsRegistry::global()
+                .counter("flowsentry_zeek_join_dropped_total", "", {{"reason", "evicted"}})
+                .value(),
+            991);
 }
 
 }  // namespace
