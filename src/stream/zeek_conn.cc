@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "meter/features.h"
+#include "meter/proto_names.h"
 
 namespace flowsentry::stream {
 namespace {
@@ -26,20 +27,34 @@ FieldProblem bad_type(ConnField f, std::string_view text, std::string_view type)
                       fmt::format("'{}' is not a Zeek {}", text.substr(0, 40), type), "bad_type"};
 }
 
-// Argus's protocol name for Zeek's transport_proto.
-std::string argus_proto(std::string_view zeek_proto, bool ipv6) {
+// Argus's protocol name for Zeek's transport_proto; for unknown_transport, the name of
+// ip_proto (Zeek 8) when logged.
+std::string argus_proto(std::string_view zeek_proto, bool ipv6, const ZeekValue& ip_proto) {
   if (zeek_proto == "icmp") return ipv6 ? "ipv6-icmp" : "icmp";
   if (zeek_proto == "tcp" || zeek_proto == "udp") return std::string(zeek_proto);
+  const auto number = ip_proto.is_set() ? flow::parse_zeek_count(ip_proto.text) : std::nullopt;
+  if (number && *number <= 255) {
+    return std::string(meter::argus_proto_name(static_cast<uint8_t>(*number)));
+  }
   return "unas";
 }
 
-// Zeek joins a connection's services with ',' ("ssl,http"); the data set has one name.
+// Zeek joins a connection's services with ',' ("ssl,http"); the data set has one name. Names
+// prefixed with '-' are services Zeek removed again (DPD::track_removed_services_in_connection).
 std::string first_service(const ZeekValue& v) {
   if (!v.is_set()) return std::string(flow::kNone);
-  std::string s = v.text.substr(0, v.text.find(','));
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s.empty() ? std::string(flow::kNone) : s;
+  std::string_view list = v.text;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string_view name = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    if (name.empty() || name.front() == '-') continue;
+    std::string s(name);
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+  }
+  return std::string(flow::kNone);
 }
 
 }  // namespace
@@ -119,7 +134,7 @@ std::optional<FieldProblem> conn_to_flow(const std::vector<ZeekValue>& row, int 
     return FieldProblem{"id", "the connection's addresses and ports are required", "bad_address"};
   }
   const bool ipv6 = rec.srcip->find(':') != std::string::npos;
-  rec.proto = argus_proto(row[kConnProto].text, ipv6);
+  rec.proto = argus_proto(row[kConnProto].text, ipv6, row[kIpProto]);
   rec.service = first_service(row[kConnService]);
   const double sbytes = rec[flow::kSbytes], dbytes = rec[flow::kDbytes];
   rec.state =

@@ -41,6 +41,7 @@ enum ConnField : uint8_t {
   kUid,
   kConnService,
   kDuration,
+  kIpProto,  // Zeek 8: the IP protocol number, named when proto is unknown_transport
   kConnFieldCount
 };
 inline constexpr size_t kConnRequired = kUid;

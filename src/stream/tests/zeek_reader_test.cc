@@ -211,6 +211,35 @@ TEST_F(ZeekDirTest, LinkHeaderBytesAreASetting) {
   EXPECT_STREQ((*reader)->format(), "zeek");
 }
 
+TEST(ZeekReaderTest, RemovedServicesAndIpProtoOfZeek8) {
+  std::vector<flow::ZeekValue> row(kConnFieldCount);
+  auto set = [&](ConnField f, const char* text) {
+    row[f].state = flow::ZeekValue::kSet;
+    row[f].text = text;
+  };
+  set(kTs, "1700000000");
+  set(kOrigH, "10.0.0.1");
+  set(kOrigP, "0");
+  set(kRespH, "10.0.0.2");
+  set(kRespP, "0");
+  set(kConnProto, "unknown_transport");
+  set(kConnState, "OTH");
+  set(kOrigPkts, "2");
+  set(kOrigIpBytes, "200");
+  set(kRespPkts, "0");
+  set(kRespIpBytes, "0");
+  set(kConnService, "-SSL,HTTP");
+  set(kIpProto, "47");
+  FlowRecord rec;
+  ASSERT_FALSE(conn_to_flow(row, 14, rec));
+  EXPECT_EQ(rec.proto, "gre");
+  EXPECT_EQ(rec.service, "http");
+  EXPECT_EQ(rec.state, "INT");
+  row[kIpProto].state = flow::ZeekValue::kUnset;
+  ASSERT_FALSE(conn_to_flow(row, 14, rec));
+  EXPECT_EQ(rec.proto, "unas");
+}
+
 TEST(ZeekReaderTest, OtherZeekLogsAreNotConnLogs) {
   EXPECT_TRUE(looks_like_zeek_conn(kData + "tsv/conn.log"));
   EXPECT_TRUE(looks_like_zeek_conn(kData + "json/conn.json"));
