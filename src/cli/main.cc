@@ -6,12 +6,15 @@
 #include "common/log.h"
 #include "common/version.h"
 #include "stream/capture_reader.h"
+#include "stream/zeek_reader.h"
 
 namespace fs = flowsentry;
 
 int main(int argc, char** argv) {
   // Every --data accepts packet captures (pcap, pcapng), metered into flows.
   fs::stream::register_capture_format();
+  // ... and Zeek conn.log (TSV or JSON lines, gzip or plain).
+  fs::stream::register_zeek_format();
   CLI::App app{
       "flowsentry: real-time network anomaly detection.\n"
       "Scores network flows with a trained model, stores every verdict, watches for drift and\n"
