@@ -161,6 +161,17 @@ void DetectionStage::observe(std::span<const model::ScoredFlow> batch) {
   anomaly_alerts(batch);
 }
 
+void DetectionStage::observe_summaries(std::span<const flow::FlowRecord> flows) {
+  if (!options_.behaviour.enabled) return;
+  std::lock_guard lock(mu_);
+  std::vector<detect::Alert> out;
+  for (const auto& f : flows) behaviour_.observe(f, out);
+  for (const auto& a : out) raise(a);
+  MetricsRegistry::global()
+      .gauge("flowsentry_detector_states", "States held by the host-behaviour detectors")
+      .set(static_cast<double>(behaviour_.stats().entries));
+}
+
 bool DetectionStage::alerts_on(const model::ScoredFlow& f) const {
   switch (options_.anomaly_alerts) {
     case AnomalyAlerts::kOn:
