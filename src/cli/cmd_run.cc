@@ -1,6 +1,8 @@
 // flowsentry run: the production process. Roles (their loops are in pipeline/kafka_worker.h):
-//   worker   Kafka `flows` -> score -> store -> commit; publishes anomalies; drift per worker
-//   alerter  Kafka `anomalies` -> burst rule -> notifications (one per deployment: global alerts)
+//   worker   Kafka `flows` -> score -> store -> commit; publishes anomalies and flow summaries;
+//            drift and source-keyed behaviour detectors per worker
+//   alerter  Kafka `anomalies` -> burst rule -> notifications (one per deployment: global alerts);
+//            Kafka `flow_summaries` -> flood per target, ARP reply storm (kafka.summaries_topic)
 //   all      worker with the burst rule and notifications in the same process
 #include <atomic>
 #include <iostream>
@@ -30,6 +32,17 @@ auto& log() {
   return logger;
 }
 
+// With a summaries topic, workers keep the source-keyed detectors and the alerter runs the
+// target-keyed ones on every worker's flow summaries; role all runs everything itself.
+detect::BehaviourScope behaviour_scope(const Config& config) {
+  const auto role = config.get_string("pipeline.role");
+  if (role == "all" || config.get_string("kafka.summaries_topic").empty()) {
+    return detect::BehaviourScope::kAll;
+  }
+  return role == "worker" ? detect::BehaviourScope::kSourceKeyed
+                          : detect::BehaviourScope::kTargetKeyed;
+}
+
 int run_run(RunOpts o) {
   std::vector<std::string> set = o.set;
   auto flag = [&](const std::string& value, const char* key) {
@@ -57,7 +70,10 @@ int run_run(RunOpts o) {
     if (auto st = service.load_model(config->get_string("model.path")); !st.ok()) return fail(st);
   }
   if (auto st = service.open_store(config->get_string("store.url")); !st.ok()) return fail(st);
-  if (auto st = service.start_detection(role != "worker", worker); !st.ok()) return fail(st);
+  if (auto st = service.start_detection(role != "worker", worker, behaviour_scope(*config));
+      !st.ok()) {
+    return fail(st);
+  }
   if (auto st = service.start_api(static_cast<int>(config->get_int("api.port"))); !st.ok()) {
     return fail(st);
   }

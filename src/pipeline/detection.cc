@@ -152,7 +152,10 @@ void DetectionStage::observe(std::span<const model::ScoredFlow> batch) {
         .set(static_cast<double>(score_drift_.adwin().width()));
     for (const auto& w : mix_drift_.observe(batch)) record_window(w);
   }
-  if (options_.behaviour.enabled) {
+  // On the alerter the behaviour tables count flow summaries only: anomalies of the same flows
+  // would count twice.
+  if (options_.behaviour.enabled &&
+      options_.behaviour.scope != detect::BehaviourScope::kTargetKeyed) {
     for (const auto& a : behaviour_.observe(batch)) raise(a);
     MetricsRegistry::global()
         .gauge("flowsentry_detector_states", "States held by the host-behaviour detectors")

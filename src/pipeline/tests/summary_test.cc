@@ -136,6 +136,14 @@ TEST(SummarySplitTest, OneWorkerGivesTheSameAlertAsOneProcessSeeingEverything) {
   EXPECT_EQ(split[0].payload["first_time"], whole[0].payload["first_time"]);
 }
 
+TEST(SummarySplitTest, TheAlerterCountsSummariesNotTheAnomaliesOfTheSameFlows) {
+  Process alerter(detect::BehaviourScope::kTargetKeyed);
+  auto flows = spoofed_flood();
+  for (auto& f : flows) f.verdict.label = 1;  // the model flagged every flow
+  alerter.stage->observe(flows);              // from the anomalies topic
+  EXPECT_TRUE(alerter.floods().empty());
+}
+
 TEST(SummarySplitTest, SummariesOfOneTargetShareMessagesUpToTheCap) {
   size_t messages = 0;
   run_split(1, &messages);
