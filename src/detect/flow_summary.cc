@@ -80,14 +80,18 @@ bool parse_mac(const std::string& s, std::array<uint8_t, 6>& m) {
 // Binary when the address reads back exactly as given, else as text.
 void put_address(const std::string& s, std::string& out) {
   std::array<uint8_t, 16> ip{};
+  // inet_pton takes IPv4 only as four decimals without leading zeros: the form it prints.
+  if (inet_pton(AF_INET, s.c_str(), ip.data()) == 1) {
+    out.push_back(static_cast<char>(kIpv4));
+    out.append(reinterpret_cast<const char*>(ip.data()), 4);
+    return;
+  }
   char back[INET6_ADDRSTRLEN];
-  for (int family : {AF_INET, AF_INET6}) {
-    if (inet_pton(family, s.c_str(), ip.data()) == 1 &&
-        inet_ntop(family, ip.data(), back, sizeof back) && s == back) {
-      out.push_back(static_cast<char>(family == AF_INET ? kIpv4 : kIpv6));
-      out.append(reinterpret_cast<const char*>(ip.data()), family == AF_INET ? 4 : 16);
-      return;
-    }
+  if (inet_pton(AF_INET6, s.c_str(), ip.data()) == 1 &&
+      inet_ntop(AF_INET6, ip.data(), back, sizeof back) && s == back) {
+    out.push_back(static_cast<char>(kIpv6));
+    out.append(reinterpret_cast<const char*>(ip.data()), 16);
+    return;
   }
   std::array<uint8_t, 6> mac{};
   if (parse_mac(s, mac)) {

@@ -83,10 +83,11 @@ void expect_same_summary(const flow::FlowRecord& a, const flow::FlowRecord& b) {
 TEST(FlowSummaryTest, AFlowComesBackWithTheFieldsTheDetectorsRead) {
   auto tcp = make_flow("172.16.4.9", "10.0.0.2", 80, "tcp", "REQ", 2, 0);
   auto v6 = make_flow("2001:db8::1", "2001:db8::2", 53, "udp", "INT", 30, 0);
-  auto named = make_flow("host-a", "host-b", 443, "tcp", "INT", 1, 0);  // not an address
+  auto named = make_flow("host-a", "host-b", 443, "tcp", "INT", 1, 0);           // not an address
+  auto padded = make_flow("010.0.0.1", "2001:DB8::2", 443, "tcp", "INT", 1, 0);  // kept as sent
   auto garp = arp_reply();
   garp[flow::kIsSmIpsPorts] = 1;
-  std::vector<flow::FlowRecord> flows{tcp, v6, named, garp};
+  std::vector<flow::FlowRecord> flows{tcp, v6, named, padded, garp};
   auto back = decode_ok(message_of(flows));
   ASSERT_EQ(back.size(), flows.size());
   for (size_t i = 0; i < flows.size(); ++i) expect_same_summary(flows[i], back[i]);
