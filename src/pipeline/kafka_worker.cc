@@ -41,6 +41,15 @@ void on_rebalance(const stream::RebalanceEvent& e) {
   log()->info("rebalance: {}{}", stream::rebalance_kind_name(e.kind), parts);
 }
 
+// A subscription sees a topic made after it only at a metadata refresh (minutes once the group
+// has partitions of another topic): the alerter makes its topics before the workers' first
+// messages. A broker that refuses (no rights) is left to its operator.
+void ensure_topic(const std::string& brokers, const std::string& topic) {
+  if (auto st = stream::create_topic(brokers, topic, 1); !st.ok()) {
+    log()->warn("cannot create topic {}: {}", topic, st.error().to_string());
+  }
+}
+
 // A malformed summary message is counted by reason and skipped: the alerter goes on.
 void decode_summary_message(const stream::KafkaMessage& m, std::vector<flow::FlowRecord>& out) {
   static auto& decoded = MetricsRegistry::global().counter(
@@ -225,6 +234,7 @@ Status run_alerter(const Config& c, DetectionStage& detection, std::atomic<bool>
   if (!summaries_topic.empty() && c.get_bool("behaviour.enabled")) {
     cc.topics.push_back(summaries_topic);
   }
+  for (const auto& topic : cc.topics) ensure_topic(cc.brokers, topic);
   auto consumer = stream::KafkaConsumer::create(cc, on_rebalance);
   if (!consumer.ok()) return consumer.error();
   auto& cons = *consumer.value();
