@@ -18,6 +18,7 @@ constexpr size_t kMaxText = 64;
 constexpr double kMaxCount = 9007199254740992.0;  // 2^53: exact in a double
 constexpr double kMaxStime = 1e11;
 constexpr int64_t kMaxPort = 1LL << 32;
+constexpr double kMaxDur = 1e7;
 
 enum Flags : uint8_t {
   kHasLtime = 1,
@@ -52,14 +53,20 @@ void put_raw(T v, std::string& out) {
   out.append(bytes, sizeof(T));
 }
 
+// Printable ASCII only, as the decoder wants: one odd byte must not cost the whole message.
 void put_text(std::string_view s, std::string& out) {
   s = s.substr(0, kMaxText);
   out.push_back(static_cast<char>(s.size()));
-  out.append(s);
+  for (char c : s) out.push_back(c < 0x21 || c > 0x7e ? '?' : c);
+}
+
+// Values the decoder accepts, whatever the flow holds (NaN counts as 0).
+double bounded(double v, double lo, double hi) {
+  return v >= lo ? std::min(v, hi) : lo;
 }
 
 void put_count(double v, std::string& out) {
-  put_varint(static_cast<uint64_t>(std::clamp(std::round(v), 0.0, kMaxCount)), out);
+  put_varint(static_cast<uint64_t>(std::round(bounded(v, 0, kMaxCount))), out);
 }
 
 std::string format_mac(const uint8_t* m) {
@@ -218,7 +225,7 @@ bool read_summary(Reader& r, flow::FlowRecord& f) {
   if (flags & kHasLtime) {
     float dur = 0;
     if (!r.raw(dur)) return false;
-    if (!std::isfinite(dur) || dur < 0 || dur > 1e7f) return r.fail("bad_number");
+    if (!std::isfinite(dur) || dur < 0 || dur > kMaxDur) return r.fail("bad_number");
     f.ltime = stime + dur;
   }
   if (!r.address(f.srcip) || !r.address(f.dstip)) return false;
@@ -237,12 +244,13 @@ bool read_summary(Reader& r, flow::FlowRecord& f) {
 }  // namespace
 
 void encode_summary(const flow::FlowRecord& f, std::string& out) {
-  const double stime = f.stime.value_or(0);
+  const double stime = bounded(f.stime.value_or(0), 0, kMaxStime);
   const double dur = f.ltime ? *f.ltime - stime : 0;
+  auto port_ok = [](const std::optional<int64_t>& p) { return p && *p >= -1 && *p <= kMaxPort; };
   uint8_t flags = 0;
-  if (f.ltime && dur >= 0) flags |= kHasLtime;
-  if (f.sport) flags |= kHasSport;
-  if (f.dsport) flags |= kHasDsport;
+  if (f.ltime && dur >= 0 && dur <= kMaxDur) flags |= kHasLtime;
+  if (port_ok(f.sport)) flags |= kHasSport;
+  if (port_ok(f.dsport)) flags |= kHasDsport;
   if (f.arp_sha) flags |= kHasArpSha;
   if (f.arp_tha) flags |= kHasArpTha;
   if (f[flow::kIsSmIpsPorts] != 0) flags |= kSameIpsPorts;
@@ -251,8 +259,8 @@ void encode_summary(const flow::FlowRecord& f, std::string& out) {
   if (flags & kHasLtime) put_raw(static_cast<float>(dur), out);
   put_address(f.srcip.value_or(""), out);
   put_address(f.dstip.value_or(""), out);
-  if (f.sport) put_signed(*f.sport, out);
-  if (f.dsport) put_signed(*f.dsport, out);
+  if (flags & kHasSport) put_signed(*f.sport, out);
+  if (flags & kHasDsport) put_signed(*f.dsport, out);
   put_text(f.proto, out);
   put_text(f.state, out);
   for (auto field : {flow::kSpkts, flow::kDpkts, flow::kSbytes, flow::kDbytes}) {

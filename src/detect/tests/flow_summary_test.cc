@@ -228,12 +228,29 @@ TEST(FlowSummaryAdversarialTest, BadHeadersAndValuesAreNamed) {
   const double bad = std::numeric_limits<double>::quiet_NaN();
   std::memcpy(nan.data() + 3, &bad, sizeof bad);
   EXPECT_EQ(refuse(nan), "bad_number");
-  // Raw control bytes in a protocol name would end up in alert JSON.
-  auto proto = make_flow("172.16.4.9", "10.0.0.2", 80, "t\x01p", "REQ", 2, 0);
-  EXPECT_EQ(refuse(message_of({proto})), "bad_text");
-  auto weird = make_flow("172.16.4.9", "10.0.0.2", 80, "tcp", "REQ", 2, 0);
-  weird.srcip = "caf\xc3\xa9";  // not ASCII
-  EXPECT_EQ(refuse(message_of({weird})), "bad_text");
+  // Raw bytes in a protocol name or a text address would end up in alert JSON.
+  auto proto = good;
+  proto[proto.find("tcp") + 1] = '\x01';
+  EXPECT_EQ(refuse(proto), "bad_text");
+  auto named = message_of({make_flow("host-a", "10.0.0.2", 80, "tcp", "REQ", 2, 0)});
+  named[named.find("host-a") + 3] = '\xc3';
+  EXPECT_EQ(refuse(named), "bad_text");
+}
+
+TEST(FlowSummaryAdversarialTest, OddFlowsStillEncodeToMessagesTheAlerterAccepts) {
+  auto odd = make_flow("caf\xc3\xa9", "10.0.0.2", 70000000000, "t\x01p", "REQ", 2, 0);
+  odd.stime = std::numeric_limits<double>::infinity();
+  odd.ltime = 1e300;
+  odd[flow::kSpkts] = std::numeric_limits<double>::quiet_NaN();
+  odd[flow::kSbytes] = 1e300;
+  auto back =
+      decode_ok(message_of({odd, make_flow("1.1.1.1", "10.0.0.2", 80, "tcp", "REQ", 1, 0)}));
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].srcip, "caf??");
+  EXPECT_EQ(back[0].proto, "t?p");
+  EXPECT_FALSE(back[0].dsport.has_value());
+  EXPECT_FALSE(back[0].ltime.has_value());
+  EXPECT_EQ(back[0][flow::kSpkts], 0);
 }
 
 TEST(FlowSummaryAdversarialTest, RandomBytesNeverCrashAndDecodeBounded) {
