@@ -7,7 +7,6 @@
 
 #include "common/log.h"
 #include "common/metrics.h"
-#include "detect/flow_summary.h"
 #include "pipeline/anomaly_message.h"
 #include "pipeline/outbox.h"
 #include "pipeline/probe.h"
@@ -52,21 +51,11 @@ void ensure_topic(const std::string& brokers, const std::string& topic) {
 
 // A malformed summary message is counted by reason and skipped: the alerter goes on.
 void decode_summary_message(const stream::KafkaMessage& m, std::vector<flow::FlowRecord>& out) {
-  static auto& decoded = MetricsRegistry::global().counter(
-      "flowsentry_flow_summaries_received_total", "Flow summaries the alerter decoded");
+  static uint64_t bad = 0;
   std::string reason;
-  const size_t before = out.size();
-  if (detect::decode_summaries(m.value, out, reason)) {
-    decoded.inc(static_cast<double>(out.size() - before));
-    return;
-  }
-  auto& rejected = MetricsRegistry::global().counter(
-      "flowsentry_flow_summaries_rejected_total",
-      "Flow-summary messages the alerter could not decode, by reason", {{"reason", reason}});
-  if (rejected.value() < 10) {
-    log()->warn("{}[{}]@{}: bad flow-summary message: {}", m.topic, m.partition, m.offset, reason);
-  }
-  rejected.inc();
+  if (read_summaries(m.value, out, reason) || ++bad > 10) return;
+  log()->warn("{}[{}]@{}: bad flow-summary message: {}{}", m.topic, m.partition, m.offset, reason,
+              bad == 10 ? " (no more of these are logged; see /metrics)" : "");
 }
 
 void commit_pending(stream::KafkaSource& source) {

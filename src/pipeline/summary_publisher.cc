@@ -17,6 +17,23 @@ Counter& dropped_counter(const char* reason) {
 
 }  // namespace
 
+bool read_summaries(std::string_view message, std::vector<flow::FlowRecord>& out,
+                    std::string& reason) {
+  static auto& received = MetricsRegistry::global().counter(
+      "flowsentry_flow_summaries_received_total", "Flow summaries the alerter decoded");
+  const size_t before = out.size();
+  if (detect::decode_summaries(message, out, reason)) {
+    received.inc(static_cast<double>(out.size() - before));
+    return true;
+  }
+  MetricsRegistry::global()
+      .counter("flowsentry_flow_summaries_rejected_total",
+               "Flow-summary messages the alerter could not decode, by reason",
+               {{"reason", reason}})
+      .inc();
+  return false;
+}
+
 SummaryPublisher::SummaryPublisher(SummarySend send)
     : send_(std::move(send)),
       published_metric_(MetricsRegistry::global().counter(

@@ -5,18 +5,27 @@
 // detect::kMaxSummariesPerMessage, to the `kafka.summaries_topic` keyed by that key, so every
 // summary of one target reaches one alerter partition. The send never waits: a full queue
 // drops the message, counted in flowsentry_flow_summaries_dropped_total{reason}.
+// read_summaries is the alerter's end.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/metrics.h"
 #include "model/verdict.h"
 
 namespace flowsentry::pipeline {
+
+// The alerter's side: decodes one message into `out` (appended), counting the summaries in
+// flowsentry_flow_summaries_received_total, or a malformed message (then false, `out` as it
+// was) in flowsentry_flow_summaries_rejected_total{reason}.
+bool read_summaries(std::string_view message, std::vector<flow::FlowRecord>& out,
+                    std::string& reason);
 
 // Queues one message without waiting; false when it could not be queued. `records` is the
 // number of summaries in it (for counting a later delivery failure).

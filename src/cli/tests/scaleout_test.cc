@@ -2,7 +2,8 @@
 // from many spoofed sources, keyed by source as `capture`/`produce` key flows, so two workers
 // each see a share under behaviour.flood_packets. The workers publish flow summaries keyed by
 // target; the alerter runs the per-target flood table on all of them and raises exactly one
-// `flood` alert naming the target. One worker, and one `role=all` process, give the same alert.
+// `flood` alert naming the target, whatever garbage is also on the summaries topic. One worker,
+// and one `role=all` process, give the same alert.
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -168,6 +169,19 @@ class ScaleOutTest : public ::testing::Test {
     ASSERT_TRUE((*producer)->flush(30s).ok());
   }
 
+  // Hostile messages on the summaries topic: the alerter counts and skips them.
+  void produce_garbage_summaries() {
+    stream::ProducerConfig pc;
+    pc.brokers = brokers_;
+    auto producer = stream::KafkaProducer::create(pc);
+    ASSERT_TRUE(producer.ok()) << producer.error().to_string();
+    for (const auto& bad : std::vector<std::string>{
+             "{\"not\":\"binary\"}", std::string("\x01\x05\x00", 3), std::string()}) {
+      ASSERT_TRUE((*producer)->produce(topic("summaries"), kTarget, bad).ok());
+    }
+    ASSERT_TRUE((*producer)->flush(30s).ok());
+  }
+
   // Flows a worker stored (its own SQLite file).
   int64_t stored(const std::string& tag) {
     auto s = store::open_store((dir_ / (name_ + "-" + tag + ".db")).string());
@@ -215,8 +229,11 @@ class ScaleOutTest : public ::testing::Test {
     auto b = start("worker-b", "worker");
     ASSERT_TRUE(wait_assigned(*b, topic("flows"))) << b->log_tail();
     ASSERT_TRUE(wait_assigned(*alerter, topic("summaries"))) << alerter->log_tail();
+    produce_garbage_summaries();
     produce_flood();
     auto floods = floods_after_settling({"worker-a", "worker-b"});
+    EXPECT_NE(alerter->log().find("bad flow-summary message: bad_version"), std::string::npos)
+        << alerter->log_tail();
     // Both workers had a share, each under the threshold: no worker could see the flood.
     const int64_t share_a = stored("worker-a"), share_b = stored("worker-b");
     EXPECT_GT(share_a, 0);

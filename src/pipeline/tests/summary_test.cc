@@ -188,5 +188,35 @@ TEST(SummarySplitTest, AFullQueueDropsAndCountsWithoutWaiting) {
       1500);
 }
 
+double rejected(const std::string& reason) {
+  return MetricsRegistry::global()
+      .counter("flowsentry_flow_summaries_rejected_total", "", {{"reason", reason}})
+      .value();
+}
+
+TEST(SummaryAdversarialTest, TheAlerterCountsBadMessagesByReasonAndKeepsTheGoodOnes) {
+  std::vector<Message> topic;
+  SummaryPublisher publisher([&](const std::string& key, std::string value, uint64_t) {
+    topic.push_back({key, std::move(value)});
+    return true;
+  });
+  auto flows = spoofed_flood();
+  publisher.publish(flows);
+  ASSERT_EQ(topic.size(), 3u);
+  const double truncated = rejected("truncated"), version = rejected("bad_version");
+  std::vector<std::string> messages{topic[0].value, topic[1].value.substr(0, 100), "{\"json\":1}",
+                                    topic[2].value};
+  std::vector<flow::FlowRecord> out;
+  size_t good = 0;
+  for (const auto& m : messages) {
+    std::string reason;
+    good += read_summaries(m, out, reason);
+  }
+  EXPECT_EQ(good, 2u);
+  EXPECT_EQ(out.size(), 512u + (1500u - 1024u));  // the first and the last message
+  EXPECT_EQ(rejected("truncated") - truncated, 1);
+  EXPECT_EQ(rejected("bad_version") - version, 1);
+}
+
 }  // namespace
 }  // namespace flowsentry::pipeline
