@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "stream/capture_reader.h"
 
 namespace fs = flowsentry;
@@ -16,7 +17,7 @@ int main(int argc, char** argv) {
       "Scores network flows with a trained model, stores every verdict, watches for drift and\n"
       "bursts of anomalies, and serves a live dashboard.",
       "flowsentry"};
-  app.set_version_flag("--version", "flowsentry 0.1.0");
+  app.set_version_flag("--version", std::string("flowsentry ") + fs::kVersion);
   app.require_subcommand(1);
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
