@@ -44,7 +44,7 @@ Status Service::open_store(const std::string& url) {
   return {};
 }
 
-Status Service::start_detection(bool bursts, bool drift) {
+Status Service::start_detection(bool bursts, bool drift, detect::BehaviourScope scope) {
   auto siem = siem::Outputs::from_config(config_);
   if (!siem.ok()) return siem.error();
   siem_ = std::move(siem.value());
@@ -58,8 +58,11 @@ Status Service::start_detection(bool bursts, bool drift) {
   auto options = pipeline::detection_options(config_);
   options.bursts = bursts;
   options.drift = drift;
-  // Behaviour detectors need every flow: they run where drift does, not on the alerter.
-  options.behaviour.enabled = options.behaviour.enabled && drift;
+  // Behaviour detectors need every flow: they run where drift does, and on an alerter only for
+  // the target-keyed tables it is sent flow summaries for.
+  options.behaviour.scope = scope;
+  options.behaviour.enabled =
+      options.behaviour.enabled && (drift || scope == detect::BehaviourScope::kTargetKeyed);
   options.model_calibrated = scorer_ && scorer_->meta().calibration.has_value();
   detect::MixReference reference;
   if (scorer_) reference = pipeline::mix_reference(scorer_->artifact().reference);

@@ -35,6 +35,13 @@ constexpr std::array kSettings{
                 "Dead-letter topic for malformed messages"},
     SettingSpec{"kafka", "anomalies_topic", T::kString, "anomalies", 0, -1,
                 "Topic scored anomalies are published to"},
+    SettingSpec{"kafka", "summaries_topic", T::kString, "flow_summaries", 0, -1,
+                "Topic workers (role worker) publish flow summaries to, keyed by target, for "
+                "the alerter's target-keyed detectors (flood per target, ARP reply storm); "
+                "empty = each worker runs them on its own share"},
+    SettingSpec{"kafka", "summaries_queue", T::kInt, "10000", 100, 10000000,
+                "Summary messages a worker queues for the broker; beyond that they are dropped "
+                "(counted), never waited for"},
 
     SettingSpec{"pipeline", "role", T::kString, "all", 0, -1,
                 "What this process does: score (worker), alert (alerter), or both",
