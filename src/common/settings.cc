@@ -218,6 +218,16 @@ constexpr std::array kSettings{
                 "Rate mode: how many times the trailing baseline makes a burst"},
     SettingSpec{"alert", "burst_rate_min_hits", T::kInt, "20", 1, 1000000,
                 "Rate mode: fewest anomalies in the window for a burst"},
+    SettingSpec{"alert", "burst_key", T::kString, "global", 0, -1,
+                "What a burst counts over: all anomalies (global), or each source or "
+                "destination host apart (one scanner is its own episode, alert and cooldown)",
+                "global|source|destination"},
+    SettingSpec{"alert", "burst_max_hosts", T::kInt, "10000", 1, 10000000,
+                "Hosts tracked at most by a per-host burst rule (the longest idle is forgotten "
+                "first)"},
+    SettingSpec{"alert", "dashboard_url", T::kString, "", 0, -1,
+                "The dashboard's public URL (e.g. https://flowsentry.example.org); Slack "
+                "messages then link each host they name to its host page"},
     SettingSpec{"alert", "rate_per_min", T::kDouble, "30", 0, 100000,
                 "Most alerts each notifier sends per minute (0 = unlimited); alerts over it "
                 "wait in the queue"},
