@@ -2,8 +2,20 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "common/log.h"
 
 namespace flowsentry::cli {
+namespace {
+
+bool g_level_pinned = false;
+bool g_format_pinned = false;
+
+}  // namespace
+
+void pin_log_flags(bool level, bool format) {
+  g_level_pinned = level;
+  g_format_pinned = format;
+}
 
 std::optional<Config> load_config(const std::string& file,
                                   const std::vector<std::string>& overrides) {
@@ -27,6 +39,9 @@ std::optional<Config> load_config(const std::string& file,
       return fail(st.error());
     }
   }
+  // The choices were checked by Config::set.
+  if (!g_level_pinned) (void)set_log_level(config.get_string("log.level"));
+  if (!g_format_pinned) (void)set_log_format(config.get_string("log.format"));
   return config;
 }
 
