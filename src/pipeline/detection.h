@@ -78,7 +78,7 @@ class DetectionStage {
   DetectionOptions options_;
   detect::ScoreDriftDetector score_drift_;
   detect::MixDriftDetector mix_drift_;
-  detect::BurstDetector burst_;
+  detect::KeyedBurstDetector burst_;
   detect::BehaviourDetectors behaviour_;
   detect::Dispatcher& dispatcher_;
   store::Store* store_;

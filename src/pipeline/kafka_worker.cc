@@ -1,6 +1,10 @@
 #include "pipeline/kafka_worker.h"
 
+#include <algorithm>
 #include <memory>
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -57,6 +61,32 @@ void decode_summary_message(const stream::KafkaMessage& m, std::vector<flow::Flo
   log()->warn("{}[{}]@{}: bad flow-summary message: {}{}", m.topic, m.partition, m.offset, reason,
               bad == 10 ? " (no more of these are logged; see /metrics)" : "");
 }
+
+// Lag per assigned partition; partitions this worker no longer holds read 0, so a sum over
+// the group's workers is the group's lag.
+class LagGauges {
+ public:
+  void publish(const std::vector<stream::PartitionLag>& lags) {
+    std::set<std::pair<std::string, int32_t>> now;
+    for (const auto& l : lags) {
+      now.emplace(l.tp.topic, l.tp.partition);
+      gauge(l.tp.topic, l.tp.partition).set(static_cast<double>(std::max<int64_t>(l.lag, 0)));
+    }
+    for (const auto& [topic, partition] : seen_) {
+      if (!now.contains({topic, partition})) gauge(topic, partition).set(0);
+    }
+    seen_.insert(now.begin(), now.end());
+  }
+
+ private:
+  static Gauge& gauge(const std::string& topic, int32_t partition) {
+    return MetricsRegistry::global().gauge(
+        "flowsentry_kafka_consumer_lag",
+        "Messages behind the end of each assigned partition (0 once unassigned)",
+        {{"topic", topic}, {"partition", std::to_string(partition)}});
+  }
+  std::set<std::pair<std::string, int32_t>> seen_;
+};
 
 void commit_pending(stream::KafkaSource& source) {
   if (auto st = source.commit_pending(); !st.ok()) {
@@ -189,13 +219,12 @@ Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Sto
            -1});
     }
   });
-  auto& lag = MetricsRegistry::global().gauge("flowsentry_kafka_consumer_lag",
-                                              "Messages behind the end of the assigned partitions");
+  LagGauges lag;
   // The batch's dead letters and anomalies first: an unacknowledged one keeps the batch
   // uncommitted, so it is read (and they are sent) again after a restart. Rejected messages
   // count as handled once they are on the dead-letter topic.
   pipe.set_commit_gate([&] { return outbox.settle(stop); });
-  pipe.set_commit([&](auto, auto) { lag.set(static_cast<double>(source.consumer().total_lag())); });
+  pipe.set_commit([&](auto, auto) { lag.publish(source.consumer().lag()); });
   running = &pipe;
   pipe_for_rebalance = &pipe;
   source_for_rebalance = &source;
