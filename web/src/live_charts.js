@@ -5,14 +5,16 @@ import { axis, base, chart, colors } from './charts.js';
 import { bursts, ema, fmtNum, fmtTime } from './util.js';
 
 const ms = (t) => t * 1000;
+const zoomTo = (view) => (view ? { startValue: ms(view.from), endValue: ms(view.to) } : {});
 
 // Points come newest first from the API; everything here wants them oldest first.
 export function sortPoints(points) {
   return [...points].sort((a, b) => a.t - b.t);
 }
 
-// Score timeline. Returns the derived figures the tiles show.
-export function renderTimeline(sorted, state, threshold, driftEvents, range) {
+// Score timeline over the whole range; `view` (a part of it, or null to keep the user's zoom) is
+// what the zoom shows. Returns the derived figures the tiles show.
+export function renderTimeline(sorted, state, threshold, driftEvents, range, view) {
   const c = colors();
   const normal = [];
   const anomaly = [];
@@ -93,7 +95,10 @@ export function renderTimeline(sorted, state, threshold, driftEvents, range) {
       grid: { left: 44, right: 24, top: 30, bottom: 52 },
       xAxis: axis('time', { min: ms(range.from), max: ms(range.to) }),
       yAxis: axis('value', { min: 0, max: 1 }),
-      dataZoom: [{ type: 'inside', filterMode: 'none' }, { type: 'slider', height: 16, bottom: 6, filterMode: 'none', showDataShadow: false }],
+      dataZoom: [
+        { type: 'inside', filterMode: 'none', ...zoomTo(view) },
+        { type: 'slider', height: 16, bottom: 6, filterMode: 'none', showDataShadow: false, ...zoomTo(view) },
+      ],
       series,
     },
     { replaceMerge: ['series'] },
@@ -101,7 +106,9 @@ export function renderTimeline(sorted, state, threshold, driftEvents, range) {
   return { anomalies: anomaly.length, points: sorted.length, bursts: b.intervals.length, hits: b.hits.length };
 }
 
-function kpiChart(id, points, defs, dual) {
+// A few buckets (a replay of seconds) are single points: a line without symbols would draw
+// nothing, so symbols show when there are few.
+function kpiChart(id, points, defs, dual, view) {
   const c = colors();
   const yAxis = dual
     ? [axis('value', { name: defs[0].unit, nameTextStyle: { color: c.muted }, axisLabel: { color: c.muted, formatter: (v) => fmtNum(v) } }),
@@ -111,13 +118,14 @@ function kpiChart(id, points, defs, dual) {
     {
       ...base(),
       grid: { left: 52, right: dual ? 56 : 16, top: 34, bottom: 24 },
-      xAxis: axis('time'),
+      xAxis: axis('time', { min: ms(view.from), max: ms(view.to) }),
       yAxis,
       series: defs.map((d, i) => ({
         name: d.name,
         type: 'line',
         yAxisIndex: dual ? i : 0,
-        showSymbol: false,
+        showSymbol: points.length <= 40,
+        symbolSize: 5,
         sampling: 'lttb',
         connectNulls: false,
         lineStyle: { width: 1.6 },
@@ -128,12 +136,22 @@ function kpiChart(id, points, defs, dual) {
   );
 }
 
-export function renderKpis(kpis) {
+// `view`: the time span the axes show, the same as the timeline's.
+export function renderKpis(kpis, view) {
   const pts = kpis.points || [];
-  kpiChart('chart-kpi-load', pts, [{ name: 'sload', key: 'sload', unit: 'sload bit/s' }, { name: 'dload', key: 'dload', unit: 'dload bit/s' }], true);
-  kpiChart('chart-kpi-pkts', pts, [{ name: 'spkts', key: 'spkts', unit: 'packets' }, { name: 'dpkts', key: 'dpkts' }], false);
-  kpiChart('chart-kpi-jit', pts, [{ name: 'sjit', key: 'sjit', unit: 'ms' }, { name: 'djit', key: 'djit' }], false);
-  kpiChart('chart-kpi-tcp', pts, [{ name: 'tcprtt', key: 'tcprtt', unit: 's' }, { name: 'synack', key: 'synack' }, { name: 'ackdat', key: 'ackdat' }], false);
+  kpiChart('chart-kpi-load', pts, [{ name: 'sload', key: 'sload', unit: 'sload bit/s' }, { name: 'dload', key: 'dload', unit: 'dload bit/s' }], true, view);
+  kpiChart('chart-kpi-pkts', pts, [{ name: 'spkts', key: 'spkts', unit: 'packets' }, { name: 'dpkts', key: 'dpkts' }], false, view);
+  kpiChart('chart-kpi-jit', pts, [{ name: 'sjit', key: 'sjit', unit: 'ms' }, { name: 'djit', key: 'djit' }], false, view);
+  kpiChart('chart-kpi-tcp', pts, [{ name: 'tcprtt', key: 'tcprtt', unit: 's' }, { name: 'synack', key: 'synack' }, { name: 'ackdat', key: 'ackdat' }], false, view);
+}
+
+// Moves the KPI axes only (the user zoomed the timeline): no new data, no series rebuilt.
+export function zoomKpis(view) {
+  for (const id of ['chart-kpi-load', 'chart-kpi-pkts', 'chart-kpi-jit', 'chart-kpi-tcp']) {
+    const c = chart(id);
+    const n = (c.getOption()?.xAxis || []).length;
+    if (n) c.setOption({ xAxis: [{ min: ms(view.from), max: ms(view.to) }] });
+  }
 }
 
 // 100 % stacked horizontal bars: per category, the share of its flows that are normal vs anomaly.
@@ -269,12 +287,15 @@ export function renderDriftChart(events, range) {
       data: adwin.map((e) => ({ xAxis: ms(e.time) })),
     },
   });
+  // One legend row that pages (many field/measure pairs wrap otherwise, over the plot), and the
+  // axis title along the axis, where no legend can reach it.
   chart('chart-drift').setOption(
     {
       ...base(),
-      grid: { left: 48, right: 16, top: 30, bottom: 24 },
+      legend: { ...base().legend, type: 'scroll', left: 8, right: 8, pageIconSize: 10, pageTextStyle: { color: c.muted } },
+      grid: { left: 58, right: 16, top: 32, bottom: 24 },
       xAxis: axis('time', { min: ms(range.from), max: ms(range.to) }),
-      yAxis: axis('value', { name: 'divergence', nameTextStyle: { color: c.muted } }),
+      yAxis: axis('value', { name: 'divergence', nameLocation: 'middle', nameGap: 42, nameTextStyle: { color: c.muted } }),
       series,
     },
     { replaceMerge: ['series'] },

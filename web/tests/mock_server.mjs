@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostRoutes } from './mock_hosts.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -73,11 +74,14 @@ function makeFlow(t, attackBoost) {
   };
   // Every other flow as the meter gives it (who talked to whom), like the real API: the keys are
   // absent on flows without identity. Derived from the offset so the random sequence is unchanged.
+  // A few dozen clients, three attackers, a handful of servers: enough repetition for the Hosts view.
+  f.sbytes = f.spkts * (60 + (f.offset % 900));
+  f.dbytes = f.dpkts * (60 + ((f.offset * 7) % 1400));
   if (f.offset % 2 === 0) {
-    f.srcip = `10.0.${(f.offset >> 8) & 255}.${f.offset & 255}`;
+    f.srcip = attack ? `10.0.66.${1 + (f.offset % 3)}` : `10.0.0.${1 + ((f.offset * 7) % 40)}`;
     f.sport = 40000 + (f.offset % 20000);
-    f.dstip = attack ? '192.168.1.10' : '2001:db8::80';
-    f.dsport = proto === 'udp' ? 53 : 80;
+    f.dstip = attack ? `192.168.1.${10 + (f.offset % 4)}` : f.offset % 6 === 0 ? '2001:db8::80' : `192.168.1.${20 + (f.offset % 5)}`;
+    f.dsport = proto === 'udp' ? 53 : attack ? 1 + (f.offset % 1024) : 80;
     f.ltime = +(t + f.dur).toFixed(6);
   }
   if (label) {
@@ -134,7 +138,7 @@ for (let i = 0; i < 40; i++) {
     snoozed_until: null,
   });
 }
-alerts.push({ id: 'scan', type: 'behaviour', kind: 'port_scan', key: 'behaviour:port_scan:10.0.0.66', created: start - 90, payload: { summary: 'port scan: 10.0.0.66 probed 200 ports of 10.0.0.2 in 2 s' }, delivery_status: 'sent', acknowledged: false, snoozed_until: null });
+alerts.push({ id: 'scan', type: 'behaviour', kind: 'port_scan', key: 'behaviour:port_scan:10.0.66.1', created: start - 90, payload: { summary: 'port scan: 10.0.66.1 probed 200 ports of 192.168.1.10 in 2 s', hosts: { src: '10.0.66.1', dst: '192.168.1.10' } }, delivery_status: 'sent', acknowledged: false, snoozed_until: null });
 alerts.push({ id: 'live', type: 'burst', kind: 'burst', key: 'burst:udp/-/INT', created: start - 30, payload: { summary: '9 anomalies in 60 s' }, delivery_status: 'sent', acknowledged: false, snoozed_until: null });
 
 // ---- queries ----
@@ -328,6 +332,8 @@ async function handle(req, res) {
     return json(res, 200, { ok: true });
   }
   if (path === '/api/v1/model') return json(res, 200, model);
+  const hosts = hostRoutes(path, q, { flows, alerts, selection, limitOf, BadRequest });
+  if (hosts) return json(res, 200, hosts);
   if (path.startsWith('/api/')) return json(res, 404, { error: `no endpoint ${path}` });
 
   // The dashboard.
