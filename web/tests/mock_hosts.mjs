@@ -67,7 +67,7 @@ const flowId = (f) => `${f.source}:${f.partition}:${f.offset}`;
 const bytesOf = (f) => (f.sbytes || 0) + (f.dbytes || 0);
 
 function listFlows(q, ctx) {
-  const limit = ctx.limitOf(q, 100, 10000);
+  const limit = ctx.limitOf(q, 100, 1000);
   const rows = filterFlows(q, ctx.selection(q).rows, ctx.BadRequest).sort((a, b) => b.stime - a.stime || b.offset - a.offset);
   const cursor = Number(q.get('cursor') || 0);
   if (!Number.isInteger(cursor) || cursor < 0) throw new ctx.BadRequest('cursor: not a cursor of this list');
