@@ -5,7 +5,7 @@ import { downloadCsv, getJson, postJson } from './api.js';
 import { allCharts, disposeAll, resizeAll } from './charts.js';
 import { bindControls, setFilterOptions, syncControls } from './controls.js';
 import { renderHostPage, renderTopHosts } from './hosts_view.js';
-import { renderDriftChart, renderHeatmap, renderKpis, renderMix, renderTimeline, sortPoints, zoomKpis } from './live_charts.js';
+import { kpiOffset, renderDriftChart, renderHeatmap, renderKpis, renderMix, renderTimeline, sortPoints, zoomTimeAxes } from './live_charts.js';
 import { renderModel } from './model_view.js';
 import { WINDOWS, apiParams, readRoute, readUrl, windowSeconds, writeUrl } from './state.js';
 import { bindFlowTable, closeDrawer, renderAlerts, renderDrawer, renderDriftEvents, renderFlowTable } from './tables.js';
@@ -46,14 +46,15 @@ function range() {
 }
 
 // What the time axes show (see util.visibleRange): the timeline's points and the KPI buckets
-// decide where the data is.
-function axisView() {
+// decide where the data is; the drift chart adds its events (`extra`).
+function axisView(extra = []) {
   const r = range();
   if (state.zoom === 'manual' && manualZoom) return manualZoom;
-  const times = [];
+  const times = [...extra];
   const sorted = cache.sorted || [];
   if (sorted.length) times.push(sorted[0].t, sorted[sorted.length - 1].t);
-  for (const p of (cache.kpis && cache.kpis.points) || []) times.push(p.t);
+  const half = kpiOffset(cache.kpis);
+  for (const p of (cache.kpis && cache.kpis.points) || []) times.push(p.t + half);
   return visibleRange(r, dataExtent(r, times), state.zoom);
 }
 
@@ -71,6 +72,7 @@ function toggleZoom() {
   writeUrl(state);
   renderView();
   if (cache.kpis) renderKpis(cache.kpis, axisView());
+  if (cache.drift) renderDriftChart(cache.drift, range(), axisView(cache.drift.map((e) => e.time)));
 }
 
 // The user dragged or wheeled the timeline's zoom: the KPI axes follow it.
@@ -83,7 +85,7 @@ function followUserZoom() {
     if (!Number.isFinite(dz.startValue) || !Number.isFinite(dz.endValue)) return;
     manualZoom = { from: dz.startValue / 1000, to: dz.endValue / 1000 };
     state.zoom = 'manual';
-    zoomKpis(manualZoom);
+    zoomTimeAxes(manualZoom);
     updateZoomButton();
   });
 }
@@ -159,7 +161,7 @@ async function renderData() {
     ['heatmap', () => cache.heatmap && renderHeatmap(cache.heatmap)],
     ['drift', () => {
       if (!cache.drift) return;
-      renderDriftChart(cache.drift, range());
+      renderDriftChart(cache.drift, range(), axisView(cache.drift.map((e) => e.time)));
       renderDriftEvents(cache.drift, cache.alerts || []);
       const n = cache.drift.length;
       $('drift-sub').textContent = `${n} event${n === 1 ? '' : 's'}`;
