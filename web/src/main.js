@@ -214,15 +214,16 @@ async function refresh(restart = false) {
     mixProto: getJson('/api/v1/mix', with_({ column: 'proto', k: 8 }), ctl.signal),
     mixState: getJson('/api/v1/mix', with_({ column: 'state', k: 8 }), ctl.signal),
     heatmap: getJson('/api/v1/heatmap', p, ctl.signal),
-    recent: getJson('/api/v1/anomalies/recent', with_({ limit: state.rows }), ctl.signal),
-    top: getJson('/api/v1/anomalies/top', with_({ limit: Math.min(10, state.rows) }), ctl.signal),
+    recent: state.host
+      ? getJson('/api/v1/flows', with_({ host: state.host, anomalies: true, limit: state.rows }), ctl.signal)
+      : getJson('/api/v1/anomalies/recent', with_({ limit: state.rows }), ctl.signal),
+    top: state.host
+      ? getJson('/api/v1/flows', with_({ host: state.host, anomalies: true, limit: HOST_TOP_SCAN }), ctl.signal)
+      : getJson('/api/v1/anomalies/top', with_({ limit: Math.min(10, state.rows) }), ctl.signal),
     drift: getJson('/api/v1/drift', with_({ limit: 500 }), ctl.signal),
     alerts: getJson('/api/v1/alerts', with_({ limit: state.rows }), ctl.signal),
   };
-  if (state.host) {
-    jobs.recent = getJson('/api/v1/flows', with_({ host: state.host, anomalies: true, limit: state.rows }), ctl.signal);
-    jobs.top = getJson('/api/v1/flows', with_({ host: state.host, anomalies: true, limit: HOST_TOP_SCAN }), ctl.signal);
-  }
+
   // The filter menus list the values seen in the window without filters; they change slowly,
   // so they are asked for when the window changes and then every 30 s.
   const optKey = plain.toString();
