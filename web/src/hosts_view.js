@@ -2,7 +2,7 @@
 // (#/hosts/<ip>): summary, timeline, peer graph, peers, ports, attack categories, alerts and
 // its flows. Every address is a link to its own page, so an analyst pivots host to host.
 import { axis, base, chart, colors } from './charts.js';
-import { renderAlerts, renderFlowTable } from './tables.js';
+import { alertHosts, renderFlowTable } from './tables.js';
 import { $, dataExtent, esc, fmtBytes, fmtNum, fmtTime, hostLink, visibleRange } from './util.js';
 
 const ms = (t) => t * 1000;
@@ -50,13 +50,13 @@ function renderSummary(ip, s = {}) {
   $('host-last').title = s.last ? fmtTime(s.last, true) : '';
 }
 
-// Flows and anomalies per bucket as bars, the bucket's highest score as a line; the axis fits the
-// host's activity when it is a small part of the window.
-function renderHostTimeline(timeline, range) {
+// Flows and anomalies per bucket as bars at the bucket's middle, the bucket's highest score as a
+// line; the axis fits the host's activity when it is a small part of the window.
+function renderHostTimeline(raw, bucket, range) {
   const c = colors();
-  const pts = [...timeline].sort((a, b) => a.t - b.t);
-  const step = pts.length > 1 ? Math.min(...pts.slice(1).map((p, i) => p.t - pts[i].t)) : 10;
-  const view = visibleRange(range, dataExtent(range, pts.flatMap((p) => [p.t, p.t + step])), 'auto');
+  const half = Number.isFinite(bucket) ? bucket / 2 : 0;
+  const pts = [...raw].sort((a, b) => a.t - b.t).map((p) => ({ ...p, t: p.t + half }));
+  const view = visibleRange(range, dataExtent(range, pts.flatMap((p) => [p.t - half, p.t + half])), 'auto');
   const few = pts.length <= 40;
   chart('chart-host-timeline').setOption(
     {
@@ -173,14 +173,27 @@ function renderLists(host) {
   $('host-ports-none').classList.toggle('hidden', (host.ports || []).length > 0);
 }
 
+// The alerts naming the host (the API gives each one's id, kind, time, payload, acknowledged);
+// acknowledging stays on the Live view's list.
+function renderHostAlerts(alerts) {
+  fillTable('table-host-alerts', alerts, (a) => {
+    const p = a.payload || {};
+    const hosts = alertHosts(a).map((h) => hostLink(h)).join(' ');
+    const state = a.acknowledged ? '<span class="badge ok">acknowledged</span>' : '<span class="badge bad">open</span>';
+    return `<td>${esc(fmtTime(a.created))}</td><td data-testid="alert-kind">${esc(a.kind || a.type)}</td>` +
+      `<td>${esc(p.severity || '')}</td><td class="summary" title="${esc(p.summary || '')}">${esc(p.summary || a.key || '')}</td><td>${hosts}</td><td>${state}</td>`;
+  });
+  $('host-alerts-empty').classList.toggle('hidden', alerts.length > 0);
+}
+
 // `host`: the /api/v1/hosts/{ip} answer; `flows`: the host's flows in the window.
-export function renderHostPage(host, flows, range, onAlertAction) {
+export function renderHostPage(host, flows, range) {
   const ip = host.ip;
   renderSummary(ip, host.summary);
-  renderHostTimeline(host.timeline || [], range);
+  renderHostTimeline(host.timeline || [], host.bucket_seconds, range);
   renderPeerGraph(ip, host.peers || []);
   renderLists(host);
-  renderAlerts(host.alerts || [], onAlertAction, 'table-host-alerts', 'host-alerts-empty');
+  renderHostAlerts(host.alerts || []);
   renderFlowTable('table-host-flows', 'host-flows-empty', flows);
   $('host-window').textContent = `${fmtTime(range.from, true)} – ${fmtTime(range.to)}`;
 }

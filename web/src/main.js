@@ -339,7 +339,7 @@ function hostsRange() {
 
 function renderHosts() {
   const { ip } = readRoute(state);
-  if (ip && cache.host && cache.host.ip === ip) renderHostPage(cache.host, cache.hostFlows || [], hostsRange(), alertAction);
+  if (ip && cache.host && cache.host.ip === ip) renderHostPage(cache.host, cache.hostFlows || [], hostsRange());
   if (!ip && cache.talkers) renderTopHosts('table-talkers', 'talkers-empty', cache.talkers, state.talkersBy);
   if (!ip && cache.anomalous) renderTopHosts('table-anomalous', 'anomalous-empty', cache.anomalous, 'anomalies');
 }

@@ -145,7 +145,7 @@ function deliveryBadge(status) {
   return `<span class="badge ${cls}" title="${esc(s)}">${esc(s.length > 24 ? s.slice(0, 24) + '…' : s)}</span>`;
 }
 
-export function renderAlerts(alerts, onAction, tableId = 'table-alerts', emptyId = 'alerts-empty') {
+export function renderAlerts(alerts, onAction) {
   const now = Date.now() / 1000;
   const rows = alerts.map((a) => {
     const tr = document.createElement('tr');
@@ -160,11 +160,11 @@ export function renderAlerts(alerts, onAction, tableId = 'table-alerts', emptyId
       `${snoozed ? '<button class="btn" data-act="unsnooze">Unsnooze</button>' : '<button class="btn" data-act="snooze">Snooze 1 h</button>'}</td>`;
     return tr;
   });
-  $(tableId).querySelector('tbody').replaceChildren(...rows);
-  $(emptyId).classList.toggle('hidden', alerts.length > 0);
-  if (!$(tableId).dataset.bound) {
-    $(tableId).dataset.bound = '1';
-    $(tableId).addEventListener('click', (ev) => {
+  $('table-alerts').querySelector('tbody').replaceChildren(...rows);
+  $('alerts-empty').classList.toggle('hidden', alerts.length > 0);
+  if (!$('table-alerts').dataset.bound) {
+    $('table-alerts').dataset.bound = '1';
+    $('table-alerts').addEventListener('click', (ev) => {
       const btn = ev.target.closest('button[data-act]');
       if (!btn) return;
       btn.disabled = true;
