@@ -82,7 +82,8 @@ class KafkaConsumer {
 
   // Appends up to `max` messages to `out`, waiting at most `wait` in total: returns as soon as
   // `max` have arrived, else at the deadline with what there is (maybe none). Transient broker
-  // errors are logged and polling goes on; only a fatal consumer error is returned.
+  // errors are logged and polling goes on; a fatal consumer error, an authentication failure or
+  // a TLS handshake failure is returned (see auth_failure()).
   Result<size_t> poll_batch(std::vector<KafkaMessage>& out, size_t max,
                             std::chrono::milliseconds wait);
 
@@ -122,6 +123,7 @@ class KafkaConsumer {
   rd_kafka_s* rk_ = nullptr;
   bool paused_ = false;
   bool closed_ = false;
+  std::optional<Error> fatal_;  // set by the error callback, inside poll
 };
 
 }  // namespace flowsentry::stream
