@@ -113,10 +113,14 @@ TEST(KafkaSecurityTest, SaslSslSettingsBecomeLibrdkafkaProperties) {
   EXPECT_EQ(p->at("sasl.mechanisms"), "PLAIN");  // the passthrough is applied last
   EXPECT_EQ(p->at("socket.keepalive.enable"), "true");
   EXPECT_EQ(p->count("ssl.key.location"), 0u);
-  // librdkafka takes every one of them.
+  // librdkafka takes every one of them; a CA file that is not there is an error at once.
   ProducerConfig pc;
   pc.brokers = "127.0.0.1:1";
   pc.extra = *p;
+  auto missing_ca = KafkaProducer::create(pc);
+  ASSERT_FALSE(missing_ca.ok());
+  EXPECT_NE(missing_ca.error().message.find("ssl.ca.location"), std::string::npos);
+  pc.extra.erase("ssl.ca.location");
   auto producer = KafkaProducer::create(pc);
   EXPECT_TRUE(producer.ok()) << producer.error().to_string();
 }
