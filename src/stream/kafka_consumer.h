@@ -39,8 +39,10 @@ struct ConsumerConfig {
   std::string client_id = "flowsentry";
   std::string auto_offset_reset = "earliest";  // where a group with no commit starts
   std::chrono::milliseconds session_timeout{10000};
-  // "range,roundrobin" (eager: every rebalance revokes all) or "cooperative-sticky".
-  std::string assignment_strategy = "range,roundrobin";
+  // "cooperative-sticky": a rebalance revokes only the partitions that move, the others keep
+  // being consumed (incremental assign/unassign in the handler); "range,roundrobin" is eager:
+  // every rebalance revokes all.
+  std::string assignment_strategy = "cooperative-sticky";
   KafkaProperties extra;
 };
 
