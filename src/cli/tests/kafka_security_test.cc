@@ -116,6 +116,13 @@ TEST_F(KafkaSecurityTest, ProduceAndWorkerOverSaslSslStoreEveryFlow) {
       << "the password is in the worker's log";
 }
 
+TEST_F(KafkaSecurityTest, PlainAndScramSha256AuthenticateToo) {
+  for (const char* mechanism : {"PLAIN", "SCRAM-SHA-256"}) {
+    auto p = produce(sets({std::string("kafka.sasl_mechanism=") + mechanism}), 10);
+    EXPECT_EQ(p->wait(60s), 0) << mechanism << "\n" << p->log_tail();
+  }
+}
+
 TEST_F(KafkaSecurityTest, WrongPasswordIsAClearErrorNotAHang) {
   auto w = worker(sets({"kafka.sasl_password=not-the-password"}));
   auto p = produce(sets({"kafka.sasl_password=not-the-password"}), 10);
