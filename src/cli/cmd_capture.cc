@@ -30,6 +30,8 @@ struct CaptureOpts {
   int buffer_mb = 64;
   std::string brokers;  // with topic: flows go to Kafka instead of --out
   std::string topic;
+  std::string config;  // kafka.* security settings for --brokers
+  std::vector<std::string> set;
 };
 
 // Where capture's flows go: a file (CSV with a header, or JSON lines) or a Kafka topic (one
@@ -44,9 +46,14 @@ class FlowOutput {
       if (!format.ok()) return format.error();
       out->format_ = *format;
       out->topic_ = o.topic;
+      auto config = load_config(o.config, o.set);
+      if (!config) return make_error(ErrorCode::kInvalidArgument, "bad settings", "capture");
+      auto props = stream::client_properties(*config);
+      if (!props.ok()) return props.error();
       stream::ProducerConfig pc;
       pc.brokers = o.brokers;
       pc.client_id = "flowsentry-capture";
+      pc.extra = std::move(*props);
       auto producer = stream::KafkaProducer::create(pc);
       if (!producer.ok()) return producer.error();
       out->producer_ = std::move(*producer);
@@ -262,6 +269,10 @@ Command add_capture_command(CLI::App& root) {
   auto* topic = app->add_option("--topic", opts->topic, "Kafka topic for --brokers");
   brokers->needs(topic)->excludes(out);
   topic->needs(brokers);
+  app->add_option("--config", opts->config, "TOML settings file (kafka.* security for --brokers)")
+      ->check(CLI::ExistingFile);
+  app->add_option("--set", opts->set,
+                  "Override a setting, KEY=VALUE (repeatable), e.g. kafka.security_protocol");
   app->add_option("--format", opts->format,
                   "csv (with a header) or json (one object per line); with --brokers the message "
                   "encoding, as produce: json keeps the addresses, csv is the training layout")

@@ -47,6 +47,13 @@ Command add_config_command(CLI::App& root) {
                               ? "\"***\""
                               : fmt::format("\"{}\"", redact_url(config->get_string(name)));
                   break;
+                case SettingType::kTable:
+                  // Keys shown, values masked: passthrough properties may hold passwords.
+                  for (const auto& [k, v] : config->get_table(name)) {
+                    value += fmt::format("{}\"{}\" = \"***\"", value.empty() ? "" : ", ", k);
+                  }
+                  value = "{" + value + "}";
+                  break;
               }
               std::cout << fmt::format("{:<32} = {:<24} # {}\n", name, value, config->origin(name));
             }

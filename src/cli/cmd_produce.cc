@@ -32,6 +32,7 @@ struct Burst {
 
 struct ProduceOpts {
   std::string config;
+  std::vector<std::string> set;
   std::string brokers;
   std::string topic;
   std::string data;
@@ -158,7 +159,7 @@ int64_t now_ms() {
 }
 
 int run_produce(ProduceOpts o) {
-  auto config = load_config(o.config);
+  auto config = load_config(o.config, o.set);
   if (!config) return kExitUsage;
   if (o.brokers.empty()) o.brokers = config->get_string("kafka.brokers");
   if (o.topic.empty()) o.topic = config->get_string("kafka.topic");
@@ -188,6 +189,12 @@ int run_produce(ProduceOpts o) {
   stream::ProducerConfig pc;
   pc.brokers = o.brokers;
   pc.client_id = "flowsentry-produce";
+  auto props = stream::client_properties(*config);
+  if (!props.ok()) {
+    std::cerr << "flowsentry produce: " << props.error().to_string() << "\n";
+    return kExitUsage;
+  }
+  pc.extra = std::move(*props);
   auto producer = stream::KafkaProducer::create(pc);
   if (!producer.ok()) {
     std::cerr << "flowsentry produce: " << producer.error().to_string() << "\n";
@@ -303,6 +310,9 @@ Command add_produce_command(CLI::App& root) {
   auto* app = root.add_subcommand("produce", "Send flows to a Kafka topic at a steady rate");
   auto opts = std::make_shared<ProduceOpts>();
   app->add_option("--config", opts->config, "TOML settings file (for kafka.* defaults)");
+  app->add_option("--set", opts->set,
+                  "Override a setting, KEY=VALUE (repeatable): kafka.security_protocol, "
+                  "kafka.sasl_*, kafka.ssl_*, kafka.properties.KEY");
   app->add_option("--brokers", opts->brokers, "Kafka bootstrap servers (default kafka.brokers)");
   app->add_option("--topic", opts->topic, "Topic (default kafka.topic)");
   app->add_option("--data", opts->data,

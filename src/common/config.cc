@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -36,6 +37,50 @@ std::string unknown_key_message(std::string_view name) {
   return msg;
 }
 
+// "key=value;key=value" (empty parts skipped); keys and values are taken verbatim.
+Result<Config::Table> parse_table(const SettingSpec& spec, std::string_view text) {
+  Config::Table table;
+  while (!text.empty()) {
+    auto semi = text.find(';');
+    auto part = text.substr(0, semi);
+    text = semi == std::string_view::npos ? std::string_view{} : text.substr(semi + 1);
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    if (eq == 0 || eq == std::string_view::npos) {
+      return make_error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("'{}' is not key=value (pairs are separated by ';')", part.substr(0, eq)),
+          spec.name());
+    }
+    table[std::string(part.substr(0, eq))] = std::string(part.substr(eq + 1));
+  }
+  return table;
+}
+
+// A TOML table's leaves as dotted keys: `fetch.max.bytes = 1` parses as nested tables.
+Status flatten_toml(const SettingSpec& spec, const toml::table& table, const std::string& prefix,
+                    Config::Table& out) {
+  for (const auto& [key, node] : table) {
+    std::string name =
+        prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    if (const auto* sub = node.as_table()) {
+      if (auto st = flatten_toml(spec, *sub, name, out); !st.ok()) return st;
+    } else if (auto s = node.value_exact<std::string>()) {
+      out[name] = *s;
+    } else if (auto b = node.value_exact<bool>()) {
+      out[name] = *b ? "true" : "false";
+    } else if (auto i = node.value_exact<int64_t>()) {
+      out[name] = std::to_string(*i);
+    } else if (auto d = node.value_exact<double>()) {
+      out[name] = fmt::format("{}", *d);
+    } else {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("{}: expected a string, number or bool", name), spec.name());
+    }
+  }
+  return {};
+}
+
 Result<Config::Value> parse_text(const SettingSpec& spec, std::string_view text) {
   auto bad = [&](std::string_view want) -> Error {
     return make_error(ErrorCode::kInvalidArgument, fmt::format("'{}' is not {}", text, want),
@@ -64,6 +109,7 @@ Result<Config::Value> parse_text(const SettingSpec& spec, std::string_view text)
       return Config::Value{v};
     }
     case SettingType::kString:
+    case SettingType::kTable:  // parsed by parse_table
       return Config::Value{std::string(text)};
   }
   return bad("valid");
@@ -89,11 +135,26 @@ Result<Config::Value> from_toml(const SettingSpec& spec, const toml::node& node)
     case SettingType::kString:
       if (auto v = node.value_exact<std::string>()) return Config::Value{*v};
       return bad();
+    case SettingType::kTable:  // read by flatten_toml
+      return bad();
   }
   return bad();
 }
 
+// The table setting that `name` ("kafka.properties.KEY") is a key of, and KEY.
+std::pair<const SettingSpec*, std::string_view> table_key(std::string_view name) {
+  for (const auto& s : all_settings()) {
+    if (s.type != SettingType::kTable) continue;
+    auto prefix = s.name() + ".";
+    if (name.size() > prefix.size() && name.starts_with(prefix)) {
+      return {&s, name.substr(prefix.size())};
+    }
+  }
+  return {nullptr, {}};
+}
+
 std::string default_literal(const SettingSpec& s) {
+  if (s.type == SettingType::kTable) return "{}";
   if (s.type == SettingType::kString) return fmt::format("\"{}\"", s.default_value);
   return std::string(s.default_value);
 }
@@ -105,7 +166,14 @@ Config::Config() {
     auto v = parse_text(spec, spec.default_value);
     if (!v.ok()) throw std::logic_error("bad default for " + spec.name());  // programming error
     entries_.emplace(spec.name(), Entry{&spec, std::move(v.value()), "default"});
+    if (spec.type == SettingType::kTable) tables_[spec.name()];
   }
+}
+
+void Config::merge_table(const SettingSpec& spec, Table table, std::string_view origin) {
+  auto& into = tables_[spec.name()];
+  for (auto& [k, v] : table) into[k] = std::move(v);
+  entries_.find(spec.name())->second.origin = std::string(origin);
 }
 
 Status Config::assign(const SettingSpec& spec, Value value, std::string_view origin) {
@@ -142,7 +210,18 @@ Status Config::assign(const SettingSpec& spec, Value value, std::string_view ori
 
 Status Config::set(std::string_view name, std::string_view text, std::string_view origin) {
   const auto* spec = find_setting(name);
-  if (!spec) return make_error(ErrorCode::kInvalidArgument, unknown_key_message(name));
+  if (!spec) {
+    auto [table, key] = table_key(name);
+    if (!table) return make_error(ErrorCode::kInvalidArgument, unknown_key_message(name));
+    merge_table(*table, Table{{std::string(key), std::string(text)}}, origin);
+    return {};
+  }
+  if (spec->type == SettingType::kTable) {
+    auto t = parse_table(*spec, text);
+    if (!t.ok()) return t.error();
+    merge_table(*spec, std::move(t.value()), origin);
+    return {};
+  }
   auto v = parse_text(*spec, text);
   if (!v.ok()) return v.error();
   return assign(*spec, std::move(v.value()), origin);
@@ -171,6 +250,18 @@ Status Config::merge_toml_text(std::string_view text, std::string_view origin) {
       if (!spec) {
         return make_error(ErrorCode::kInvalidArgument, unknown_key_message(name),
                           fmt::format("{}:{}", origin, value.source().begin.line));
+      }
+      if (spec->type == SettingType::kTable) {
+        Table t;
+        Status st = value.as_table()
+                        ? flatten_toml(*spec, *value.as_table(), "", t)
+                        : make_error(ErrorCode::kInvalidArgument, "expected a table", spec->name());
+        if (!st.ok()) {
+          return make_error(ErrorCode::kInvalidArgument, st.error().to_string(),
+                            fmt::format("{}:{}", origin, value.source().begin.line));
+        }
+        merge_table(*spec, std::move(t), origin);
+        continue;
       }
       auto v = from_toml(*spec, value);
       if (!v.ok()) {
@@ -218,6 +309,11 @@ double Config::get_double(std::string_view name) const {
 }
 const std::string& Config::get_string(std::string_view name) const {
   return std::get<std::string>(entry(name).value);
+}
+const Config::Table& Config::get_table(std::string_view name) const {
+  auto it = tables_.find(name);
+  if (it == tables_.end()) throw std::logic_error("no table setting " + std::string(name));
+  return it->second;
 }
 const std::string& Config::origin(std::string_view name) const {
   return entry(name).origin;

@@ -46,6 +46,33 @@ constexpr std::array kSettings{
     SettingSpec{"kafka", "summaries_queue", T::kInt, "10000", 100, 10000000,
                 "Summary messages a worker queues for the broker; beyond that they are dropped "
                 "(counted), never waited for"},
+    SettingSpec{"kafka", "security_protocol", T::kString, "plaintext", 0, -1,
+                "How clients talk to the brokers: TLS (ssl), SASL, both, or neither",
+                "plaintext|ssl|sasl_plaintext|sasl_ssl"},
+    SettingSpec{"kafka", "ssl_ca_location", T::kString, "", 0, -1,
+                "PEM file of the CA(s) that signed the brokers' certificates (empty = the "
+                "system's trust store)"},
+    SettingSpec{"kafka", "ssl_certificate_location", T::kString, "", 0, -1,
+                "Client certificate (PEM) for brokers that require TLS client authentication"},
+    SettingSpec{"kafka", "ssl_key_location", T::kString, "", 0, -1,
+                "Private key (PEM) of the client certificate"},
+    SettingSpec{"kafka", "ssl_key_password", T::kString, "", 0, -1,
+                "Password of an encrypted ssl_key_location", "", true},
+    SettingSpec{"kafka", "ssl_endpoint_identification", T::kString, "https", 0, -1,
+                "Check that the broker's certificate names the host connected to (https) or not "
+                "(none: any certificate the CA signed is accepted)",
+                "https|none"},
+    SettingSpec{"kafka", "sasl_mechanism", T::kString, "SCRAM-SHA-512", 0, -1,
+                "SASL mechanism with sasl_plaintext or sasl_ssl (PLAIN sends the password "
+                "itself: use it over TLS only)",
+                "PLAIN|SCRAM-SHA-256|SCRAM-SHA-512"},
+    SettingSpec{"kafka", "sasl_username", T::kString, "", 0, -1, "SASL user name"},
+    SettingSpec{"kafka", "sasl_password", T::kString, "", 0, -1, "SASL password", "", true},
+    SettingSpec{"kafka", "properties", T::kTable, "", 0, -1,
+                "Any other librdkafka client property, applied last to every Kafka client "
+                "([kafka.properties] table, --set kafka.properties.KEY=VALUE, or "
+                "'key=value;key=value' in the environment)",
+                "", true},
 
     SettingSpec{"pipeline", "role", T::kString, "all", 0, -1,
                 "What this process does: score (worker), alert (alerter), or both",
@@ -303,6 +330,8 @@ const char* setting_type_name(SettingType type) {
       return "number";
     case SettingType::kString:
       return "string";
+    case SettingType::kTable:
+      return "table";
   }
   return "?";
 }

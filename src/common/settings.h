@@ -9,7 +9,9 @@
 
 namespace flowsentry {
 
-enum class SettingType { kBool, kInt, kDouble, kString };
+// kTable: string keys to string values, for passthrough properties (`[kafka.properties]` in TOML,
+// `--set kafka.properties.KEY=VALUE`, `key=value;key=value` as text).
+enum class SettingType { kBool, kInt, kDouble, kString, kTable };
 
 struct SettingSpec {
   std::string_view section;  // TOML table, e.g. "store"

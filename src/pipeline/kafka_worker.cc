@@ -27,14 +27,17 @@ auto& log() {
   return logger;
 }
 
-stream::ConsumerConfig consumer_config(const Config& c, const std::string& topic,
-                                       const std::string& group) {
+Result<stream::ConsumerConfig> consumer_config(const Config& c, const std::string& topic,
+                                               const std::string& group) {
   stream::ConsumerConfig cc;
   cc.brokers = c.get_string("kafka.brokers");
   cc.group = group;
   cc.topics = {topic};
   // A store outage holds the worker back without polling; stay in the group meanwhile.
   cc.extra["max.poll.interval.ms"] = "600000";
+  auto props = stream::client_properties(c);
+  if (!props.ok()) return props.error();
+  for (auto& [k, v] : *props) cc.extra[k] = std::move(v);
   return cc;
 }
 
@@ -47,8 +50,12 @@ void on_rebalance(const stream::RebalanceEvent& e) {
 // A subscription sees a topic made after it only at a metadata refresh (minutes once the group
 // has partitions of another topic): the alerter makes its topics before the workers' first
 // messages. A broker that refuses (no rights) is left to its operator.
-void ensure_topic(const std::string& brokers, const std::string& topic) {
-  if (auto st = stream::create_topic(brokers, topic, 1); !st.ok()) {
+void ensure_topic(const Config& c, const std::string& topic) {
+  auto props = stream::client_properties(c);  // checked by consumer_config already
+  if (auto st = stream::create_topic(c.get_string("kafka.brokers"), topic, 1,
+                                     std::chrono::milliseconds(10000),
+                                     props.ok() ? *props : stream::KafkaProperties{});
+      !st.ok()) {
     log()->warn("cannot create topic {}: {}", topic, st.error().to_string());
   }
 }
@@ -117,6 +124,9 @@ Result<SummaryChannel> summary_channel(const Config& c) {
   pc.linger_ms = 20;
   pc.queue_max_messages = c.get_int("kafka.summaries_queue");
   pc.delivery_timeout = std::chrono::milliseconds(10000);
+  auto props = stream::client_properties(c);  // TLS and SASL like the other clients
+  if (!props.ok()) return props.error();
+  pc.extra = std::move(*props);
   auto producer = stream::KafkaProducer::create(pc);
   if (!producer.ok()) return producer.error();
   SummaryChannel ch{std::move(producer.value()), nullptr};
@@ -162,24 +172,26 @@ Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Sto
   // offsets waits for all of them.
   Pipeline* pipe_for_rebalance = nullptr;
   stream::KafkaSource* source_for_rebalance = nullptr;
-  auto consumer = stream::KafkaConsumer::create(
-      consumer_config(c, c.get_string("kafka.topic"), c.get_string("kafka.group")),
-      [&](const stream::RebalanceEvent& e) {
-        on_rebalance(e);
-        if (e.kind == stream::RebalanceEvent::Kind::kAssigned || !pipe_for_rebalance) return;
-        if (auto st = pipe_for_rebalance->finish_in_flight(); !st.ok()) {
-          log()->warn("batch in flight at the rebalance not stored (it will be read again): {}",
-                      st.error().to_string());
-        }
-        if (e.kind == stream::RebalanceEvent::Kind::kRevoked) {
-          commit_pending(*source_for_rebalance);
-        }
-        // Never commit for partitions that may belong to someone else.
-        source_for_rebalance->forget_pending();
-      });
+  auto cc = consumer_config(c, c.get_string("kafka.topic"), c.get_string("kafka.group"));
+  if (!cc.ok()) return cc.error();
+  auto consumer = stream::KafkaConsumer::create(*cc, [&](const stream::RebalanceEvent& e) {
+    on_rebalance(e);
+    if (e.kind == stream::RebalanceEvent::Kind::kAssigned || !pipe_for_rebalance) return;
+    if (auto st = pipe_for_rebalance->finish_in_flight(); !st.ok()) {
+      log()->warn("batch in flight at the rebalance not stored (it will be read again): {}",
+                  st.error().to_string());
+    }
+    if (e.kind == stream::RebalanceEvent::Kind::kRevoked) {
+      commit_pending(*source_for_rebalance);
+    }
+    // Never commit for partitions that may belong to someone else.
+    source_for_rebalance->forget_pending();
+  });
   if (!consumer.ok()) return consumer.error();
   stream::ProducerConfig pc;
   pc.brokers = c.get_string("kafka.brokers");
+  pc.extra = cc->extra;
+  pc.extra.erase("max.poll.interval.ms");  // a consumer property
   auto producer = stream::KafkaProducer::create(pc);
   if (!producer.ok()) return producer.error();
   auto format = c.get_string("kafka.format") == "csv" ? stream::MessageFormat::kCsv
@@ -248,12 +260,13 @@ Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Sto
 Status run_alerter(const Config& c, DetectionStage& detection, std::atomic<bool>& stop) {
   auto cc = consumer_config(c, c.get_string("kafka.anomalies_topic"),
                             c.get_string("kafka.group") + "-alerter");
+  if (!cc.ok()) return cc.error();
   const auto summaries_topic = c.get_string("kafka.summaries_topic");
   if (!summaries_topic.empty() && c.get_bool("behaviour.enabled")) {
-    cc.topics.push_back(summaries_topic);
+    cc->topics.push_back(summaries_topic);
   }
-  for (const auto& topic : cc.topics) ensure_topic(cc.brokers, topic);
-  auto consumer = stream::KafkaConsumer::create(cc, on_rebalance);
+  for (const auto& topic : cc->topics) ensure_topic(c, topic);
+  auto consumer = stream::KafkaConsumer::create(*cc, on_rebalance);
   if (!consumer.ok()) return consumer.error();
   auto& cons = *consumer.value();
   flow::JsonDecoder decoder;

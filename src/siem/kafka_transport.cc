@@ -39,6 +39,7 @@ Result<std::unique_ptr<Transport>> make_kafka_transport(KafkaOptions options,
   stream::ProducerConfig c;
   c.brokers = options.brokers;
   c.client_id = "flowsentry-siem";
+  c.extra = std::move(options.properties);
   auto p = stream::KafkaProducer::create(c);
   if (!p.ok()) return p.error();
   p.value()->on_delivery([on_failed](const stream::DeliveryReport& r) {

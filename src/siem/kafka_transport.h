@@ -9,12 +9,14 @@
 
 #include "common/result.h"
 #include "siem/transport.h"
+#include "stream/kafka_common.h"
 
 namespace flowsentry::siem {
 
 struct KafkaOptions {
   std::string brokers;
   std::string topic;
+  stream::KafkaProperties properties;  // security settings and passthrough (client_properties)
 };
 
 // `on_failed` is called (from the output's thread) once per message Kafka did not take.

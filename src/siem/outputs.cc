@@ -15,6 +15,7 @@
 #include "siem/syslog_frame.h"
 #include "siem/syslog_transport.h"
 #include "siem/webhook_transport.h"
+#include "stream/kafka_common.h"
 
 namespace flowsentry::siem {
 namespace {
@@ -140,7 +141,7 @@ Result<std::unique_ptr<Transport>> make_transport(const OutputSpec& s, const Out
       "flowsentry_siem_dropped_total",
       "Records a SIEM output dropped (queue full, out of attempts, shutdown)",
       {{"output", s.name}});
-  return make_kafka_transport({param(s, "brokers", d.kafka_brokers), s.target},
+  return make_kafka_transport({param(s, "brokers", d.kafka_brokers), s.target, d.kafka_properties},
                               [&failed] { failed.inc(); });
 }
 
@@ -169,6 +170,8 @@ OutputDefaults output_defaults(const Config& c) {
   d.facility = static_cast<int>(c.get_int("siem.syslog_facility"));
   d.webhook_secret = c.get_string("siem.webhook_secret");
   d.kafka_brokers = c.get_string("kafka.brokers");
+  // Settings that do not fit together stop the worker's or alerter's own Kafka clients first.
+  if (auto p = stream::client_properties(c); p.ok()) d.kafka_properties = std::move(*p);
   return d;
 }
 

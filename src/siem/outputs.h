@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <span>
 #include <vector>
@@ -24,6 +25,7 @@ struct OutputDefaults {
   int facility = 16;     // syslog facility (local0)
   std::string webhook_secret;
   std::string kafka_brokers;
+  std::map<std::string, std::string> kafka_properties;  // stream::client_properties(config)
 };
 
 OutputDefaults output_defaults(const Config& c);

@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "common/config.h"
 #include "common/result.h"
 
 struct rd_kafka_conf_s;
@@ -28,6 +30,20 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // Extra librdkafka properties ("key" -> "value") applied after flowsentry's defaults.
 using KafkaProperties = std::map<std::string, std::string>;
+
+// The client security settings (kafka.security_protocol, kafka.ssl_*, kafka.sasl_*) and the
+// kafka.properties passthrough as librdkafka properties, for every consumer and producer.
+// Settings that do not fit together (a CA file with plaintext, SASL without a user) are errors
+// naming the settings, not a client that silently ignores them.
+Result<KafkaProperties> client_properties(const Config& config);
+
+// Whether a librdkafka property holds a secret: its value is never printed or logged.
+bool secret_property(std::string_view key);
+
+// An authentication or TLS handshake failure (librdkafka error code) as a fatal error, or none for
+// any other code. Retrying with the same credentials or CA fails the same way forever, so the
+// client stops and says what to check instead of reconnecting in a loop.
+std::optional<Error> auth_failure(int err, std::string_view reason, std::string_view brokers);
 
 namespace detail {
 // Sets every property on `conf`; the error names the property and librdkafka's complaint.

@@ -31,6 +31,16 @@ struct ConsumerCallbacks {
                         rd_kafka_topic_partition_list_t* partitions, void* opaque) {
     static_cast<KafkaConsumer*>(opaque)->rebalance(static_cast<int>(err), partitions);
   }
+  // Client-level errors (broker down, authentication) arrive here from inside poll, not as
+  // messages.
+  static void error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<KafkaConsumer*>(opaque);
+    if (auto fatal = auth_failure(err, reason, self->config_.brokers)) {
+      if (!self->fatal_) self->fatal_ = std::move(fatal);
+      return;
+    }
+    module_logger("stream")->warn("kafka consumer: {}", reason);
+  }
   static void log(const rd_kafka_t*, int level, const char* fac, const char* buf) {
     module_logger("stream")->log(level <= 3   ? spdlog::level::err
                                  : level <= 5 ? spdlog::level::warn
@@ -128,6 +138,7 @@ Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::create(const ConsumerConfi
   }
   rd_kafka_conf_set_rebalance_cb(conf, &ConsumerCallbacks::rebalance);
   rd_kafka_conf_set_log_cb(conf, &ConsumerCallbacks::log);
+  rd_kafka_conf_set_error_cb(conf, &ConsumerCallbacks::error);
   rd_kafka_conf_set_opaque(conf, self.get());
   char err[512];
   self->rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
@@ -192,7 +203,11 @@ Result<size_t> KafkaConsumer::poll_batch(std::vector<KafkaMessage>& out, size_t 
   while (n < max) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     int timeout = static_cast<int>(std::max<int64_t>(left.count(), 0));
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, timeout);
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, std::min(timeout, 100));
+    if (fatal_) {
+      if (m) rd_kafka_message_destroy(m);
+      return *fatal_;
+    }
     if (!m) {
       if (timeout == 0) break;
       continue;
@@ -207,6 +222,10 @@ Result<size_t> KafkaConsumer::poll_batch(std::vector<KafkaMessage>& out, size_t 
           rd_kafka_message_destroy(m);
           return make_error(ErrorCode::kUnavailable, fmt::format("fatal Kafka error: {}", buf),
                             where);
+        }
+        if (auto fatal = auth_failure(m->err, rd_kafka_message_errstr(m), config_.brokers)) {
+          rd_kafka_message_destroy(m);
+          return *fatal;
         }
         module_logger("stream")->warn("kafka consumer: {} {}", where, rd_kafka_message_errstr(m));
       }

@@ -39,8 +39,10 @@ struct ConsumerConfig {
   std::string client_id = "flowsentry";
   std::string auto_offset_reset = "earliest";  // where a group with no commit starts
   std::chrono::milliseconds session_timeout{10000};
-  // "range,roundrobin" (eager: every rebalance revokes all) or "cooperative-sticky".
-  std::string assignment_strategy = "range,roundrobin";
+  // "cooperative-sticky": a rebalance revokes only the partitions that move, the others keep
+  // being consumed (incremental assign/unassign in the handler); "range,roundrobin" is eager:
+  // every rebalance revokes all.
+  std::string assignment_strategy = "cooperative-sticky";
   KafkaProperties extra;
 };
 
@@ -82,7 +84,8 @@ class KafkaConsumer {
 
   // Appends up to `max` messages to `out`, waiting at most `wait` in total: returns as soon as
   // `max` have arrived, else at the deadline with what there is (maybe none). Transient broker
-  // errors are logged and polling goes on; only a fatal consumer error is returned.
+  // errors are logged and polling goes on; a fatal consumer error, an authentication failure or
+  // a TLS handshake failure is returned (see auth_failure()).
   Result<size_t> poll_batch(std::vector<KafkaMessage>& out, size_t max,
                             std::chrono::milliseconds wait);
 
@@ -122,6 +125,7 @@ class KafkaConsumer {
   rd_kafka_s* rk_ = nullptr;
   bool paused_ = false;
   bool closed_ = false;
+  std::optional<Error> fatal_;  // set by the error callback, inside poll
 };
 
 }  // namespace flowsentry::stream

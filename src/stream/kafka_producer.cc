@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
@@ -23,6 +24,9 @@ struct ProducerCallbacks {
     r.opaque = reinterpret_cast<uintptr_t>(m->_private);
     self->record(r);
   }
+  static void error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    static_cast<KafkaProducer*>(opaque)->client_error(err, reason);
+  }
   static void log(const rd_kafka_t*, int level, const char* fac, const char* buf) {
     auto logger = module_logger("stream");
     logger->log(level <= 3   ? spdlog::level::err
@@ -41,6 +45,21 @@ void KafkaProducer::record(const DeliveryReport& r) {
     last_error_ = fmt::format("{} [{}]: {}", r.topic, r.partition, r.error);
   }
   if (on_delivery_) on_delivery_(r);
+}
+
+void KafkaProducer::client_error(int err, const char* reason) {
+  if (auto fatal = auth_failure(err, reason, brokers_)) {
+    std::lock_guard lock(error_mu_);
+    if (!fatal_) module_logger("stream")->error("kafka producer: {}", fatal->to_string());
+    if (!fatal_) fatal_ = std::move(fatal);
+    return;
+  }
+  module_logger("stream")->warn("kafka producer: {}", reason);
+}
+
+std::optional<Error> KafkaProducer::fatal_error() const {
+  std::lock_guard lock(error_mu_);
+  return fatal_;
 }
 
 Result<std::unique_ptr<KafkaProducer>> KafkaProducer::create(const ProducerConfig& c) {
@@ -66,6 +85,7 @@ Result<std::unique_ptr<KafkaProducer>> KafkaProducer::create(const ProducerConfi
     return st.error();
   }
   rd_kafka_conf_set_dr_msg_cb(conf, &ProducerCallbacks::delivery);
+  rd_kafka_conf_set_error_cb(conf, &ProducerCallbacks::error);
   rd_kafka_conf_set_log_cb(conf, &ProducerCallbacks::log);
   rd_kafka_conf_set_opaque(conf, self.get());
   char err[512];
@@ -103,6 +123,7 @@ Status KafkaProducer::produce_at(std::string_view topic, std::string_view key,
   const auto deadline = std::chrono::steady_clock::now() + queue_wait;
   const std::string topic_str(topic);
   for (;;) {
+    if (auto fatal = fatal_error()) return *fatal;
     rd_kafka_headers_t* hdrs = nullptr;
     if (!headers.empty()) {
       hdrs = rd_kafka_headers_new(headers.size());
@@ -153,7 +174,16 @@ void KafkaProducer::poll(std::chrono::milliseconds wait) {
 }
 
 Status KafkaProducer::flush(std::chrono::milliseconds timeout) {
-  auto err = rd_kafka_flush(rk_, static_cast<int>(timeout.count()));
+  // In slices, so an authentication failure reported meanwhile ends the wait.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+  while (err == RD_KAFKA_RESP_ERR__TIMED_OUT && !fatal_error()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    err = rd_kafka_flush(rk_, static_cast<int>(std::clamp<int64_t>(left.count(), 0, 100)));
+    if (left.count() <= 0) break;
+  }
+  if (auto fatal = fatal_error()) return *fatal;
   const uint64_t failed_now = failed_.load();
   const uint64_t new_failures = failed_now - failed_at_last_flush_;
   failed_at_last_flush_ = failed_now;
@@ -181,9 +211,11 @@ std::string KafkaProducer::last_error() const {
 }
 
 Status create_topic(const std::string& brokers, const std::string& topic, int partitions,
-                    std::chrono::milliseconds timeout) {
+                    std::chrono::milliseconds timeout, const KafkaProperties& extra) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  if (auto st = detail::apply_properties(conf, {{"bootstrap.servers", brokers}}); !st.ok()) {
+  KafkaProperties props = extra;
+  props["bootstrap.servers"] = brokers;
+  if (auto st = detail::apply_properties(conf, props); !st.ok()) {
     rd_kafka_conf_destroy(conf);
     return st;
   }

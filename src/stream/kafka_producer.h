@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -83,7 +84,7 @@ class KafkaProducer {
 
   // Waits until every queued message has its delivery report, at most `timeout`. Error when
   // some are still outstanding (kTimeout) or when any failed since the last flush (kUnavailable,
-  // with the first error).
+  // with the first error), or at once when authentication or TLS failed.
   Status flush(std::chrono::milliseconds timeout);
 
   // Called for every delivery report, from the thread calling produce/poll/flush.
@@ -93,12 +94,16 @@ class KafkaProducer {
   uint64_t failed() const { return failed_.load(); }
   uint64_t in_flight() const;
   std::string last_error() const;
+  // The authentication or TLS failure that stopped this producer (see auth_failure()); once set,
+  // produce() and flush() return it at once.
+  std::optional<Error> fatal_error() const;
   const std::string& brokers() const { return brokers_; }
 
  private:
   KafkaProducer() = default;
   friend struct ProducerCallbacks;
   void record(const DeliveryReport& report);
+  void client_error(int err, const char* reason);
   Status produce_at(std::string_view topic, std::string_view key, std::string_view value,
                     const Headers& headers, int32_t partition, uint64_t opaque,
                     std::chrono::milliseconds queue_wait, int64_t timestamp_ms);
@@ -111,10 +116,13 @@ class KafkaProducer {
   uint64_t failed_at_last_flush_ = 0;
   mutable std::mutex error_mu_;
   std::string last_error_;
+  std::optional<Error> fatal_;  // guarded by error_mu_
 };
 
 // Creates `topic` with `partitions` partitions (replication 1) if it does not exist yet.
+// `extra`: client properties such as client_properties(config).
 Status create_topic(const std::string& brokers, const std::string& topic, int partitions,
-                    std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+                    std::chrono::milliseconds timeout = std::chrono::milliseconds(10000),
+                    const KafkaProperties& extra = {});
 
 }  // namespace flowsentry::stream

@@ -130,6 +130,22 @@ TEST(CliAdversarialTest, ConfigMasksTheDatabasePassword) {
       << r.out;
 }
 
+TEST(CliAdversarialTest, ConfigMasksKafkaPasswordsAndPassthroughValues) {
+  auto r =
+      run("config --set kafka.security_protocol=sasl_ssl --set kafka.sasl_password=hunter2 "
+          "--set kafka.properties.sasl.oauthbearer.client.secret=hunter3 "
+          "--set kafka.ssl_key_password=hunter4");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("hunter"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"sasl.oauthbearer.client.secret\" = \"***\""), std::string::npos) << r.out;
+}
+
+TEST(CliTest, ProduceWithMismatchedKafkaSecurityIsAUsageError) {
+  auto r = run("produce --data generator:normal --count 1 --set kafka.sasl_username=u");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("kafka.security_protocol"), std::string::npos) << r.out;
+}
+
 // The port `serve` printed ("http://127.0.0.1:PORT/"), waiting for it to start.
 int served_port(flowsentry::testing::Process& p) {
   for (int i = 0; i < 600 && p.running(); ++i) {

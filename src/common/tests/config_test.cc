@@ -102,6 +102,54 @@ TEST(ConfigTest, TomlSyntaxErrorGivesLine) {
   EXPECT_TRUE(st.error().where.starts_with("bad.toml:1"));
 }
 
+TEST(ConfigTableTest, TomlTableWithDottedKeysIsFlattened) {
+  Config c;
+  ASSERT_TRUE(
+      c.merge_toml_text("[kafka.properties]\nfetch.max.bytes = 1048576\n"
+                        "\"ssl.cipher.suites\" = \"A:B\"\nenable.ssl.certificate.verification"
+                        " = true\n",
+                        "t.toml")
+          .ok());
+  const auto& t = c.get_table("kafka.properties");
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t.at("fetch.max.bytes"), "1048576");
+  EXPECT_EQ(t.at("ssl.cipher.suites"), "A:B");
+  EXPECT_EQ(t.at("enable.ssl.certificate.verification"), "true");
+  EXPECT_EQ(c.origin("kafka.properties"), "t.toml");
+}
+
+TEST(ConfigTableTest, LayersAddKeysAndReplaceTheirValues) {
+  Config c;
+  ASSERT_TRUE(
+      c.merge_toml_text("[kafka.properties]\n\"debug\" = \"broker\"\n\"a.b\" = \"1\"\n", "t.toml")
+          .ok());
+  ASSERT_TRUE(c.merge_env([](const char* name) -> const char* {
+                 return std::string(name) == "FLOWSENTRY_KAFKA_PROPERTIES" ? "a.b=2;c=x=y"
+                                                                           : nullptr;
+               }).ok());
+  ASSERT_TRUE(c.set("kafka.properties.debug", "broker,security").ok());
+  const auto& t = c.get_table("kafka.properties");
+  EXPECT_EQ(t.at("debug"), "broker,security");  // commas survive: ';' separates pairs
+  EXPECT_EQ(t.at("a.b"), "2");
+  EXPECT_EQ(t.at("c"), "x=y");
+  EXPECT_EQ(c.origin("kafka.properties"), "flag");
+}
+
+TEST(ConfigTableTest, PairWithoutKeyIsAnError) {
+  Config c;
+  auto st = c.set("kafka.properties", "debug");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().to_string().find("key=value"), std::string::npos) << st.error().to_string();
+  EXPECT_FALSE(c.merge_toml_text("[kafka]\nproperties = 3\n", "t.toml").ok());
+  EXPECT_FALSE(c.merge_toml_text("[kafka.properties]\nx = [1, 2]\n", "t.toml").ok());
+}
+
+TEST(ConfigTableTest, DefaultTomlHasAnEmptyTable) {
+  Config c;
+  ASSERT_TRUE(c.merge_toml_text(render_default_toml(), "defaults.toml").ok());
+  EXPECT_TRUE(c.get_table("kafka.properties").empty());
+}
+
 TEST(SettingsTest, EnvVarNameIsUpperSnake) {
   EXPECT_EQ(find_setting("store.retention_days")->env_var(), "FLOWSENTRY_STORE_RETENTION_DAYS");
   EXPECT_EQ(find_setting("nope.nope"), nullptr);

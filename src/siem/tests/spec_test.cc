@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "common/config.h"
+#include "siem/outputs.h"
 #include "siem/spec.h"
 
 namespace flowsentry::siem {
@@ -49,6 +51,25 @@ TEST(SpecTest, MistakesNameTheOutputAndTheProblem) {
 
 TEST(SpecTest, AdversarialHeaderWithALineBreakIsRefused) {
   EXPECT_FALSE(parse_output_specs("webhook u header=X-A:b\rX-Injected:1").ok());
+}
+
+}  // namespace
+}  // namespace flowsentry::siem
+
+namespace flowsentry::siem {
+namespace {
+
+TEST(OutputDefaultsTest, KafkaOutputsGetTheKafkaSecuritySettings) {
+  Config c;
+  ASSERT_TRUE(c.set("kafka.security_protocol", "sasl_ssl").ok());
+  ASSERT_TRUE(c.set("kafka.sasl_username", "u").ok());
+  ASSERT_TRUE(c.set("kafka.sasl_password", "pw").ok());
+  ASSERT_TRUE(c.set("kafka.properties.client.rack", "r1").ok());
+  auto d = output_defaults(c);
+  EXPECT_EQ(d.kafka_properties.at("security.protocol"), "sasl_ssl");
+  EXPECT_EQ(d.kafka_properties.at("sasl.username"), "u");
+  EXPECT_EQ(d.kafka_properties.at("sasl.password"), "pw");
+  EXPECT_EQ(d.kafka_properties.at("client.rack"), "r1");
 }
 
 }  // namespace

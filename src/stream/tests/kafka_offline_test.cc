@@ -2,6 +2,8 @@
 // nothing listens, and the offset arithmetic.
 #include <gtest/gtest.h>
 
+#include "common/config.h"
+#include "stream/kafka_common.h"
 #include "stream/kafka_consumer.h"
 #include "stream/kafka_producer.h"
 #include "stream/kafka_source.h"
@@ -82,6 +84,94 @@ TEST(KafkaOfflineTest, MergedOffsetsKeepTheHighestPerPartition) {
   EXPECT_EQ(pending[0], (TopicPartition{"flows", 0, 10}));  // an older commit never moves back
   EXPECT_EQ(pending[1], (TopicPartition{"flows", 1, 9}));
   EXPECT_EQ(pending[2], (TopicPartition{"flows", 2, 1}));
+}
+
+TEST(KafkaSecurityTest, PlaintextByDefault) {
+  Config c;
+  auto p = client_properties(c);
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  EXPECT_EQ(*p, (KafkaProperties{{"security.protocol", "plaintext"}}));
+}
+
+TEST(KafkaSecurityTest, SaslSslSettingsBecomeLibrdkafkaProperties) {
+  Config c;
+  ASSERT_TRUE(c.merge_toml_text("[kafka]\nsecurity_protocol = \"sasl_ssl\"\n"
+                                "ssl_ca_location = \"/etc/ca.pem\"\n"
+                                "ssl_endpoint_identification = \"none\"\n"
+                                "sasl_mechanism = \"SCRAM-SHA-256\"\nsasl_username = \"u\"\n"
+                                "sasl_password = \"pw\"\n[kafka.properties]\n"
+                                "\"sasl.mechanisms\" = \"PLAIN\"\nsocket.keepalive.enable = true\n",
+                                "t.toml")
+                  .ok());
+  auto p = client_properties(c);
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  EXPECT_EQ(p->at("security.protocol"), "sasl_ssl");
+  EXPECT_EQ(p->at("ssl.ca.location"), "/etc/ca.pem");
+  EXPECT_EQ(p->at("ssl.endpoint.identification.algorithm"), "none");
+  EXPECT_EQ(p->at("sasl.username"), "u");
+  EXPECT_EQ(p->at("sasl.password"), "pw");
+  EXPECT_EQ(p->at("sasl.mechanisms"), "PLAIN");  // the passthrough is applied last
+  EXPECT_EQ(p->at("socket.keepalive.enable"), "true");
+  EXPECT_EQ(p->count("ssl.key.location"), 0u);
+  // librdkafka takes every one of them; a CA file that is not there is an error at once.
+  ProducerConfig pc;
+  pc.brokers = "127.0.0.1:1";
+  pc.extra = *p;
+  auto missing_ca = KafkaProducer::create(pc);
+  ASSERT_FALSE(missing_ca.ok());
+  EXPECT_NE(missing_ca.error().message.find("ssl.ca.location"), std::string::npos);
+  pc.extra.erase("ssl.ca.location");
+  auto producer = KafkaProducer::create(pc);
+  EXPECT_TRUE(producer.ok()) << producer.error().to_string();
+}
+
+TEST(KafkaSecurityTest, SettingsThatDoNotFitTogetherAreNamed) {
+  auto error_of = [](std::vector<std::pair<const char*, const char*>> set) {
+    Config c;
+    for (auto [k, v] : set) EXPECT_TRUE(c.set(k, v).ok()) << k;
+    auto p = client_properties(c);
+    return p.ok() ? std::string() : p.error().to_string();
+  };
+  EXPECT_NE(error_of({{"kafka.ssl_ca_location", "/ca.pem"}}).find("kafka.ssl_ca_location"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"kafka.sasl_username", "u"}}).find("kafka.security_protocol"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"kafka.security_protocol", "sasl_ssl"}, {"kafka.sasl_username", "u"}})
+                .find("kafka.sasl_password"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"kafka.security_protocol", "ssl"}, {"kafka.ssl_key_location", "/k.pem"}})
+                .find("kafka.ssl_certificate_location"),
+            std::string::npos);
+  EXPECT_EQ(error_of({{"kafka.security_protocol", "ssl"},
+                      {"kafka.ssl_key_location", "/k.pem"},
+                      {"kafka.ssl_certificate_location", "/c.pem"}}),
+            "");
+}
+
+TEST(KafkaSecurityTest, SecretValuesAreNotInErrors) {
+  ProducerConfig c;
+  c.brokers = "127.0.0.1:1";
+  c.extra["sasl.password"] = "hunter2";
+  c.extra["security.protocol"] = "no-such-protocol";
+  c.extra["ssl.key.password"] = "hunter3";
+  auto p = KafkaProducer::create(c);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().to_string().find("hunter"), std::string::npos) << p.error().to_string();
+  EXPECT_TRUE(secret_property("sasl.password"));
+  EXPECT_TRUE(secret_property("ssl.key.pem"));
+  EXPECT_FALSE(secret_property("sasl.username"));
+}
+
+TEST(KafkaSecurityTest, AuthenticationAndTlsFailuresAreFatalOthersAreNot) {
+  auto auth = auth_failure(-169 /* RD_KAFKA_RESP_ERR__AUTHENTICATION */,
+                           "SASL authentication error", "b:1");
+  ASSERT_TRUE(auth.has_value());
+  EXPECT_NE(auth->message.find("authentication failed"), std::string::npos);
+  EXPECT_NE(auth->message.find("kafka.sasl_password"), std::string::npos);
+  auto tls = auth_failure(-181 /* RD_KAFKA_RESP_ERR__SSL */, "certificate verify failed", "b:1");
+  ASSERT_TRUE(tls.has_value());
+  EXPECT_NE(tls->message.find("TLS handshake failed"), std::string::npos);
+  EXPECT_FALSE(auth_failure(-195 /* RD_KAFKA_RESP_ERR__TRANSPORT */, "down", "b:1").has_value());
 }
 
 }  // namespace
