@@ -57,6 +57,20 @@ std::string format_mac(const std::array<uint8_t, 6>& m) {
                      m[5]);
 }
 
+std::string state_of(const FlowState& f) {
+  const bool both = f.s.pkts && f.d.pkts;
+  if (f.key.network == Network::kArp || (f.key.proto != kProtoTcp && f.key.proto != kProtoIcmp)) {
+    if (both) return "CON";
+    if (f.s.pkts) return f.first_record ? "INT" : "REQ";
+    return "RSP";
+  }
+  std::string_view name =
+      f.key.proto == kProtoTcp ? f.tcp.state_name(both) : icmp_state(f.icmp_type, f.icmp_code);
+  return std::string(name.data(), name.size());
+}
+
+}  // namespace
+
 std::string_view icmp_state(uint8_t type, uint8_t code) {
   static constexpr std::array<std::string_view, 41> kTypes{
       "ECR", "",    "",    "UR",  "SRC", "RED", "AHA", "",    "ECO", "RTA", "RTS",
@@ -72,20 +86,6 @@ std::string_view icmp_state(uint8_t type, uint8_t code) {
   if (type < kTypes.size() && !kTypes[type].empty()) return kTypes[type];
   return "UNK";
 }
-
-std::string state_of(const FlowState& f) {
-  const bool both = f.s.pkts && f.d.pkts;
-  if (f.key.network == Network::kArp || (f.key.proto != kProtoTcp && f.key.proto != kProtoIcmp)) {
-    if (both) return "CON";
-    if (f.s.pkts) return f.first_record ? "INT" : "REQ";
-    return "RSP";
-  }
-  std::string_view name =
-      f.key.proto == kProtoTcp ? f.tcp.state_name(both) : icmp_state(f.icmp_type, f.icmp_code);
-  return std::string(name.data(), name.size());
-}
-
-}  // namespace
 
 double argus_intpkt_ms(const DirState& d) {
   const StatsObject a = act_stats(d.act), i = idle_stats(d.idle);
