@@ -97,7 +97,7 @@ void BM_LoopbackLossAt100kRecordsPerSecond(benchmark::State& state) {
     std::thread rx([&] {
       std::vector<flowsentry::flow::FlowRecord> out;
       std::vector<flowsentry::flow::FieldProblem> rejected;
-      auto handle = [&](const auto& e, auto b) { c.add(e, b, 0); };
+      auto handle = [&](const auto& e, auto b, uint16_t port) { c.add(e, b, 0, port); };
       while (!done.load() || (*receiver)->receive(std::chrono::milliseconds(200), handle) > 0) {
         (*receiver)->receive(std::chrono::milliseconds(50), handle);
         out.clear();

@@ -98,9 +98,10 @@ int run_collect(const CollectOpts& o) {
   auto next_progress = start + std::chrono::duration<double>(o.progress_s);
   Status st;
   while (st.ok() && wait_for_signal(std::chrono::milliseconds(0)) == 0) {
-    (*receiver)->receive(std::chrono::milliseconds(100), [&](const auto& exporter, auto bytes) {
-      collector.add(exporter, bytes, steady_us());
-    });
+    (*receiver)->receive(std::chrono::milliseconds(100),
+                         [&](const auto& exporter, auto bytes, uint16_t port) {
+                           collector.add(exporter, bytes, steady_us(), port);
+                         });
     collector.advance(steady_us());
     st = drain();
     const auto now = std::chrono::steady_clock::now();
@@ -112,9 +113,10 @@ int run_collect(const CollectOpts& o) {
     if (o.duration > 0 && std::chrono::duration<double>(now - start).count() >= o.duration) break;
   }
   // Datagrams already queued in the socket are still decoded before the end.
-  while (st.ok() && (*receiver)->receive(std::chrono::milliseconds(0), [&](const auto& e, auto b) {
-    collector.add(e, b, steady_us());
-  }) > 0) {
+  while (st.ok() && (*receiver)->receive(std::chrono::milliseconds(0),
+                                         [&](const auto& e, auto b, uint16_t port) {
+                                           collector.add(e, b, steady_us(), port);
+                                         }) > 0) {
   }
   collector.finish();
   if (st.ok()) st = drain();

@@ -11,9 +11,9 @@ Collector::Collector(CollectorSettings settings)
       ct_(settings.ct_window) {}
 
 void Collector::add(const std::array<uint8_t, 16>& exporter, std::span<const uint8_t> datagram,
-                    int64_t now_us) {
+                    int64_t now_us, uint16_t port) {
   decoded_.clear();
-  decoder_.decode(exporter, datagram, decoded_);
+  decoder_.decode(exporter, datagram, decoded_, port);
   for (const auto& r : decoded_) pairer_.add(r, now_us, ready_);
   pairer_.expire(now_us, ready_);
   finish_records();

@@ -30,7 +30,7 @@ class Collector {
 
   // One datagram from `exporter`, received at `now_us` (a monotonic clock, for pairing).
   void add(const std::array<uint8_t, 16>& exporter, std::span<const uint8_t> datagram,
-           int64_t now_us);
+           int64_t now_us, uint16_t port = 0);
   // Moves time on without a datagram: one-way records past the pairing window leave.
   void advance(int64_t now_us);
   // End of input: everything waiting leaves.

@@ -83,8 +83,8 @@ const flow::Profile& CollectorSource::profile() const {
 }
 
 void CollectorSource::receive(std::chrono::milliseconds wait) {
-  receiver_->receive(wait, [this](const auto& exporter, auto datagram) {
-    collector_.add(exporter, datagram, steady_us());
+  receiver_->receive(wait, [this](const auto& exporter, auto datagram, uint16_t port) {
+    collector_.add(exporter, datagram, steady_us(), port);
   });
   collector_.advance(steady_us());
   taken_.clear();

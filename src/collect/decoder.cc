@@ -113,9 +113,21 @@ Decoder::Session* Decoder::session(const SessionKey& key) {
   return &sessions_.emplace(key, Session(limits_.max_templates)).first->second;
 }
 
+// The session, its sequence numbering restarted when the datagram comes from another port.
+Decoder::Session* Decoder::session_from_port(const SessionKey& key) {
+  Session* s = session(key);
+  if (s && s->port != port_) {
+    s->port = port_;
+    s->seq_known = false;
+    s->mode = -1;
+  }
+  return s;
+}
+
 void Decoder::decode(const std::array<uint8_t, 16>& exporter, std::span<const uint8_t> d,
-                     std::vector<ExportRecord>& out) {
+                     std::vector<ExportRecord>& out, uint16_t port) {
   ++counters_.datagrams;
+  port_ = port;
   if (d.size() < 2) return count(DecodeError::kTooShort);
   switch (u16(d.data())) {
     case 5:
@@ -129,12 +141,25 @@ void Decoder::decode(const std::array<uint8_t, 16>& exporter, std::span<const ui
   }
 }
 
-// v5 and IPFIX number records, v9 numbers datagrams. A number already passed is a reordered
-// datagram; a jump of more than 2^30 is taken as an exporter restart, not as loss.
-void Decoder::check_sequence(Session& s, uint32_t seq, uint32_t advance, bool advance_known,
-                             bool per_datagram) {
+// v5 and IPFIX number records, v9 numbers datagrams. RFC 7011 numbers the records sent before
+// a message; softflowd numbers them after it, and counts no options records. The first
+// numbering that fits an exporter is kept for it (and changed when another one fits a later
+// message); gaps against it are lost records. A number
+// already passed is a reordered datagram; a jump of more than 2^30 an exporter restart.
+void Decoder::check_sequence(Session& s, uint32_t seq, uint32_t all, uint32_t flows,
+                             bool counts_known, bool per_datagram) {
   if (s.seq_known) {
-    const auto gap = static_cast<int32_t>(seq - s.next_seq);
+    const std::array<uint32_t, 4> expected{s.last_seq + s.last_all, s.last_seq + s.last_flow,
+                                           s.last_seq + all, s.last_seq + flows};
+    // Counts can make two numberings agree for a while; a later message tells them apart.
+    const bool fits = s.mode >= 0 && seq == expected[s.mode];
+    for (int m = 0; m < 4 && !fits; ++m) {
+      if (seq == expected[m]) {
+        s.mode = m;
+        break;
+      }
+    }
+    const auto gap = static_cast<int32_t>(seq - expected[s.mode < 0 ? 0 : s.mode]);
     if (gap < 0 && gap > -(1 << 30)) {
       ++counters_.out_of_order;
       return;
@@ -144,8 +169,10 @@ void Decoder::check_sequence(Session& s, uint32_t seq, uint32_t advance, bool ad
           static_cast<uint64_t>(gap);
     }
   }
-  s.next_seq = seq + advance;
-  s.seq_known = advance_known;
+  s.last_seq = seq;
+  s.last_all = all;
+  s.last_flow = flows;
+  s.seq_known = counts_known;
 }
 
 void Decoder::decode_v5(const std::array<uint8_t, 16>& exporter, std::span<const uint8_t> d,
@@ -158,9 +185,9 @@ void Decoder::decode_v5(const std::array<uint8_t, 16>& exporter, std::span<const
     n = std::min<size_t>(n, (d.size() - kV5Header) / kV5Record);
   }
   SessionKey key{exporter, 5, static_cast<uint32_t>(u16(h + 20))};  // engine type and id
-  Session* s = session(key);
+  Session* s = session_from_port(key);
   if (!s) return;
-  check_sequence(*s, u32(h + 16), static_cast<uint32_t>(n), true, false);
+  check_sequence(*s, u32(h + 16), static_cast<uint32_t>(n), static_cast<uint32_t>(n), true, false);
   const uint32_t uptime = u32(h + 4);
   const int64_t export_us = static_cast<int64_t>(u32(h + 8)) * 1'000'000 + u32(h + 12) / 1000;
   for (size_t i = 0; i < n; ++i) {
@@ -208,9 +235,9 @@ void Decoder::decode_templated(const std::array<uint8_t, 16>& exporter, std::spa
     seq = u32(h + 12);
     key.domain = u32(h + 16);
   }
-  Session* s = session(key);
+  Session* s = session_from_port(key);
   if (!s) return;
-  uint32_t data_records = 0;
+  uint32_t all_records = 0, flow_records = 0;
   bool all_known = true;
   for (size_t pos = header; pos + 4 <= d.size();) {
     const uint16_t id = u16(h + pos);
@@ -228,7 +255,9 @@ void Decoder::decode_templated(const std::array<uint8_t, 16>& exporter, std::spa
       read_templates(key, *s, set, ipfix, id == options_set, out);
     } else if (id >= 256) {
       if (const Template* t = s->templates.find(id)) {
-        data_records += static_cast<uint32_t>(read_data(*t, set, time, key.version, out));
+        const auto n = static_cast<uint32_t>(read_data(*t, set, time, key.version, out));
+        all_records += n;
+        flow_records += t->options ? 0 : n;
       } else {
         count(DecodeError::kUnknownTemplate);
         buffer_pending(key, id, time, set);
@@ -238,9 +267,9 @@ void Decoder::decode_templated(const std::array<uint8_t, 16>& exporter, std::spa
     // Set ids 4..255 are reserved: skipped.
   }
   if (ipfix) {
-    check_sequence(*s, seq, data_records, all_known, false);
+    check_sequence(*s, seq, all_records, flow_records, all_known, false);
   } else {
-    check_sequence(*s, seq, 1, true, true);
+    check_sequence(*s, seq, 1, 1, true, true);
   }
 }
 

@@ -57,9 +57,11 @@ class Decoder {
  public:
   explicit Decoder(DecoderLimits limits = {});
 
-  // `exporter`: the sender's address (IPv4 in the first 4 bytes). Appends the flow records.
+  // `exporter`: the sender's address (IPv4 in the first 4 bytes), `port` its UDP port: a new
+  // port is a new transport session (a restarted exporter), whose numbering starts afresh.
+  // Appends the flow records.
   void decode(const std::array<uint8_t, 16>& exporter, std::span<const uint8_t> datagram,
-              std::vector<ExportRecord>& out);
+              std::vector<ExportRecord>& out, uint16_t port = 0);
 
   const DecoderCounters& counters() const { return counters_; }
   size_t templates_active() const;
@@ -80,7 +82,11 @@ class Decoder {
     explicit Session(size_t max_templates) : templates(max_templates) {}
     TemplateSet templates;
     bool seq_known = false;
-    uint32_t next_seq = 0;
+    uint16_t port = 0;  // the transport session the numbering belongs to
+    uint32_t last_seq = 0;
+    uint32_t last_all = 0;   // records of the last message, options records included
+    uint32_t last_flow = 0;  // flow records only
+    int mode = -1;           // which numbering the exporter uses, once seen (check_sequence)
   };
   // What a record's relative times are relative to.
   struct TimeBase {
@@ -97,12 +103,13 @@ class Decoder {
 
   void count(DecodeError e) { ++counters_.errors[static_cast<size_t>(e)]; }
   Session* session(const SessionKey& key);
-  void check_sequence(Session& s, uint32_t seq, uint32_t advance, bool advance_known,
+  void check_sequence(Session& s, uint32_t seq, uint32_t all, uint32_t flows, bool counts_known,
                       bool per_datagram);
   void decode_v5(const std::array<uint8_t, 16>& exporter, std::span<const uint8_t> d,
                  std::vector<ExportRecord>& out);
   void decode_templated(const std::array<uint8_t, 16>& exporter, std::span<const uint8_t> d,
                         bool ipfix, std::vector<ExportRecord>& out);
+  Session* session_from_port(const SessionKey& key);
   // Template sets: adds, refreshes or withdraws; replays data sets waiting for a new template.
   void read_templates(const SessionKey& key, Session& s, std::span<const uint8_t> set, bool ipfix,
                       bool options, std::vector<ExportRecord>& out);
@@ -121,6 +128,7 @@ class Decoder {
   std::unordered_map<SessionKey, Session, SessionKeyHash> sessions_;
   std::deque<PendingSet> pending_;
   size_t pending_bytes_ = 0;
+  uint16_t port_ = 0;  // of the datagram being decoded
 };
 
 }  // namespace flowsentry::collect

@@ -106,12 +106,17 @@ size_t UdpReceiver::receive(std::chrono::milliseconds wait, const Handler& handl
   if (n <= 0) return 0;
   for (int i = 0; i < n; ++i) {
     std::array<uint8_t, 16> exporter{};
+    uint16_t port = 0;
     if (from[i].ss_family == AF_INET6) {
-      std::memcpy(exporter.data(), &reinterpret_cast<sockaddr_in6*>(&from[i])->sin6_addr, 16);
+      const auto* a = reinterpret_cast<sockaddr_in6*>(&from[i]);
+      std::memcpy(exporter.data(), &a->sin6_addr, 16);
+      port = ntohs(a->sin6_port);
     } else {
-      std::memcpy(exporter.data(), &reinterpret_cast<sockaddr_in*>(&from[i])->sin_addr, 4);
+      const auto* a = reinterpret_cast<sockaddr_in*>(&from[i]);
+      std::memcpy(exporter.data(), &a->sin_addr, 4);
+      port = ntohs(a->sin_port);
     }
-    handle(exporter, {buffers_.data() + i * kMaxDatagram, msgs[i].msg_len});
+    handle(exporter, {buffers_.data() + i * kMaxDatagram, msgs[i].msg_len}, port);
   }
   return static_cast<size_t>(n);
 }

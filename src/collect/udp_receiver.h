@@ -26,7 +26,7 @@ Result<Endpoint> parse_endpoint(std::string_view text);
 class UdpReceiver {
  public:
   using Handler = std::function<void(const std::array<uint8_t, 16>& exporter,
-                                     std::span<const uint8_t> datagram)>;
+                                     std::span<const uint8_t> datagram, uint16_t port)>;
 
   static Result<std::unique_ptr<UdpReceiver>> bind(const Endpoint& at, int buffer_mb = 32);
   ~UdpReceiver();

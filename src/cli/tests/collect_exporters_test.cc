@@ -228,7 +228,7 @@ TEST_P(CollectExportersTest, OneWayRecordsAndBiflowsMatchNfdump) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, CollectExportersTest, ::testing::Values(5, 9, 10),
-                         [](const auto& info) { return "v" + std::to_string(info.param); });
+                         [](const auto& p) { return "v" + std::to_string(p.param); });
 
 }  // namespace
 }  // namespace flowsentry::testing

@@ -218,6 +218,34 @@ TEST(DecoderTest, IpfixSequenceGapsCountRecords) {
   EXPECT_EQ(d.counters().lost_records, 5u);
 }
 
+TEST(DecoderTest, SoftflowdNumberingAfterTheMessageIsLearnedNotCountedAsLoss) {
+  // softflowd 1.1.0 sends the count of records *including* the message's own, without its
+  // options records; RFC 7011 counts those before the message.
+  Decoder d;
+  Flow f;
+  Bytes opt;
+  opt.u16(400).u16(2).u16(1).u16(149).u16(4).u16(41).u16(8);
+  decode(d, ipfix(1'700'000'002, 2, 1,
+                  {set(2, flow_template()), set(3, opt), set(400, Bytes().u32(1).u64(5)),
+                   set(kFlowTemplate, flow_records({f, f}))}));
+  decode(d, ipfix(1'700'000'002, 6, 1, {set(kFlowTemplate, flow_records({f, f, f, f}))}));
+  decode(d, ipfix(1'700'000'002, 7, 1, {set(kFlowTemplate, flow_records({f}))}));
+  EXPECT_EQ(d.counters().lost_records, 0u);
+  decode(d, ipfix(1'700'000'002, 11, 1, {set(kFlowTemplate, flow_records({f}))}));
+  EXPECT_EQ(d.counters().lost_records, 3u);
+}
+
+TEST(DecoderTest, ARestartedExporterOnANewPortStartsItsNumberingAfresh) {
+  Decoder d;
+  Flow f;
+  std::vector<ExportRecord> out;
+  d.decode(kExporter, v5(1000, 1'700'000'000, 5000, {f}, 0, 0), out, 40000);
+  d.decode(kExporter, v5(1000, 1'700'000'000, 0, {f}, 0, 0), out, 40001);
+  d.decode(kExporter, v5(1000, 1'700'000'000, 1, {f}, 0, 0), out, 40001);
+  EXPECT_EQ(d.counters().lost_records, 0u);
+  EXPECT_EQ(d.counters().out_of_order, 0u);
+}
+
 TEST(DecoderTest, NetflowV9TemplateDataUptimeTimesAndPacketGaps) {
   Decoder d;
   auto t = template_record(
