@@ -92,7 +92,6 @@ void BM_LoopbackLossAt100kRecordsPerSecond(benchmark::State& state) {
       return;
     }
     Collector c({.pairing = {.window_us = 0}});
-    c.add(kExporter, ipfix(1'700'000'002, 0, 1, {set(2, flow_template())}), 0);
     std::atomic<bool> done{false};
     std::thread rx([&] {
       std::vector<flowsentry::flow::FlowRecord> out;
@@ -109,12 +108,16 @@ void BM_LoopbackLossAt100kRecordsPerSecond(benchmark::State& state) {
     to.sin_family = AF_INET;
     to.sin_port = htons((*receiver)->port());
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    auto send = [&](const std::vector<uint8_t>& m) {
+      sendto(fd, m.data(), m.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+    };
+    send(ipfix(1'700'000'002, 0, 1, {set(2, flow_template())}));
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < kDatagrams; ++i) {
       // Paced: datagram i leaves at i / (rate / 30) seconds.
       std::this_thread::sleep_until(
           start + std::chrono::microseconds(int64_t{i} * kRecordsPerDatagram * 1'000'000 / kRate));
-      sendto(fd, msgs[i].data(), msgs[i].size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+      send(msgs[i]);
     }
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
