@@ -93,6 +93,13 @@ void BiflowPairer::add(const ExportRecord& r, int64_t now_us, std::vector<Export
   }
   waiting_[key] = {r, ++seq_};
   arrivals_.push_back({now_us, {key, seq_}});
+  // Paired records leave their arrival entry behind; drop those before they outgrow the table.
+  if (arrivals_.size() > 2 * settings_.max_waiting + 1024) {
+    std::erase_if(arrivals_, [this](const auto& a) {
+      auto it = waiting_.find(a.second.first);
+      return it == waiting_.end() || it->second.seq != a.second.second;
+    });
+  }
 }
 
 void BiflowPairer::expire(int64_t now_us, std::vector<ExportRecord>& out) {

@@ -40,6 +40,7 @@ class BiflowPairer {
   void flush(std::vector<ExportRecord>& out);
 
   size_t waiting() const { return waiting_.size(); }
+  size_t arrivals() const { return arrivals_.size(); }
   const PairingCounters& counters() const { return counters_; }
 
  private:

@@ -111,6 +111,18 @@ TEST(BiflowTest, WaitingRecordsAreBounded) {
   EXPECT_EQ(p.counters().pushed_out, 900u);
 }
 
+TEST(BiflowTest, PairedRecordsLeaveNoBookkeepingBehind) {
+  BiflowPairer p({.window_us = 5'000'000, .max_waiting = 10});
+  std::vector<ExportRecord> out;
+  for (uint16_t i = 0; i < 20000; ++i) {
+    p.add(one_way(1, 2, i, 80, 0, 1), 0, out);
+    p.add(one_way(2, 1, 80, i, 0, 1), 0, out);
+  }
+  EXPECT_EQ(out.size(), 20000u);
+  EXPECT_EQ(p.waiting(), 0u);
+  EXPECT_LE(p.arrivals(), 2u * 10 + 1024 + 1);
+}
+
 TEST(BiflowTest, Rfc5103BiflowsPassThrough) {
   BiflowPairer p;
   std::vector<ExportRecord> out;
