@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document served at /openapi.json. Schemathesis checks the server against it
 // in `make test`, so it must describe every parameter, body and answer exactly.
 #include "api/server.h"
+#include "common/version.h"
 #include "flow/flow_record.h"
 
 namespace flowsentry::api {
@@ -395,7 +396,7 @@ const nlohmann::json& openapi_document() {
     json d;
     d["openapi"] = "3.1.0";
     d["info"] = {{"title", "flowsentry"},
-                 {"version", "0.1.0"},
+                 {"version", kVersion},
                  {"description", "Real-time network anomaly detection: scoring, queries, health."}};
     d["paths"] = paths();
     // Any request whose Host is not in api.allowed_hosts (DNS rebinding) is answered 421.

@@ -2,6 +2,8 @@
 //   worker   Kafka `flows` -> score -> store -> commit; publishes anomalies; drift per worker
 //   alerter  Kafka `anomalies` -> burst rule -> notifications (one per deployment: global alerts)
 //   all      worker with the burst rule and notifications in the same process
+// `--data` makes the worker read a flow file instead of Kafka (`--follow`: a growing Zeek
+// conn.log, surviving rotation, never ending).
 #include <atomic>
 #include <iostream>
 #include <thread>
@@ -12,6 +14,7 @@
 #include "cli/service.h"
 #include "cli/signals.h"
 #include "common/log.h"
+#include "flow/profile.h"
 #include "pipeline/kafka_worker.h"
 
 namespace flowsentry::cli {
@@ -23,11 +26,44 @@ struct RunOpts {
   bool insecure_no_token = false;
   std::string brokers, topic, group, store, model, role;
   int port = -1;
+  std::string data;
+  bool follow = false;
 };
 
 auto& log() {
   static auto logger = module_logger("run");
   return logger;
+}
+
+// The worker on a file source instead of Kafka: read, score, store, detect, until the source
+// ends (a followed log never does) or `stop`.
+Status run_source(const Config& config, Service& service, const RunOpts& o, std::atomic<bool>& stop,
+                  pipeline::Pipeline*& running) {
+  auto source = open_source(o.data, 0, false, o.follow);
+  if (!source.ok()) return source.error();
+  if (auto st = flow::check_source_fills(service.scorer()->meta().features.profile(),
+                                         (*source)->profile(), (*source)->describe());
+      !st) {
+    return st;
+  }
+  log()->info("worker reading {}", (*source)->describe());
+  pipeline::Pipeline pipe(**source, *service.scorer(), *service.store(),
+                          pipeline::pipeline_options(config));
+  if (auto* detection = service.detection()) {
+    pipe.add_observer([detection](auto batch) { detection->observe(batch); });
+  }
+  if (auto siem = service.siem_observer()) pipe.add_observer(std::move(siem));
+  pipe.set_dead_letter([](std::vector<stream::Rejected>& rejected) {
+    for (const auto& r : rejected) {
+      log()->warn("rejected {}:{}: {} {} ({})", r.key.source, r.key.offset, r.problem.field,
+                  r.problem.problem, r.problem.reason);
+    }
+  });
+  running = &pipe;
+  if (stop) pipe.stop();
+  auto st = pipe.run();
+  running = nullptr;
+  return st;
 }
 
 int run_run(RunOpts o) {
@@ -66,11 +102,16 @@ int run_run(RunOpts o) {
   std::atomic<bool> stop{false};
   pipeline::Pipeline* running = nullptr;
   Status result;
+  if (!o.data.empty() && !worker) {
+    std::cerr << "flowsentry run: --data needs role worker or all\n";
+    return kExitUsage;
+  }
   std::thread main_loop([&] {
-    result = worker ? pipeline::run_kafka_worker(*config, *service.scorer(), *service.store(),
-                                                 service.detection(), stop, running,
-                                                 service.siem_observer())
-                    : pipeline::run_alerter(*config, *service.detection(), stop);
+    result = !o.data.empty() ? run_source(*config, service, o, stop, running)
+             : worker ? pipeline::run_kafka_worker(*config, *service.scorer(), *service.store(),
+                                                   service.detection(), stop, running,
+                                                   service.siem_observer())
+                      : pipeline::run_alerter(*config, *service.detection(), stop);
     stop = true;
   });
   while (!stop) {
@@ -108,6 +149,12 @@ Command add_run_command(CLI::App& root) {
   app->add_option("--model", o->model, "Model artifact directory (model.path)");
   app->add_option("--port", o->port, "HTTP port for health, metrics and the API (api.port)")
       ->check(CLI::Range(0, 65535));
+  app->add_option("--data", o->data,
+                  "Score a flow file (any format --data reads elsewhere) instead of Kafka");
+  app->add_flag("--follow", o->follow,
+                "With --data: follow a growing Zeek conn.log (tail -F: survives rotation and "
+                "truncation), never ending")
+      ->needs(app->get_option("--data"));
   app->footer(
       "Every setting can also come from the TOML file or FLOWSENTRY_<SECTION>_<KEY>; flags win.\n"
       "SIGINT/SIGTERM: stop consuming, finish the batch in flight, store, commit, exit 0.");

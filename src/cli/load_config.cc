@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "stream/zeek_reader.h"
 
 namespace flowsentry::cli {
 
@@ -27,6 +28,11 @@ std::optional<Config> load_config(const std::string& file,
       return fail(st.error());
     }
   }
+  // Zeek logs are opened by content wherever a flow file is, so their settings apply globally.
+  stream::ZeekOptions zeek;
+  zeek.link_header_bytes = static_cast<int>(config.get_int("zeek.link_header_bytes"));
+  zeek.max_join_entries = static_cast<size_t>(config.get_int("zeek.max_join_entries"));
+  stream::register_zeek_format(zeek);
   return config;
 }
 

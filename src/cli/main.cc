@@ -4,19 +4,23 @@
 
 #include "cli/commands.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "stream/capture_reader.h"
+#include "stream/zeek_reader.h"
 
 namespace fs = flowsentry;
 
 int main(int argc, char** argv) {
   // Every --data accepts packet captures (pcap, pcapng), metered into flows.
   fs::stream::register_capture_format();
+  // ... and Zeek conn.log (TSV or JSON lines, gzip or plain).
+  fs::stream::register_zeek_format();
   CLI::App app{
       "flowsentry: real-time network anomaly detection.\n"
       "Scores network flows with a trained model, stores every verdict, watches for drift and\n"
       "bursts of anomalies, and serves a live dashboard.",
       "flowsentry"};
-  app.set_version_flag("--version", "flowsentry 0.1.0");
+  app.set_version_flag("--version", std::string("flowsentry ") + fs::kVersion);
   app.require_subcommand(1);
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")

@@ -129,8 +129,8 @@ void Service::stop_api() {
   if (api_) api_->stop();
 }
 
-Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, double eps,
-                                                    bool loop) {
+Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, double eps, bool loop,
+                                                    bool follow) {
   if (data.starts_with("generator")) {
     // generator[:SCENARIO[:SEED]]
     std::string rest = data.size() > 10 ? data.substr(10) : "attack";
@@ -164,7 +164,8 @@ Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, dou
   }
   stream::FileSourceOptions o;
   o.eps = eps;
-  o.loop = loop;
+  o.loop = loop && !follow;
+  o.follow = follow;
   auto f = stream::FileSource::open(data, o);
   if (!f.ok()) return f.error();
   return std::unique_ptr<stream::Source>(std::move(f.value()));

@@ -55,9 +55,11 @@ class Service {
 
 // Opens a flow source named on the command line (the one source grammar): "generator:SCENARIO
 // [:SEED]", "iface:NAME" (live capture; needs root or CAP_NET_RAW) or a file path (CSV, JSON
-// lines, pcap/pcapng, recognised by content).
-// `eps` limits the rate (0 = as fast as possible); `loop` replays a file forever.
-Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, double eps, bool loop);
+// lines, pcap/pcapng, Zeek conn.log TSV or JSON, recognised by content).
+// `eps` limits the rate (0 = as fast as possible); `loop` replays a file forever; `follow`
+// reads a growing Zeek conn.log as it grows, surviving rotation (never ends).
+Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, double eps, bool loop,
+                                                    bool follow = false);
 
 // Prints a one-line status every `every` while the pipeline runs (to stderr).
 std::string progress_line(const pipeline::PipelineStats& s, double seconds);

@@ -52,6 +52,12 @@ constexpr std::array kSettings{
                 "highest scores of each batch first, plus the top one of every 10 s; the rest "
                 "are stored without one (0 = none)"},
 
+    SettingSpec{"zeek", "link_header_bytes", T::kInt, "14", 0, 64,
+                "Link-layer bytes added per packet to Zeek's orig/resp_ip_bytes, as UNSW-NB15's "
+                "sbytes/dbytes count them (14 = Ethernet, 0 = IP bytes only)"},
+    SettingSpec{"zeek", "max_join_entries", T::kInt, "100000", 1, 10000000,
+                "Connections from http.log/ftp.log held while waiting for their conn.log row"},
+
     SettingSpec{"siem", "outputs", T::kString, "", 0, -1,
                 "SIEM outputs separated by ';', each 'KIND TARGET [key=value ...]': file PATH, "
                 "kafka TOPIC, syslog udp|tcp|tls://HOST:PORT, webhook URL; keys filter="

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "common/version.h"
 #include "detect/notifier.h"
 
 namespace flowsentry::detect {
@@ -40,7 +41,7 @@ SendResult post_json(const std::string& url, const std::string& body, const Http
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout_s * 1000));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "flowsentry/0.1");
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, kUserAgent);
   const CURLcode code = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

@@ -43,13 +43,8 @@ double seconds(int64_t us) {
   return static_cast<double>(us) / 1e6;
 }
 
-// Argus clients (argus_client.c): bits over the record's duration, less one mean packet.
 double load_bps(const DirState& d, double dur) {
-  if (d.pkts <= 1 || !(dur > 0)) return 0;
-  const double secs = dur;
-  const int64_t bytes = static_cast<int64_t>(d.bytes);
-  const int64_t bppkts = bytes / static_cast<int64_t>(d.pkts);
-  return static_cast<float>((bytes - bppkts) * 8.0) / static_cast<float>(secs);
+  return argus_load_bps(d.bytes, d.pkts, dur);
 }
 
 std::string format_mac(const std::array<uint8_t, 6>& m) {
@@ -70,6 +65,15 @@ std::string state_of(const FlowState& f) {
 }
 
 }  // namespace
+
+// Argus clients (argus_client.c): bits over the record's duration, less one mean packet.
+double argus_load_bps(uint64_t bytes_total, uint64_t pkts, double dur) {
+  if (pkts <= 1 || !(dur > 0)) return 0;
+  const double secs = dur;
+  const int64_t bytes = static_cast<int64_t>(bytes_total);
+  const int64_t bppkts = bytes / static_cast<int64_t>(pkts);
+  return static_cast<float>((bytes - bppkts) * 8.0) / static_cast<float>(secs);
+}
 
 std::string_view icmp_state(uint8_t type, uint8_t code) {
   static constexpr std::array<std::string_view, 41> kTypes{

@@ -2,6 +2,7 @@
 #include "api/http_util.h"
 #include "api/routes.h"
 #include "api/server.h"
+#include "common/version.h"
 
 #include <arpa/inet.h>
 #include <httplib.h>
@@ -828,6 +829,7 @@ TEST_F(ApiTest, ModelAndAlertTest) {
 TEST_F(ApiTest, OpenApiDescribesEveryRoute) {
   auto doc = body(client_->Get("/openapi.json"));
   EXPECT_EQ(doc["openapi"], "3.1.0");
+  EXPECT_EQ(doc["info"]["version"], kVersion);
   for (const char* path :
        {"/api/v1/points", "/healthz", "/readyz", "/metrics", "/predict", "/alert-test",
         "/api/v1/summary", "/api/v1/series", "/api/v1/kpis", "/api/v1/mix", "/api/v1/heatmap",
