@@ -26,9 +26,6 @@ std::string_view icmp_state(uint8_t type, uint8_t code);
 // UNSW-NB15's ct_state_ttl lookup on (state, sttl, dttl).
 int ct_state_ttl(std::string_view state, int sttl, int dttl);
 
-// Argus's state of an ICMP flow from its first packet's type and code (ECO, ECR, URP, ...).
-std::string_view icmp_state(uint8_t type, uint8_t code);
-
 std::string format_address(const Address& a, Network n);
 
 // The ct_* counts over the last `window` records (ordered by last time, current included).
