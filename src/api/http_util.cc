@@ -130,7 +130,8 @@ bool wants_csv(const Request& req) {
 }
 
 nlohmann::json flow_json(const store::StoredFlow& f) {
-  nlohmann::json j = {{"source", f.key.source},
+  nlohmann::json j = {{"id", store::encode_flow_id(f.stime, f.key)},
+                      {"source", f.key.source},
                       {"partition", f.key.partition},
                       {"offset", f.key.offset},
                       {"stime", f.stime},
@@ -153,7 +154,9 @@ nlohmann::json flow_json(const store::StoredFlow& f) {
                       {"tcprtt", f.tcprtt},
                       {"synack", f.synack},
                       {"ackdat", f.ackdat},
-                      {"ct_state_ttl", f.ct_state_ttl}};
+                      {"ct_state_ttl", f.ct_state_ttl},
+                      {"sbytes", f.sbytes},
+                      {"dbytes", f.dbytes}};
   // Identity only when the flow has it (metered flows); the UNSW CSVs have none.
   if (f.srcip) j["srcip"] = *f.srcip;
   if (f.sport) j["sport"] = *f.sport;

@@ -1,13 +1,12 @@
 // The OpenAPI 3.1 document served at /openapi.json. Schemathesis checks the server against it
 // in `make test`, so it must describe every parameter, body and answer exactly.
+#include "api/openapi_parts.h"
 #include "api/server.h"
 #include "common/version.h"
 #include "flow/flow_record.h"
 
 namespace flowsentry::api {
-namespace {
-
-using json = nlohmann::json;
+namespace oas {
 
 json ref(const std::string& name) {
   return {{"$ref", "#/components/schemas/" + name}};
@@ -21,7 +20,7 @@ json error_response(const std::string& description) {
   return {{"description", description}, {"content", json_content(ref("Error"))}};
 }
 
-json ok_response(const json& schema, const std::string& description = "OK") {
+json ok_response(const json& schema, const std::string& description) {
   return {{"description", description}, {"content", json_content(schema)}};
 }
 
@@ -60,8 +59,7 @@ json with(json params, std::initializer_list<json> extra) {
   return params;
 }
 
-json get_op(const std::string& summary, const json& params, const json& ok_schema,
-            bool store = true) {
+json get_op(const std::string& summary, const json& params, const json& ok_schema, bool store) {
   json responses{{"200", ok_response(ok_schema)},
                  {"400", error_response("A query parameter is invalid")},
                  {"401", error_response("Missing or wrong bearer token")}};
@@ -74,6 +72,12 @@ json number_props(std::initializer_list<const char*> names) {
   for (const char* n : names) props[n] = {{"type", "number"}};
   return props;
 }
+
+}  // namespace oas
+
+namespace {
+
+using namespace oas;
 
 // Who talked to whom: present on metered flows (capture, pcap files), absent otherwise.
 void add_identity(json& props) {
@@ -154,6 +158,15 @@ json schemas() {
     stored[k] = {{"type", "integer"}};
   }
   add_identity(stored);
+  stored["id"] = {{"type", "string"},
+                  {"description", "stable id of the stored flow, for /api/v1/flows/{id}"},
+                  {"example", "1772323200.5_0_42_6b61666b613a666c6f7773"}};
+  stored["sbytes"] = {{"type", "number"}};
+  stored["dbytes"] = {{"type", "number"}};
+  stored["is_anomaly"] = {{"type", "boolean"}};
+  for (const char* k : {"srcip", "dstip", "sport", "dsport", "ltime"}) {
+    stored[k]["type"] = {stored[k]["type"], "null"};  // null in /api/v1/flows when absent
+  }
   stored["attack_cat_prob"] = {{"type", "number"}};
   stored["top_features"] = {{"type", "array"}, {"items", ref("Contribution")}};
   s["StoredFlow"] = {{"type", "object"}, {"properties", stored}, {"required", {"stime", "score"}}};
@@ -399,6 +412,7 @@ const nlohmann::json& openapi_document() {
                  {"version", kVersion},
                  {"description", "Real-time network anomaly detection: scoring, queries, health."}};
     d["paths"] = paths();
+    d["paths"].update(host_paths());
     // Any request whose Host is not in api.allowed_hosts (DNS rebinding) is answered 421.
     for (auto& [path, ops] : d["paths"].items()) {
       for (auto& [method, op] : ops.items()) {

@@ -1,6 +1,8 @@
 // flowsentry run: the production process. Roles (their loops are in pipeline/kafka_worker.h):
-//   worker   Kafka `flows` -> score -> store -> commit; publishes anomalies; drift per worker
-//   alerter  Kafka `anomalies` -> burst rule -> notifications (one per deployment: global alerts)
+//   worker   Kafka `flows` -> score -> store -> commit; publishes anomalies and flow summaries;
+//            drift and source-keyed behaviour detectors per worker
+//   alerter  Kafka `anomalies` -> burst rule -> notifications (one per deployment: global alerts);
+//            Kafka `flow_summaries` -> flood per target, ARP reply storm (kafka.summaries_topic)
 //   all      worker with the burst rule and notifications in the same process
 // `--data` makes the worker read a flow file instead of Kafka (`--follow`: a growing Zeek
 // conn.log, surviving rotation, never ending).
@@ -66,6 +68,18 @@ Status run_source(const Config& config, Service& service, const RunOpts& o, std:
   return st;
 }
 
+// With a summaries topic, workers keep the source-keyed detectors and the alerter runs the
+// target-keyed ones on every worker's flow summaries; role all, and a worker reading a file
+// (it publishes no summaries), run everything themselves.
+detect::BehaviourScope behaviour_scope(const Config& config, bool file_source) {
+  const auto role = config.get_string("pipeline.role");
+  if (role == "all" || file_source || config.get_string("kafka.summaries_topic").empty()) {
+    return detect::BehaviourScope::kAll;
+  }
+  return role == "worker" ? detect::BehaviourScope::kSourceKeyed
+                          : detect::BehaviourScope::kTargetKeyed;
+}
+
 int run_run(RunOpts o) {
   std::vector<std::string> set = o.set;
   auto flag = [&](const std::string& value, const char* key) {
@@ -93,7 +107,11 @@ int run_run(RunOpts o) {
     if (auto st = service.load_model(config->get_string("model.path")); !st.ok()) return fail(st);
   }
   if (auto st = service.open_store(config->get_string("store.url")); !st.ok()) return fail(st);
-  if (auto st = service.start_detection(role != "worker", worker); !st.ok()) return fail(st);
+  if (auto st = service.start_detection(role != "worker", worker,
+                                        behaviour_scope(*config, !o.data.empty()));
+      !st.ok()) {
+    return fail(st);
+  }
   if (auto st = service.start_api(static_cast<int>(config->get_int("api.port"))); !st.ok()) {
     return fail(st);
   }

@@ -23,8 +23,14 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("flowsentry ") + fs::kVersion);
   app.require_subcommand(1);
   std::string log_level = "info";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
-      ->capture_default_str();
+  auto* level_flag =
+      app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (log.level)")
+          ->capture_default_str();
+  std::string log_format = "text";
+  auto* format_flag = app.add_option("--log-format", log_format,
+                                     "text, or json: one JSON object per line (log.format)")
+                          ->check(CLI::IsMember({"text", "json"}))
+                          ->capture_default_str();
 
   std::vector<fs::cli::Command> commands{
       fs::cli::add_demo_command(app),     fs::cli::add_run_command(app),
@@ -53,6 +59,8 @@ int main(int argc, char** argv) {
     std::cerr << "flowsentry: " << st.error().to_string() << "\n";
     return fs::cli::kExitUsage;
   }
+  (void)fs::set_log_format(log_format);  // IsMember checked it
+  fs::cli::pin_log_flags(level_flag->count() > 0, format_flag->count() > 0);
   for (const auto& c : commands) {
     if (c.app->parsed()) return c.run();
   }

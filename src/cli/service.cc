@@ -45,7 +45,7 @@ Status Service::open_store(const std::string& url) {
   return {};
 }
 
-Status Service::start_detection(bool bursts, bool drift) {
+Status Service::start_detection(bool bursts, bool drift, detect::BehaviourScope scope) {
   auto siem = siem::Outputs::from_config(config_);
   if (!siem.ok()) return siem.error();
   siem_ = std::move(siem.value());
@@ -59,8 +59,11 @@ Status Service::start_detection(bool bursts, bool drift) {
   auto options = pipeline::detection_options(config_);
   options.bursts = bursts;
   options.drift = drift;
-  // Behaviour detectors need every flow: they run where drift does, not on the alerter.
-  options.behaviour.enabled = options.behaviour.enabled && drift;
+  // Behaviour detectors need every flow: they run where drift does, and on an alerter only for
+  // the target-keyed tables it is sent flow summaries for.
+  options.behaviour.scope = scope;
+  options.behaviour.enabled =
+      options.behaviour.enabled && (drift || scope == detect::BehaviourScope::kTargetKeyed);
   options.model_calibrated = scorer_ && scorer_->meta().calibration.has_value();
   detect::MixReference reference;
   if (scorer_) reference = pipeline::mix_reference(scorer_->artifact().reference);
@@ -93,6 +96,7 @@ Status Service::start_api(int port, std::function<nlohmann::json()> pipeline_sta
   o.idle_timeout_s = static_cast<int>(config_.get_int("api.idle_timeout_s"));
   o.request_timeout_s = static_cast<int>(config_.get_int("api.request_timeout_s"));
   o.max_explain_flows = static_cast<size_t>(config_.get_int("api.max_explain_flows"));
+  o.access_log = config_.get_bool("api.access_log");
   api::ApiContext ctx;
   ctx.scorer = scorer_.get();
   ctx.store = store_.get();

@@ -29,7 +29,10 @@ class Service {
   Status open_store(const std::string& url);
   // Dispatcher from the alert settings (log notifier always on), the detection stage, and the
   // SIEM outputs of siem.outputs (every alert the dispatcher does not cool down goes to them).
-  Status start_detection(bool bursts = true, bool drift = true);
+  // `scope`: which behaviour tables run here (kTargetKeyed on an alerter fed flow summaries,
+  // which then runs them without drift).
+  Status start_detection(bool bursts = true, bool drift = true,
+                         detect::BehaviourScope scope = detect::BehaviourScope::kAll);
   // Hands scored batches to the SIEM outputs (never blocks); empty when none are configured.
   pipeline::Pipeline::Observer siem_observer();
   // Serves the API on `port` (the api.* settings give host, token, limits).

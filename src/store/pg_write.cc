@@ -15,11 +15,12 @@ namespace flowsentry::store {
 const char* const kPgFlowColumns =
     "stime, source, source_partition, source_offset, score, label, attack_cat, proto, state, "
     "service, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, tcprtt, synack, ackdat, "
-    "ct_state_ttl, model_version, explanation, ltime, srcip, sport, dstip, dsport";
+    "ct_state_ttl, model_version, explanation, ltime, srcip, sport, dstip, dsport, sbytes, "
+    "dbytes";
 
 namespace {
 
-constexpr int16_t kFieldCount = 30;
+constexpr int16_t kFieldCount = 32;
 
 template <class U>
 void put_be(std::string& out, U v) {
@@ -120,6 +121,8 @@ std::string pg_binary_copy(std::span<const model::ScoredFlow> batch) {
     put_text(out, v.model_version);
     put_text(out, explanation_json(v));
     put_identity(out, f);
+    put_f8(out, f[flow::kSbytes]);
+    put_f8(out, f[flow::kDbytes]);
   }
   put_be<uint16_t>(out, 0xffff);  // trailer: field count -1
   return out;

@@ -1,5 +1,7 @@
 #include "store/postgres_store.h"
 
+#include "flow/address.h"
+
 #include <libpq-fe.h>
 
 #include <ctime>
@@ -174,6 +176,31 @@ Result<std::vector<SqlRow>> PostgresStore::query_on(PgConn& c, const std::string
 Result<std::vector<SqlRow>> PostgresStore::query(const std::string& sql,
                                                  std::span<const SqlParam> params) {
   return with_conn([&](PgConn& c) { return query_on(c, sql, params); });
+}
+
+namespace {
+const flow::AddressBytes kMappedLo{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0};
+const flow::AddressBytes kMappedHi{0, 0, 0,    0,    0,    0,    0,    0,
+                                   0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+}  // namespace
+
+// Stored host addresses are all /32 or /128 and IPv4 is stored as IPv4 (family 2), so a range
+// between two host addresses of one family is exact. A block holding all of ::ffff:0:0/96
+// (::/0, say) also holds every IPv4 address, which SQLite's mapped blobs include by order.
+std::string PostgresStore::address_condition(const char* column, const AddressRange& r,
+                                             std::vector<SqlParam>& params) const {
+  auto text = [](const flow::AddressBytes& a) { return flow::format_address(a); };
+  if (r.single()) {
+    params.emplace_back(text(r.lo));
+    return fmt::format("{} = ?::inet", column);
+  }
+  params.insert(params.end(), {text(r.lo), text(r.hi)});
+  std::string sql = fmt::format("{} BETWEEN ?::inet AND ?::inet", column);
+  if (!flow::is_ipv4_mapped(r.lo) && r.contains(kMappedLo) && r.contains(kMappedHi)) {
+    params.insert(params.end(), {std::string("0.0.0.0"), std::string("255.255.255.255")});
+    sql = fmt::format("({} OR {} BETWEEN ?::inet AND ?::inet)", sql, column);
+  }
+  return sql;
 }
 
 std::string PostgresStore::bucket_expr(int64_t seconds) const {
@@ -472,7 +499,8 @@ Result<int64_t> PostgresStore::apply_retention(double now) {
   for (const char* sql :
        {"DELETE FROM rollup_10s WHERE bucket < ?", "DELETE FROM rollup_5m WHERE bucket < ?",
         "DELETE FROM rollup_10s_total WHERE bucket < ?",
-        "DELETE FROM rollup_5m_total WHERE bucket < ?"}) {
+        "DELETE FROM rollup_5m_total WHERE bucket < ?", "DELETE FROM alerts WHERE created < ?",
+        "DELETE FROM drift_events WHERE event_time < ?"}) {
     std::vector<SqlParam> params{cutoff};
     auto r = query(sql, params);
     if (!r.ok()) return r.error();

@@ -42,6 +42,8 @@ class PostgresStore final : public SqlStore {
       const std::optional<std::string>& cell) const override {
     return cell;
   }
+  std::string address_condition(const char* column, const AddressRange& r,
+                                std::vector<SqlParam>& params) const override;
   bool fetch_with_ties() const override { return true; }
   std::string migrations_table_exists_sql() const override {
     return "SELECT 1 WHERE to_regclass('schema_migrations') IS NOT NULL";

@@ -43,10 +43,18 @@ void add_filter(const char* column, const std::string& list, std::string& sql,
   for (const auto& v : values) params.emplace_back(v);
 }
 
-void add_filters(const Query& q, std::string& sql, std::vector<SqlParam>& params) {
+}  // namespace
+
+void add_query_filters(const Query& q, std::string& sql, std::vector<SqlParam>& params) {
   add_filter("proto", q.proto, sql, params);
   add_filter("service", q.service, sql, params);
   add_filter("state", q.state, sql, params);
+}
+
+namespace {
+
+void add_filters(const Query& q, std::string& sql, std::vector<SqlParam>& params) {
+  add_query_filters(q, sql, params);
 }
 
 Status check_window(const Query& q) {
@@ -62,7 +70,8 @@ Status check_window(const Query& q) {
 constexpr const char* kFlowColumns =
     "stime, source, source_partition, source_offset, score, label, attack_cat, proto, service, "
     "state, model_version, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, tcprtt, "
-    "synack, ackdat, ct_state_ttl, explanation, ltime, srcip, sport, dstip, dsport";
+    "synack, ackdat, ct_state_ttl, explanation, ltime, srcip, sport, dstip, dsport, sbytes, "
+    "dbytes";
 
 StoredFlow flow_from_row(const SqlRow& r) {
   StoredFlow f;
@@ -85,10 +94,14 @@ StoredFlow flow_from_row(const SqlRow& r) {
   if (r[25]) f.ltime = cell_double(r[25]);
   if (r[27]) f.sport = cell_int(r[27]);
   if (r[29]) f.dsport = cell_int(r[29]);
+  f.sbytes = cell_double(r[30]);
+  f.dbytes = cell_double(r[31]);
   return f;
 }
 
 }  // namespace
+
+const char* const kStoredFlowColumns = kFlowColumns;
 
 Result<std::vector<AggRow>> SqlStore::aggregate(const Query& q, GroupBy by, int64_t bucket,
                                                 bool kpis) {
@@ -351,9 +364,31 @@ Status SqlStore::snooze_alert(std::string_view id, std::optional<double> until) 
 
 Result<std::vector<StoredAlert>> SqlStore::list_alerts(double from, double to, int limit) {
   std::vector<SqlParam> params{from, to, int64_t{std::max(limit, 0)}};
+  return select_alerts("created >= ? AND created < ?", params);
+}
+
+// Candidates by LIKE, then names_address drops the longer addresses LIKE also matched
+// (10.0.0.50 for 10.0.0.5); at most 10,000 candidates are read.
+Result<std::vector<StoredAlert>> SqlStore::alerts_naming(double from, double to,
+                                                         std::string_view ip, int limit) {
+  std::vector<SqlParam> params{from, to, fmt::format("%{}%", ip), int64_t{10000}};
+  auto all = select_alerts("created >= ? AND created < ? AND payload_json LIKE ?", params);
+  if (!all.ok()) return all.error();
+  std::vector<StoredAlert> out;
+  for (auto& a : *all) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    if (names_address(a.payload_json, ip)) out.push_back(std::move(a));
+  }
+  return out;
+}
+
+// `where`'s parameters then the limit.
+Result<std::vector<StoredAlert>> SqlStore::select_alerts(const std::string& where,
+                                                         std::span<const SqlParam> params) {
   auto rows = query(
       "SELECT id, type, key, created, payload_json, delivery_status, acknowledged, snoozed_until "
-      "FROM alerts WHERE created >= ? AND created < ? ORDER BY created DESC, id LIMIT ?",
+      "FROM alerts WHERE " +
+          where + " ORDER BY created DESC, id LIMIT ?",
       params);
   if (!rows.ok()) return rows.error();
   std::vector<StoredAlert> out;

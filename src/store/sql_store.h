@@ -35,6 +35,16 @@ class SqlStore : public Store {
   Result<int64_t> count(const Query& q) override;
   Result<std::vector<ScoreSample>> score_samples(const Query& q, int limit) override;
 
+  // Host queries (sql_hosts.cc).
+  Result<FlowPage> list_flows(const Query& q, const FlowFilter& filter,
+                              const std::optional<FlowCursor>& after, int limit) override;
+  Result<std::optional<StoredFlow>> find_flow(const FlowCursor& id) override;
+  Result<std::vector<HostStat>> top_hosts(const Query& q, HostOrder by, HostRole role,
+                                          int limit) override;
+  Result<HostDetail> host_detail(const Query& q, const flow::AddressBytes& ip, int limit) override;
+  Result<std::vector<StoredAlert>> alerts_naming(double from, double to, std::string_view ip,
+                                                 int limit) override;
+
   // Every migration this build knows merged with the rows of schema_migrations.
   Result<std::vector<MigrationState>> migration_status() override;
 
@@ -51,6 +61,11 @@ class SqlStore : public Store {
   // An address column's cell as canonical text (SQLite keeps 16-byte blobs, PostgreSQL inet).
   virtual std::optional<std::string> address_from_cell(
       const std::optional<std::string>& cell) const = 0;
+  // A condition that `column` (srcip or dstip) lies in `r`, appending its parameters. SQLite
+  // compares 16-byte blobs, PostgreSQL inet values; both are range scans of the (ip, stime)
+  // indexes.
+  virtual std::string address_condition(const char* column, const AddressRange& r,
+                                        std::vector<SqlParam>& params) const = 0;
   // Whether `FETCH FIRST n ROWS WITH TIES` is available (PostgreSQL).
   virtual bool fetch_with_ties() const { return false; }
   // A query returning a row when the schema_migrations table exists, none otherwise.
@@ -58,10 +73,22 @@ class SqlStore : public Store {
 
  private:
   Result<std::vector<AggRow>> aggregate(const Query& q, GroupBy by, int64_t bucket, bool kpis);
+  std::string host_where(const Query& q, const AddressRange& host,
+                         std::vector<SqlParam>& params) const;
+  Result<HostSummary> host_summary(const Query& q, const AddressRange& host);
+  Result<std::vector<HostStat>> host_peers(const Query& q, const AddressRange& host, int limit);
+  Result<std::vector<StoredAlert>> select_alerts(const std::string& where,
+                                                 std::span<const SqlParam> params);
   Result<std::vector<StoredFlow>> flows(const Query& q, const std::string& from,
                                         const std::string& extra_where, const std::string& order_by,
                                         int limit);
 };
+
+// The columns query_flows reads, in its order.
+extern const char* const kStoredFlowColumns;
+
+// Appends the proto/service/state filters of `q` (`AND column IN (...)`).
+void add_query_filters(const Query& q, std::string& sql, std::vector<SqlParam>& params);
 
 // Text cell helpers shared by the backends.
 double cell_double(const std::optional<std::string>& cell);

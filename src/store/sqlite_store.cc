@@ -22,9 +22,10 @@ namespace {
 constexpr const char* kFlowColumnsSql =
     "stime, source, source_partition, source_offset, score, label, attack_cat, proto, state, "
     "service, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, tcprtt, synack, ackdat, "
-    "ct_state_ttl, model_version, explanation, ltime, srcip, sport, dstip, dsport";
+    "ct_state_ttl, model_version, explanation, ltime, srcip, sport, dstip, dsport, sbytes, "
+    "dbytes";
 
-constexpr int kFlowParams = 30;  // columns of kFlowColumnsSql
+constexpr int kFlowParams = 32;  // columns of kFlowColumnsSql
 
 // Several rows per INSERT share one statement's setup and cursors (32 measured as good as 16 or
 // 128). OR IGNORE rather than ON CONFLICT DO NOTHING: with NOT NULL's default ABORT a
@@ -232,6 +233,22 @@ std::optional<std::string> SqliteStore::address_from_cell(
   return flow::format_address(a);
 }
 
+namespace {
+std::string blob_literal(const flow::AddressBytes& a) {
+  std::string out = "X'";
+  for (uint8_t b : a) out += fmt::format("{:02x}", b);
+  return out + "'";
+}
+}  // namespace
+
+// Blob literals rather than parameters: SqlParam has no blob, and a text parameter never
+// compares equal to a blob. The text is ours (hex digits), so nothing can be injected.
+std::string SqliteStore::address_condition(const char* column, const AddressRange& r,
+                                           std::vector<SqlParam>& /*params*/) const {
+  if (r.single()) return fmt::format("{} = {}", column, blob_literal(r.lo));
+  return fmt::format("{} BETWEEN {} AND {}", column, blob_literal(r.lo), blob_literal(r.hi));
+}
+
 std::string SqliteStore::bucket_expr(int64_t seconds) const {
   return fmt::format("(CAST(stime / {0} AS INTEGER) * {0})", seconds);
 }
@@ -312,6 +329,8 @@ void bind_flow(sqlite3_stmt* st, int first, const model::ScoredFlow& sf,
   bind_text(st, i++, v.model_version);
   bind_text(st, i++, explanation);
   bind_identity(st, i, f);
+  sqlite3_bind_double(st, i + 5, f[flow::kSbytes]);
+  sqlite3_bind_double(st, i + 6, f[flow::kDbytes]);
 }
 
 bool same_key(const flow::RecordKey& k, const SqlRow& r) {
@@ -429,7 +448,8 @@ Result<int64_t> SqliteStore::apply_retention(double now) {
   for (const char* sql :
        {"DELETE FROM anomaly_scores WHERE stime < ?", "DELETE FROM rollup_10s WHERE bucket < ?",
         "DELETE FROM rollup_5m WHERE bucket < ?", "DELETE FROM rollup_10s_total WHERE bucket < ?",
-        "DELETE FROM rollup_5m_total WHERE bucket < ?"}) {
+        "DELETE FROM rollup_5m_total WHERE bucket < ?", "DELETE FROM alerts WHERE created < ?",
+        "DELETE FROM drift_events WHERE event_time < ?"}) {
     std::vector<SqlParam> params{cutoff};
     auto r = run(writer_, sql, params);
     if (!r.ok()) {

@@ -36,6 +36,8 @@ class SqliteStore final : public SqlStore {
   std::string bucket_expr(int64_t seconds) const override;
   std::optional<std::string> address_from_cell(
       const std::optional<std::string>& cell) const override;
+  std::string address_condition(const char* column, const AddressRange& r,
+                                std::vector<SqlParam>& params) const override;
   std::string migrations_table_exists_sql() const override {
     return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
   }

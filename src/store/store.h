@@ -20,6 +20,7 @@
 
 #include "common/result.h"
 #include "model/verdict.h"
+#include "store/hosts.h"
 
 namespace flowsentry::store {
 
@@ -100,8 +101,15 @@ struct StoredFlow {
   std::optional<double> ltime;
   std::optional<std::string> srcip, dstip;
   std::optional<int64_t> sport, dsport;
+  double sbytes = 0, dbytes = 0;  // 0 for flows stored before migration sqlite 007 / postgres 006
   // {"attack_cat_prob": p, "top_features": [{feature, value, contribution}]}; may be empty.
   std::string explanation_json;
+};
+
+// A page of the flow list, newest first; `next` continues after its last flow when more match.
+struct FlowPage {
+  std::vector<StoredFlow> flows;
+  std::optional<FlowCursor> next;
 };
 
 // One stored score, for the dashboard's scatter of individual flows.
@@ -181,8 +189,26 @@ class Store {
   // Individual scores, newest first, at most `limit`.
   virtual Result<std::vector<ScoreSample>> score_samples(const Query& q, int limit) = 0;
 
-  // Drops flows (and their rollups) older than the start of the UTC day `retention_days`
-  // before `now`. Returns how many daily partitions (PostgreSQL) or rows (SQLite) went.
+  // Host queries (hosts.h). Flows in the window matching `filter`, newest first (ties: key
+  // descending), starting after `after`; at most `limit` per page.
+  virtual Result<FlowPage> list_flows(const Query& q, const FlowFilter& filter,
+                                      const std::optional<FlowCursor>& after, int limit) = 0;
+  // The flow stored under this stime and key, if any.
+  virtual Result<std::optional<StoredFlow>> find_flow(const FlowCursor& id) = 0;
+  // Hosts with the most anomalies, flows or bytes in the window, on one side or either.
+  virtual Result<std::vector<HostStat>> top_hosts(const Query& q, HostOrder by, HostRole role,
+                                                  int limit) = 0;
+  // One host's flows in the window: summary, timeline, top `limit` peers and ports, anomaly
+  // categories.
+  virtual Result<HostDetail> host_detail(const Query& q, const flow::AddressBytes& ip,
+                                         int limit) = 0;
+  // Alerts created in [from, to) whose payload names `ip` (names_address), newest first.
+  virtual Result<std::vector<StoredAlert>> alerts_naming(double from, double to,
+                                                         std::string_view ip, int limit) = 0;
+
+  // Drops flows (and their rollups), alerts (test alerts too) and drift events older than the
+  // start of the UTC day `retention_days` before `now`. Returns how many daily partitions
+  // (PostgreSQL) or rows (SQLite) went.
   virtual Result<int64_t> apply_retention(double now) = 0;
   // Creates what writes in the days after `now` need: PostgreSQL's daily partitions up to
   // `partitions_ahead` days ahead. Nothing to do on SQLite. store::Maintenance runs this and

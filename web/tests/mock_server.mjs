@@ -74,12 +74,18 @@ function makeFlow(t, attackBoost) {
   // Every other flow as the meter gives it (who talked to whom), like the real API: the keys are
   // absent on flows without identity. Derived from the offset so the random sequence is unchanged.
   if (f.offset % 2 === 0) {
-    f.srcip = `10.0.${(f.offset >> 8) & 255}.${f.offset & 255}`;
-    f.sport = 40000 + (f.offset % 20000);
-    f.dstip = attack ? '192.168.1.10' : '2001:db8::80';
-    f.dsport = proto === 'udp' ? 53 : 80;
+    // A few dozen hosts talking to a handful of servers; most anomalies come from two scanners.
+    const o = f.offset;
+    const scanner = attack && o % 3 !== 0;
+    f.srcip = scanner ? (o % 4 === 0 ? '10.0.0.66' : '172.16.5.9') : `10.0.${(o >> 3) % 4}.${((o * 13) % 50) + 2}`;
+    f.sport = 40000 + (o % 20000);
+    f.dstip = scanner ? `10.0.1.${(o % 24) + 1}` : pick([['192.168.1.10', 3], ['2001:db8::80', 2], ['10.0.2.2', 1], ['192.168.1.53', 2]]);
+    f.dsport = scanner ? [22, 23, 80, 443, 445, 3389, 8080][o % 7] + (o % 5 === 0 ? 1000 + (o % 977) : 0) : proto === 'udp' ? 53 : service === 'http' ? 80 : 443;
     f.ltime = +(t + f.dur).toFixed(6);
   }
+  f.sbytes = f.spkts * (attack ? 60 : 420);
+  f.dbytes = f.dpkts * (attack ? 40 : 900);
+  f.id = `${f.stime}_${f.partition}_${f.offset}_${Buffer.from(f.source).toString('hex')}`;
   if (label) {
     const feats = [...FEATURES].sort(() => rnd() - 0.5).slice(0, 3);
     f.top_features = feats.map((name, i) => ({ feature: name, value: f[name] ?? Math.round(100 * rnd()), contribution: +((i === 2 ? -0.4 : 2.4 - i) * (0.5 + rnd())).toFixed(3) }));
@@ -134,7 +140,7 @@ for (let i = 0; i < 40; i++) {
     snoozed_until: null,
   });
 }
-alerts.push({ id: 'scan', type: 'behaviour', kind: 'port_scan', key: 'behaviour:port_scan:10.0.0.66', created: start - 90, payload: { summary: 'port scan: 10.0.0.66 probed 200 ports of 10.0.0.2 in 2 s' }, delivery_status: 'sent', acknowledged: false, snoozed_until: null });
+alerts.push({ id: 'scan', type: 'behaviour', kind: 'port_scan', key: 'behaviour:port_scan:10.0.0.66', created: start - 90, payload: { summary: 'port scan: 10.0.0.66 probed 200 ports of 10.0.0.2 in 2 s', hosts: { src: '10.0.0.66', dst: '10.0.0.2' } }, delivery_status: 'sent', acknowledged: false, snoozed_until: null });
 alerts.push({ id: 'live', type: 'burst', kind: 'burst', key: 'burst:udp/-/INT', created: start - 30, payload: { summary: '9 anomalies in 60 s' }, delivery_status: 'sent', acknowledged: false, snoozed_until: null });
 
 // ---- queries ----
@@ -185,8 +191,58 @@ function buckets(sel, fields) {
   return { b, entries: [...map.values()].sort((x, y) => x.t - y.t) };
 }
 
-const CSV_COLUMNS = ['source', 'partition', 'offset', 'stime', 'score', 'label', 'attack_cat', 'proto', 'service', 'state', 'model_version', 'sload', 'dload', 'spkts', 'dpkts', 'sjit', 'djit', 'sttl', 'dttl', 'dur', 'tcprtt', 'synack', 'ackdat', 'ct_state_ttl', 'ltime', 'srcip', 'sport', 'dstip', 'dsport'];
+const CSV_COLUMNS = ['source', 'partition', 'offset', 'stime', 'score', 'label', 'attack_cat', 'proto', 'service', 'state', 'model_version', 'sload', 'dload', 'spkts', 'dpkts', 'sjit', 'djit', 'sttl', 'dttl', 'dur', 'tcprtt', 'synack', 'ackdat', 'ct_state_ttl', 'ltime', 'srcip', 'sport', 'dstip', 'dsport', 'sbytes', 'dbytes'];
 const csvCell = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v ?? ''));
+
+// ---- hosts: addresses and CIDRs as 128-bit numbers, IPv4 mapped to ::ffff:a.b.c.d ----
+function addressValue(text) {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
+    const parts = text.split('.').map(Number);
+    if (parts.some((p) => p > 255)) return null;
+    return (0xffffn << 32n) | BigInt(((parts[0] << 24) >>> 0) + (parts[1] << 16) + (parts[2] << 8) + parts[3]);
+  }
+  if (!/^[0-9a-fA-F:]+$/.test(text) || text.split('::').length > 2) return null;
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, null];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  if (tail === null && h.length !== 8) return null;
+  const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return null;
+  return groups.reduce((a, g) => (a << 16n) | BigInt(parseInt(g, 16)), 0n);
+}
+function rangeParam(q, name) {
+  if (!q.has(name)) return null;
+  const text = q.get(name);
+  const [addr, bits, extra] = text.split('/');
+  const v = addressValue(addr);
+  const v4 = !addr.includes(':');
+  const max = v4 ? 32 : 128;
+  if (v === null || extra !== undefined) throw new BadRequest(`${name}: '${text}' is not an address or CIDR: the address does not parse`);
+  if (bits === undefined) return [v, v];
+  const n = Number(bits);
+  if (!/^\d+$/.test(bits) || n > max) throw new BadRequest(`${name}: '${text}' is not an address or CIDR: the prefix length must be 0 to ${max}`);
+  const hostBits = BigInt(max - n);
+  const lo = (v >> hostBits) << hostBits;
+  return [lo, lo | ((1n << hostBits) - 1n)];
+}
+const inRange = (ip, r) => {
+  if (!r) return true;
+  const v = ip == null ? null : addressValue(ip);
+  return v !== null && v >= r[0] && v <= r[1];
+};
+const listed = (f) => ({ srcip: null, sport: null, dstip: null, dsport: null, ltime: null, ...f, is_anomaly: f.label === 1 });
+function hostRows(rows, byHost) {
+  const map = new Map();
+  for (const [ip, f] of byHost(rows)) {
+    const e = map.get(ip) || { ip, flows: 0, anomalies: 0, bytes: 0, max_score: 0 };
+    e.flows++;
+    e.anomalies += f.label;
+    e.bytes += f.sbytes + f.dbytes;
+    e.max_score = Math.max(e.max_score, f.score);
+    map.set(ip, e);
+  }
+  return [...map.values()];
+}
 
 const model = {
   meta: { model_version: MODEL_VERSION, created: '2026-11-20T10:00:00Z', threshold: THRESHOLD, threshold_rule: 'FPR <= 2% on validation', train_rows: 140272, validation_rows: 35069, classes: ['Normal', ...CATS] },
@@ -301,6 +357,104 @@ async function handle(req, res) {
       return res.end(body);
     }
     return json(res, 200, { flows: out });
+  }
+  if (path === '/api/v1/flows') {
+    const host = rangeParam(q, 'host');
+    const src = rangeParam(q, 'src');
+    const dst = rangeParam(q, 'dst');
+    const port = q.has('port') ? Number(q.get('port')) : null;
+    if (port !== null && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new BadRequest('port: expected an integer from 0 to 65535');
+    const an = q.get('anomalies');
+    if (an !== null && an !== 'true' && an !== 'false') throw new BadRequest('anomalies: expected true or false');
+    const limit = limitOf(q, 100, 1000);
+    let rows = selection(q).rows.filter((f) => (!host || inRange(f.srcip, host) || inRange(f.dstip, host)) && inRange(f.srcip, src) && inRange(f.dstip, dst) && (port === null || f.sport === port || f.dsport === port) && (an === null || f.label === (an === 'true' ? 1 : 0)));
+    rows.sort((a, b) => b.stime - a.stime || b.offset - a.offset);
+    const cursor = q.get('cursor');
+    if (cursor) {
+      const at = rows.findIndex((f) => f.id === cursor);
+      if (at < 0) throw new BadRequest("cursor: not a cursor this API returned as 'next'");
+      rows = rows.slice(at + 1);
+    }
+    const page = rows.slice(0, limit);
+    return json(res, 200, { flows: page.map(listed), next: rows.length > limit ? page[page.length - 1].id : null });
+  }
+  const flowId = /^\/api\/v1\/flows\/([^/]+)$/.exec(path);
+  if (flowId) {
+    const f = flows.find((x) => x.id === decodeURIComponent(flowId[1]));
+    return f ? json(res, 200, listed(f)) : json(res, 404, { error: `no stored flow with id ${flowId[1]}` });
+  }
+  if (path === '/api/v1/hosts/top') {
+    const by = q.get('by') || 'anomalies';
+    const role = q.get('role') || 'any';
+    if (!['anomalies', 'flows', 'bytes'].includes(by)) throw new BadRequest('by: expected one of anomalies, flows, bytes');
+    if (!['any', 'src', 'dst'].includes(role)) throw new BadRequest('role: expected one of any, src, dst');
+    const limit = limitOf(q, 20, 1000);
+    const hosts = hostRows(selection(q).rows, function* (rows) {
+      for (const f of rows) {
+        if (role !== 'dst' && f.srcip) yield [f.srcip, f];
+        if (role !== 'src' && f.dstip) yield [f.dstip, f];
+      }
+    });
+    const second = by === 'flows' ? 'anomalies' : 'flows';
+    hosts.sort((a, b) => b[by] - a[by] || b[second] - a[second] || (a.ip < b.ip ? -1 : 1));
+    return json(res, 200, { by, role, hosts: hosts.slice(0, limit) });
+  }
+  const hostIp = /^\/api\/v1\/hosts\/([^/]+)$/.exec(path);
+  if (hostIp) {
+    const ip = decodeURIComponent(hostIp[1]);
+    const v = addressValue(ip);
+    if (v === null) throw new BadRequest(`ip: '${ip}' is not an address`);
+    const limit = limitOf(q, 20, 1000);
+    const sel = selection(q);
+    const mine = sel.rows.filter((f) => inRange(f.srcip, [v, v]) || inRange(f.dstip, [v, v]));
+    const isSrc = (f) => inRange(f.srcip, [v, v]);
+    const isDst = (f) => inRange(f.dstip, [v, v]);
+    const b = bucketSeconds(sel.to - sel.from);
+    const timeline = new Map();
+    for (const f of mine) {
+      const t = Math.floor(f.stime / b) * b;
+      const e = timeline.get(t) || { t, flows: 0, anomalies: 0, max_score: 0 };
+      e.flows++;
+      e.anomalies += f.label;
+      e.max_score = Math.max(e.max_score, f.score);
+      timeline.set(t, e);
+    }
+    const peers = hostRows(mine, function* (rows) {
+      for (const f of rows) {
+        if (isSrc(f) && f.dstip) yield [f.dstip, f];
+        if (isDst(f) && f.srcip) yield [f.srcip, f];
+      }
+    }).sort((a, b2) => b2.flows - a.flows || b2.anomalies - a.anomalies).slice(0, limit);
+    const ports = new Map();
+    for (const f of mine) {
+      if (f.dsport == null) continue;
+      const k = `${f.dsport}/${f.proto}`;
+      const e = ports.get(k) || { port: f.dsport, proto: f.proto, flows: 0, anomalies: 0 };
+      e.flows++;
+      e.anomalies += f.label;
+      ports.set(k, e);
+    }
+    const cats = new Map();
+    for (const f of mine) if (f.label) cats.set(f.attack_cat, (cats.get(f.attack_cat) || 0) + 1);
+    const pattern = new RegExp(`(^|[^0-9a-fA-F.:])${ip.replace(/[.]/g, '\\.')}($|[^0-9a-fA-F:]|\\.($|[^0-9a-fA-F.:]))`);
+    const summary = {
+      flows: mine.length,
+      anomalies: mine.reduce((a, f) => a + f.label, 0),
+      bytes_out: mine.reduce((a, f) => a + (isSrc(f) ? f.sbytes : 0) + (isDst(f) ? f.dbytes : 0), 0),
+      bytes_in: mine.reduce((a, f) => a + (isSrc(f) ? f.dbytes : 0) + (isDst(f) ? f.sbytes : 0), 0),
+      first: mine.length ? Math.min(...mine.map((f) => f.stime)) : null,
+      last: mine.length ? Math.max(...mine.map((f) => f.ltime ?? f.stime)) : null,
+    };
+    return json(res, 200, {
+      ip,
+      bucket_seconds: b,
+      summary,
+      timeline: [...timeline.values()].sort((x, y) => x.t - y.t),
+      peers,
+      ports: [...ports.values()].sort((x, y) => y.flows - x.flows || y.anomalies - x.anomalies || x.port - y.port).slice(0, limit),
+      categories: [...cats.entries()].map(([attack_cat, count]) => ({ attack_cat, count })).sort((x, y) => y.count - x.count),
+      alerts: alerts.filter((a) => a.created >= sel.from && a.created < sel.to && pattern.test(JSON.stringify(a.payload))).sort((x, y) => y.created - x.created).slice(0, 50).map(({ id, type, kind, created, payload, acknowledged }) => ({ id, type, kind, created, payload, acknowledged })),
+    });
   }
   if (path === '/api/v1/drift') {
     const sel = selection(q);

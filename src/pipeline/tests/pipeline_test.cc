@@ -108,6 +108,25 @@ class FlakyStore : public store::Store {
     return inner_.top_scores(q, l);
   }
   Result<int64_t> count(const store::Query& q) override { return inner_.count(q); }
+  Result<store::FlowPage> list_flows(const store::Query& q, const store::FlowFilter& f,
+                                     const std::optional<store::FlowCursor>& a, int l) override {
+    return inner_.list_flows(q, f, a, l);
+  }
+  Result<std::optional<store::StoredFlow>> find_flow(const store::FlowCursor& id) override {
+    return inner_.find_flow(id);
+  }
+  Result<std::vector<store::HostStat>> top_hosts(const store::Query& q, store::HostOrder b,
+                                                 store::HostRole r, int l) override {
+    return inner_.top_hosts(q, b, r, l);
+  }
+  Result<store::HostDetail> host_detail(const store::Query& q, const flow::AddressBytes& ip,
+                                        int l) override {
+    return inner_.host_detail(q, ip, l);
+  }
+  Result<std::vector<store::StoredAlert>> alerts_naming(double f, double t, std::string_view ip,
+                                                        int l) override {
+    return inner_.alerts_naming(f, t, ip, l);
+  }
   Result<std::vector<store::ScoreSample>> score_samples(const store::Query& q, int l) override {
     return inner_.score_samples(q, l);
   }

@@ -1,0 +1,247 @@
+// SqlStore's host queries: the flow list with address, port and label filters (keyset pages),
+// top hosts, and one host's summary, timeline, peers, ports and categories. Both backends keep
+// partial (srcip, stime) and (dstip, stime) indexes, so "a host in a window" and CIDR filters
+// are range scans of those.
+#include <fmt/format.h>
+
+#include "store/sql_store.h"
+
+namespace flowsentry::store {
+namespace {
+
+constexpr const char* kNewestFirst =
+    "stime DESC, source DESC, source_partition DESC, source_offset DESC";
+
+Status check_window(const Query& q) {
+  if (!(q.to > q.from)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("empty time window [{}, {})", q.from, q.to), "store query");
+  }
+  return {};
+}
+
+const char* host_order(HostOrder by) {
+  switch (by) {
+    case HostOrder::kAnomalies:
+      return "anomalies DESC, flows DESC, ip";
+    case HostOrder::kBytes:
+      return "bytes DESC, flows DESC, ip";
+    case HostOrder::kFlows:
+      break;
+  }
+  return "flows DESC, anomalies DESC, ip";
+}
+
+}  // namespace
+
+Result<FlowPage> SqlStore::list_flows(const Query& q, const FlowFilter& filter,
+                                      const std::optional<FlowCursor>& after, int limit) {
+  if (auto st = check_window(q); !st.ok()) return st.error();
+  std::vector<SqlParam> params{q.from, q.to};
+  std::string sql = fmt::format("SELECT {} FROM anomaly_scores WHERE stime >= ? AND stime < ?",
+                                kStoredFlowColumns);
+  add_query_filters(q, sql, params);
+  if (filter.host) {
+    sql += " AND (";
+    sql += address_condition("srcip", *filter.host, params);
+    sql += " OR ";
+    sql += address_condition("dstip", *filter.host, params);
+    sql += ")";
+  }
+  if (filter.src) sql += " AND " + address_condition("srcip", *filter.src, params);
+  if (filter.dst) sql += " AND " + address_condition("dstip", *filter.dst, params);
+  if (filter.port) {
+    sql += " AND (sport = ? OR dsport = ?)";
+    params.insert(params.end(), {*filter.port, *filter.port});
+  }
+  if (filter.anomalies) sql += *filter.anomalies ? " AND label = 1" : " AND label = 0";
+  if (after) {
+    // Keyset: strictly after the cursor in kNewestFirst order; `stime <= ?` keeps it a range.
+    sql += " AND stime <= ? AND (stime, source, source_partition, source_offset) < (?, ?, ?, ?)";
+    params.insert(params.end(), {after->stime, after->stime, after->key.source,
+                                 after->key.partition, after->key.offset});
+  }
+  const int n = std::max(limit, 1);
+  sql += fmt::format(" ORDER BY {} LIMIT ?", kNewestFirst);
+  params.emplace_back(int64_t{n} + 1);  // one more says whether a next page exists
+  auto rows = query_flows(sql, params);
+  if (!rows.ok()) return rows.error();
+  FlowPage page;
+  page.flows = std::move(*rows);
+  if (static_cast<int>(page.flows.size()) > n) {
+    page.flows.resize(static_cast<size_t>(n));
+    page.next = FlowCursor{page.flows.back().stime, page.flows.back().key};
+  }
+  return page;
+}
+
+Result<std::optional<StoredFlow>> SqlStore::find_flow(const FlowCursor& id) {
+  std::vector<SqlParam> params{id.stime, id.key.source, id.key.partition, id.key.offset};
+  auto rows =
+      query_flows(fmt::format("SELECT {} FROM anomaly_scores WHERE stime = ? AND source = ? AND "
+                              "source_partition = ? AND source_offset = ?",
+                              kStoredFlowColumns),
+                  params);
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<StoredFlow>{};
+  return std::optional<StoredFlow>{std::move(rows->front())};
+}
+
+Result<std::vector<HostStat>> SqlStore::top_hosts(const Query& q, HostOrder by, HostRole role,
+                                                  int limit) {
+  if (auto st = check_window(q); !st.ok()) return st.error();
+  std::vector<SqlParam> params;
+  auto side = [&](const char* column) {
+    std::string s = fmt::format(
+        "SELECT {0} AS ip, count(*) AS flows, sum(label) AS anomalies, sum(sbytes + dbytes) AS "
+        "bytes, max(score) AS max_score FROM anomaly_scores WHERE stime >= ? AND stime < ? AND "
+        "{0} IS NOT NULL",
+        column);
+    params.insert(params.end(), {q.from, q.to});
+    add_query_filters(q, s, params);
+    return s + fmt::format(" GROUP BY {}", column);
+  };
+  std::string sql;
+  if (role == HostRole::kAny) {
+    const std::string src = side("srcip");  // in parameter order
+    const std::string dst = side("dstip");
+    sql = fmt::format(
+        "SELECT ip, sum(flows) AS flows, sum(anomalies) AS anomalies, sum(bytes) AS bytes, "
+        "max(max_score) AS max_score FROM ({} UNION ALL {}) AS sides GROUP BY ip",
+        src, dst);
+  } else {
+    sql = side(role == HostRole::kSrc ? "srcip" : "dstip");
+  }
+  sql = fmt::format("SELECT * FROM ({}) AS hosts ORDER BY {} LIMIT ?", sql, host_order(by));
+  params.emplace_back(int64_t{std::max(limit, 0)});
+  auto rows = query(sql, params);
+  if (!rows.ok()) return rows.error();
+  std::vector<HostStat> out;
+  for (const auto& r : *rows) {
+    out.push_back({address_from_cell(r[0]).value_or(""), cell_int(r[1]), cell_int(r[2]),
+                   cell_double(r[3]), cell_double(r[4])});
+  }
+  return out;
+}
+
+// The window, the query's filters and "the host on either side", for the host's own flows.
+std::string SqlStore::host_where(const Query& q, const AddressRange& host,
+                                 std::vector<SqlParam>& params) const {
+  std::string sql = "stime >= ? AND stime < ?";
+  params.insert(params.end(), {q.from, q.to});
+  add_query_filters(q, sql, params);
+  sql += " AND (";
+  sql += address_condition("srcip", host, params);
+  sql += " OR ";
+  sql += address_condition("dstip", host, params);
+  return sql + ")";
+}
+
+Result<HostSummary> SqlStore::host_summary(const Query& q, const AddressRange& host) {
+  std::vector<SqlParam> params;
+  // Conditions are built one statement at a time: each appends its parameters in SQL order.
+  std::string sql = "SELECT count(*), sum(label), sum(CASE WHEN ";
+  sql += address_condition("srcip", host, params);
+  sql += " THEN sbytes ELSE 0 END + CASE WHEN ";
+  sql += address_condition("dstip", host, params);
+  sql += " THEN dbytes ELSE 0 END), sum(CASE WHEN ";
+  sql += address_condition("srcip", host, params);
+  sql += " THEN dbytes ELSE 0 END + CASE WHEN ";
+  sql += address_condition("dstip", host, params);
+  sql +=
+      " THEN sbytes ELSE 0 END), min(stime), max(coalesce(ltime, stime)) FROM anomaly_scores "
+      "WHERE ";
+  sql += host_where(q, host, params);
+  auto rows = query(sql, params);
+  if (!rows.ok()) return rows.error();
+  HostSummary s;
+  if (rows->empty()) return s;
+  const auto& r = rows->front();
+  s.flows = cell_int(r[0]);
+  s.anomalies = cell_int(r[1]);
+  s.bytes_out = cell_double(r[2]);
+  s.bytes_in = cell_double(r[3]);
+  if (r[4]) s.first = cell_double(r[4]);
+  if (r[5]) s.last = cell_double(r[5]);
+  return s;
+}
+
+Result<std::vector<HostStat>> SqlStore::host_peers(const Query& q, const AddressRange& host,
+                                                   int limit) {
+  std::vector<SqlParam> params;
+  auto side = [&](const char* self, const char* peer) {
+    std::string s = fmt::format(
+        "SELECT {} AS peer, label, sbytes + dbytes AS b, score FROM anomaly_scores WHERE stime "
+        ">= ? AND stime < ?",
+        peer);
+    params.insert(params.end(), {q.from, q.to});
+    add_query_filters(q, s, params);
+    s += fmt::format(" AND {} IS NOT NULL AND ", peer);
+    return s + address_condition(self, host, params);
+  };
+  const std::string as_src = side("srcip", "dstip");  // in parameter order
+  const std::string as_dst = side("dstip", "srcip");
+  std::string sql = fmt::format(
+      "SELECT peer, count(*) AS flows, sum(label) AS anomalies, sum(b) AS bytes, max(score) "
+      "FROM ({} UNION ALL {}) AS p GROUP BY peer ORDER BY flows DESC, anomalies DESC, peer "
+      "LIMIT ?",
+      as_src, as_dst);
+  params.emplace_back(int64_t{std::max(limit, 0)});
+  auto rows = query(sql, params);
+  if (!rows.ok()) return rows.error();
+  std::vector<HostStat> out;
+  for (const auto& r : *rows) {
+    out.push_back({address_from_cell(r[0]).value_or(""), cell_int(r[1]), cell_int(r[2]),
+                   cell_double(r[3]), cell_double(r[4])});
+  }
+  return out;
+}
+
+Result<HostDetail> SqlStore::host_detail(const Query& q, const flow::AddressBytes& ip, int limit) {
+  if (auto st = check_window(q); !st.ok()) return st.error();
+  const AddressRange host{ip, ip};
+  HostDetail d;
+  auto summary = host_summary(q, host);
+  if (!summary.ok()) return summary.error();
+  d.summary = *summary;
+  d.bucket_seconds = bucket_seconds_for(q.to - q.from);
+
+  std::vector<SqlParam> params;
+  std::string sql =
+      fmt::format("SELECT {} AS t, count(*), sum(label), max(score) FROM anomaly_scores WHERE ",
+                  bucket_expr(d.bucket_seconds));
+  sql += host_where(q, host, params) + " GROUP BY 1 ORDER BY 1";
+  auto timeline = query(sql, params);
+  if (!timeline.ok()) return timeline.error();
+  for (const auto& r : *timeline) {
+    d.timeline.push_back({cell_int(r[0]), cell_int(r[1]), cell_int(r[2]), cell_double(r[3])});
+  }
+
+  auto peers = host_peers(q, host, limit);
+  if (!peers.ok()) return peers.error();
+  d.peers = std::move(*peers);
+
+  params.clear();
+  sql =
+      "SELECT dsport, proto, count(*) AS flows, sum(label) AS anomalies FROM anomaly_scores "
+      "WHERE " +
+      host_where(q, host, params) +
+      " AND dsport IS NOT NULL GROUP BY dsport, proto ORDER BY flows DESC, anomalies DESC, "
+      "dsport, proto LIMIT ?";
+  params.emplace_back(int64_t{std::max(limit, 0)});
+  auto ports = query(sql, params);
+  if (!ports.ok()) return ports.error();
+  for (const auto& r : *ports) {
+    d.ports.push_back({cell_int(r[0]), r[1].value_or(""), cell_int(r[2]), cell_int(r[3])});
+  }
+
+  params.clear();
+  sql = "SELECT attack_cat, count(*) AS n FROM anomaly_scores WHERE " +
+        host_where(q, host, params) + " AND label = 1 GROUP BY attack_cat ORDER BY n DESC, 1";
+  auto cats = query(sql, params);
+  if (!cats.ok()) return cats.error();
+  for (const auto& r : *cats) d.categories.push_back({r[0].value_or(""), cell_int(r[1])});
+  return d;
+}
+
+}  // namespace flowsentry::store
