@@ -65,6 +65,7 @@ bench-micro: build
 	$(BUILD)/bench/bench_detect
 	$(BUILD)/bench/bench_model
 	$(BUILD)/bench/bench_meter
+	$(BUILD)/bench/bench_collect
 	$(BUILD)/bench/bench_zeek
 
 # Re-creates the committed default model from UNSW-NB15 train.csv (seed 42) and records its
@@ -117,7 +118,8 @@ asan: bootstrap
 fuzz: bootstrap
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DFLOWSENTRY_FUZZ=ON -DFLOWSENTRY_BENCH=OFF -DFLOWSENTRY_PACKAGE=OFF $(CMAKE_FLAGS)
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_csv fuzz_json fuzz_packet fuzz_zeek fuzz_summary
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_csv fuzz_json fuzz_packet fuzz_zeek fuzz_summary \
+	  fuzz_netflow_v5 fuzz_netflow_v9 fuzz_ipfix
 	fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:

@@ -41,13 +41,20 @@ int run_demo(const DemoOpts& o) {
     data = std::filesystem::exists(kDatasetTest) ? kDatasetTest : "generator:attack";
     log->info("no --data given: replaying {}", data);
   }
+  std::string model = o.model;
+  if (data.starts_with("ipfix://") && model == "models/default" &&
+      std::filesystem::exists("models/netflow")) {
+    // Exports carry the netflow profile's fields only; the default model needs more.
+    model = "models/netflow";
+    log->info("--data {}: scoring with {}", data, model);
+  }
   block_signals();
   Service service(*config);
   auto fail = [&](const Status& st) {
     std::cerr << "flowsentry demo: " << st.error().to_string() << "\n";
     return kExitRuntime;
   };
-  if (auto st = service.load_model(o.model); !st.ok()) return fail(st);
+  if (auto st = service.load_model(model); !st.ok()) return fail(st);
   if (auto st = service.open_store(o.db); !st.ok()) return fail(st);
   if (auto st = service.start_detection(); !st.ok()) return fail(st);
   auto source = open_source(data, o.eps, !o.once, o.follow);
@@ -57,7 +64,8 @@ int run_demo(const DemoOpts& o) {
       !st) {
     return fail(st);
   }
-  if (!data.starts_with("generator") && !data.starts_with("iface:") && !o.follow) {
+  if (!data.starts_with("generator") && !data.starts_with("iface:") &&
+      !data.starts_with("ipfix://") && !o.follow) {
     // A recorded file replays as if now, keeping its intervals (flows without times, such as
     // the UNSW CSVs, are stamped when read, which is now too).
     *source = std::make_unique<stream::TimeShiftSource>(std::move(*source), wall_seconds);
@@ -124,7 +132,8 @@ Command add_demo_command(CLI::App& root) {
   app->add_option(
       "--data", o->data,
       "CSV, JSON-lines or pcap/pcapng file to replay (its times shifted to now, intervals kept), "
-      "iface:NAME to score a live interface (root or CAP_NET_RAW), or "
+      "iface:NAME to score a live interface (root or CAP_NET_RAW), ipfix://HOST:PORT to collect "
+      "IPFIX/NetFlow from routers (scored with models/netflow unless --model is given), or "
       "generator:normal|attack|drift[:SEED] (default: the UNSW-NB15 test set when present, else "
       "generator:attack)");
   app->add_option("--db", o->db, "SQLite file for the verdicts")->capture_default_str();

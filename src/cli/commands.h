@@ -24,6 +24,7 @@ struct Command {
 
 Command add_calibrate_command(CLI::App& root);
 Command add_capture_command(CLI::App& root);
+Command add_collect_command(CLI::App& root);
 Command add_detect_command(CLI::App& root);
 Command add_check_command(CLI::App& root);
 Command add_config_command(CLI::App& root);

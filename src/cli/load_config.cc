@@ -2,8 +2,8 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "stream/zeek_reader.h"
 #include "common/log.h"
+#include "stream/zeek_reader.h"
 
 namespace flowsentry::cli {
 namespace {

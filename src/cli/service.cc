@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "collect/collector_source.h"
 #include "common/log.h"
 #include "detect/options.h"
 #include "stream/file_source.h"
@@ -158,6 +159,12 @@ Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, dou
     auto live = stream::LiveCaptureSource::open(data.substr(6));
     if (!live.ok()) return live.error();
     return std::unique_ptr<stream::Source>(std::move(live.value()));
+  }
+  if (data.starts_with(collect::kIpfixScheme)) {
+    // A UDP collector (IPFIX, NetFlow v5/v9): flows as exporters send them, never ending.
+    auto collector = collect::CollectorSource::open(data);
+    if (!collector.ok()) return collector.error();
+    return std::unique_ptr<stream::Source>(std::move(collector.value()));
   }
   stream::FileSourceOptions o;
   o.eps = eps;

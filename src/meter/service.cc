@@ -59,6 +59,8 @@ std::optional<FtpDataEndpoint> parse_host_port(std::string_view s) {
   return e;
 }
 
+}  // namespace
+
 std::string_view service_by_port(uint8_t proto, uint16_t port) {
   if (proto == 6) {
     switch (port) {
@@ -106,8 +108,6 @@ std::string_view service_by_port(uint8_t proto, uint16_t port) {
   }
   return {};
 }
-
-}  // namespace
 
 void ServiceTracker::detect(std::string_view d, bool from_src, uint8_t proto) {
   if (!detected_.empty() || d.empty()) return;

@@ -10,6 +10,10 @@
 
 namespace flowsentry::meter {
 
+// The service a well-known server port implies (Bro 2.4 names), or "" when none. Used by
+// the meter after payload detection and by the flow collector, which sees no payload.
+std::string_view service_by_port(uint8_t proto, uint16_t port);
+
 // Where an FTP control connection told the peers to open a data connection.
 struct FtpDataEndpoint {
   std::array<uint8_t, 16> addr{};
