@@ -313,8 +313,9 @@ bool host_queries(fs::store::Store& store, const Args& a) {
       }
       const double p95 = percentile(ms, 0.95);
       worst = std::max(worst, p95);
-      fmt::print("| {} | {} | {:.1f} | {:.1f} | {:.1f} |\n", q.name, window == 3600 ? "1 h" : "24 h",
-                 percentile(ms, 0.5), p95, *std::max_element(ms.begin(), ms.end()));
+      fmt::print("| {} | {} | {:.1f} | {:.1f} | {:.1f} |\n", q.name,
+                 window == 3600 ? "1 h" : "24 h", percentile(ms, 0.5), p95,
+                 *std::max_element(ms.begin(), ms.end()));
     }
   }
   fmt::print("\nworst host query p95: {:.1f} ms\n", worst);
