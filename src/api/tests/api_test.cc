@@ -899,8 +899,12 @@ TEST_F(ApiTest, TopHostsAndAHostPage) {
   auto h = body(host);
   EXPECT_EQ(h["summary"]["flows"], 1500);
   EXPECT_EQ(h["peers"].size(), 5u);
-  ASSERT_EQ(h["ports"].size(), 1u);
-  EXPECT_EQ(h["ports"][0]["port"], 80);
+  int64_t port_flows = 0;  // dsport 80 under each proto the generator uses
+  for (const auto& p : h["ports"]) {
+    EXPECT_EQ(p["port"], 80);
+    port_flows += p["flows"].get<int64_t>();
+  }
+  EXPECT_EQ(port_flows, 1500);
   EXPECT_FALSE(h["timeline"].empty());
   int64_t timeline_flows = 0;
   for (const auto& b : h["timeline"]) timeline_flows += b["flows"].get<int64_t>();
@@ -923,7 +927,7 @@ TEST_F(ApiAdversarialTest, BadHostParametersAre400NamingTheParameter) {
       {"/api/v1/flows?limit=5000", "limit"},
       {"/api/v1/hosts/top?by=colour", "by"},
       {"/api/v1/hosts/top?role=both", "role"},
-      {"/api/v1/hosts/10.0.0.0%2F8", "ip"},
+      {"/api/v1/hosts/fe80::1%25eth0", "ip"},
       {"/api/v1/hosts/999.1.1.1", "ip"},
       {"/api/v1/flows/not-an-id", "id"},
   };
