@@ -113,7 +113,7 @@ asan: bootstrap
 fuzz: bootstrap
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DFLOWSENTRY_FUZZ=ON -DFLOWSENTRY_BENCH=OFF $(CMAKE_FLAGS)
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_csv fuzz_json fuzz_packet
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_csv fuzz_json fuzz_packet fuzz_hosts
 	fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:
