@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 30
 
-.PHONY: all bootstrap build test unit demo bench bench-micro soak format format-check asan fuzz clean
+.PHONY: all bootstrap build test unit demo bench bench-micro soak format format-check asan fuzz clean package
 
 all: build
 
@@ -29,6 +29,10 @@ test: build
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# The Debian package: $(BUILD)/packages/flowsentry_<version>_<arch>.deb (packaging/).
+package: build
+	cd $(BUILD) && cpack -G DEB -B packages
 
 # Replays UNSW-NB15 test.csv when ../shared/datasets is present (else the built-in traffic
 # generator) through the default model into SQLite, and serves the dashboard.
@@ -62,6 +66,7 @@ bench-micro: build
 	$(BUILD)/bench/bench_detect
 	$(BUILD)/bench/bench_model
 	$(BUILD)/bench/bench_meter
+	$(BUILD)/bench/bench_zeek
 
 # Re-creates the committed default model from UNSW-NB15 train.csv (seed 42) and records its
 # test.csv evaluation in models/default/metrics.json ("test") and the model card.
@@ -105,15 +110,15 @@ format-check:
 # Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer, then a short fuzz run.
 asan: bootstrap
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFLOWSENTRY_SANITIZE=ON \
-	  -DFLOWSENTRY_BENCH=OFF $(CMAKE_FLAGS)
+	  -DFLOWSENTRY_BENCH=OFF -DFLOWSENTRY_PACKAGE=OFF $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 	$(MAKE) fuzz
 
 fuzz: bootstrap
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DFLOWSENTRY_FUZZ=ON -DFLOWSENTRY_BENCH=OFF $(CMAKE_FLAGS)
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_csv fuzz_json fuzz_packet fuzz_hosts
+	  -DFLOWSENTRY_FUZZ=ON -DFLOWSENTRY_BENCH=OFF -DFLOWSENTRY_PACKAGE=OFF $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_csv fuzz_json fuzz_packet fuzz_zeek fuzz_summary fuzz_hosts
 	fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:

@@ -2,8 +2,10 @@
 // with the window's memory as a counter. Run: build/bench/bench_detect
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
@@ -11,6 +13,7 @@
 #include "detect/adwin.h"
 #include "detect/behaviour.h"
 #include "detect/burst.h"
+#include "detect/flow_summary.h"
 #include "detect/mix_drift.h"
 
 namespace fd = flowsentry::detect;
@@ -144,5 +147,47 @@ static void BM_BehaviourDetectors(benchmark::State& state) {
   state.counters["rss_growth_MB"] = (rss_bytes() - rss_before) / 1e6;
 }
 BENCHMARK(BM_BehaviourDetectors)->Arg(100000)->Iterations(1 << 20);
+
+// What a worker pays per flow for the alerter's target-keyed detectors: the shape test on every
+// flow, and a flow summary for those of a target-keyed shape (a third of host_flows), appended to
+// a message body as the publisher does.
+static void BM_FlowSummaryEncode(benchmark::State& state) {
+  const auto flows = host_flows(1 << 16, 100000);
+  std::string body;
+  size_t i = 0, encoded = 0, bytes = 0, in_message = 0;
+  for (auto _ : state) {
+    const auto& f = flows[i++ & ((1 << 16) - 1)];
+    if (!fd::target_keyed_shape(f)) continue;
+    fd::encode_summary(f, body);
+    ++encoded;
+    if (++in_message == fd::kMaxSummariesPerMessage) {
+      bytes += body.size();
+      benchmark::DoNotOptimize(fd::summary_message(body, in_message));
+      body.clear();
+      in_message = 0;
+    }
+  }
+  bytes += body.size();
+  state.SetItemsProcessed(state.iterations());
+  state.counters["summarised_share"] = static_cast<double>(encoded) / state.iterations();
+  state.counters["bytes_per_summary"] = static_cast<double>(bytes) / std::max<size_t>(encoded, 1);
+}
+BENCHMARK(BM_FlowSummaryEncode);
+
+// The alerter's side: decoding full messages (512 summaries each), per summary.
+static void BM_FlowSummaryDecode(benchmark::State& state) {
+  const auto flows = host_flows(fd::kMaxSummariesPerMessage, 1000);
+  std::string body;
+  for (const auto& f : flows) fd::encode_summary(f, body);
+  const auto message = fd::summary_message(body, flows.size());
+  std::vector<flowsentry::flow::FlowRecord> out;
+  std::string reason;
+  for (auto _ : state) {
+    out.clear();
+    if (!fd::decode_summaries(message, out, reason)) state.SkipWithError(reason.c_str());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(flows.size()));
+}
+BENCHMARK(BM_FlowSummaryDecode);
 
 BENCHMARK_MAIN();

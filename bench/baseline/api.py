@@ -1,5 +1,6 @@
-"""The reference stack's HTTP service: FastAPI + Uvicorn, POST /predict with one flow or an
-array of flows, validated by pydantic, scored by the RandomForests (model.py).
+"""The reference stack's HTTP service, seed-style (api_fast.py is the fair one): FastAPI +
+Uvicorn, POST /predict with one flow or an array of flows, validated by pydantic one object per
+flow, scored by the RandomForests (model.py).
 
   BASELINE_MODEL=rf.joblib uvicorn api:app --workers 2 --port P     (from bench/baseline/)
 

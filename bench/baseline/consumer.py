@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The reference stack's pipeline: a confluent-kafka consumer that scores each message with the
-RandomForests and writes it with one psycopg2 INSERT per row (autocommit) into the same
-anomaly_scores table flowsentry writes (schema from `flowsentry db migrate`).
+"""The reference stack's pipeline, seed-style (one message, one INSERT; consumer_fast.py is the
+fair one): a confluent-kafka consumer that scores each message with the RandomForests and writes
+it with one psycopg2 INSERT per row (autocommit) into the same anomaly_scores table flowsentry
+writes (schema from `flowsentry db migrate`).
 
   consumer.py --brokers B --topic T --group G --store postgresql://... --model rf.joblib \
               --stats stats.json

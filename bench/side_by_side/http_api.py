@@ -1,4 +1,6 @@
-"""POST /predict under wrk: flowsentry serve vs FastAPI + Uvicorn (2 workers)."""
+"""POST /predict under wrk: flowsentry serve vs two FastAPI + Uvicorn services (2 workers each):
+the fair one (api_fast.py: one DataFrame per request, vectorised checks) and the seed-style one
+(api.py: a pydantic object per flow)."""
 import json
 import os
 
@@ -43,11 +45,18 @@ def start_flowsentry(ctx, port):
                 ctx.work)
 
 
-def start_fastapi(ctx, port):
-    return Proc("uvicorn", [ctx.py, "-m", "uvicorn", "api:app", "--host", "127.0.0.1", "--port",
-                            str(port), "--workers", str(UVICORN_WORKERS), "--log-level",
-                            "warning", "--no-access-log"],
-                ctx.work, env={"BASELINE_MODEL": ctx.rf}, cwd=ctx.baseline_dir)
+def uvicorn(app):
+    def start(ctx, port):
+        return Proc(f"uvicorn {app}", [ctx.py, "-m", "uvicorn", app, "--host", "127.0.0.1",
+                                       "--port", str(port), "--workers", str(UVICORN_WORKERS),
+                                       "--log-level", "warning", "--no-access-log"],
+                    ctx.work, env={"BASELINE_MODEL": ctx.rf}, cwd=ctx.baseline_dir)
+    return start
+
+
+# stack -> how to start it; the baselines in the order their columns are shown.
+STACKS = [("flowsentry", start_flowsentry), ("fair", uvicorn("api_fast:app")),
+          ("seed", uvicorn("api:app"))]
 
 
 # (label, body key, query, connections, stacks that have it)
@@ -70,8 +79,8 @@ def measure_stack(ctx, name, start, bodies, seconds):
         base = f"http://127.0.0.1:{port}/predict"
         wrk(ctx, base + "?explain=0", bodies["one"], 2, 1)  # warm-up
         for label, body, query, conns in CASES:
-            if name == "baseline" and query == "":
-                continue  # no explanations in the baseline
+            if name != "flowsentry" and query == "":
+                continue  # no explanations in the baselines
             # Long enough for a few 1,000-flow answers even from the slow stack.
             secs = 2 * seconds if body == "batch" else seconds
             log(f"/predict {name}: {label} ({secs} s)")
@@ -88,10 +97,8 @@ def predict(ctx):
     one, batch = write_bodies(ctx)
     bodies = {"one": one, "batch": batch}
     seconds = 3 if ctx.quick else 15
-    fs = measure_stack(ctx, "flowsentry", start_flowsentry, bodies, seconds)
-    base = measure_stack(ctx, "baseline", start_fastapi, bodies, seconds)
-    ctx.raw["predict"] = {"flowsentry": fs, "baseline": base, "seconds": seconds,
-                          "uvicorn_workers": UVICORN_WORKERS}
+    res = {name: measure_stack(ctx, name, start, bodies, seconds) for name, start in STACKS}
+    ctx.raw["predict"] = dict(res, seconds=seconds, uvicorn_workers=UVICORN_WORKERS)
     rows = []
 
     def side(r, key, scale=1.0):
@@ -102,17 +109,18 @@ def predict(ctx):
         return Side(r[key] * scale)
 
     for label, body, query, conns in CASES:
-        f, b = fs[label], base.get(label)
+        f, a, b = (res[name].get(label) for name, _ in STACKS)
         per = 1000 if body == "batch" else 1
         notes = []
-        if b and b["requests"] and per > 1:
-            notes.append(f"= {f['rps'] * per:,.0f} vs {b['rps'] * per:,.0f} flows/s")
-        for who, r in (("flowsentry", f), ("baseline", b)):
+        if per > 1 and all(r and r["requests"] for r in (f, a, b)):
+            notes.append(f"= {f['rps'] * per:,.0f} vs {a['rps'] * per:,.0f} (fair) and "
+                         f"{b['rps'] * per:,.0f} (seed-style) flows/s")
+        for who, r in (("flowsentry", f), ("fair", a), ("seed-style", b)):
             if r and r["errors_socket"]:
                 notes.append(f"{who}: {r['errors_socket']} socket errors/time-outs (10 s)")
         rows.append(Row(SEC, f"{label}: requests/s", "req/s", "high", side(f, "rps"),
-                        side(b, "rps"), "; ".join(notes)))
+                        side(a, "rps"), side(b, "rps"), "; ".join(notes)))
         for q in ("p50", "p95", "p99"):
             rows.append(Row(SEC, f"{label}: {q}", "ms", "low", side(f, f"{q}_us", 1e-3),
-                            side(b, f"{q}_us", 1e-3)))
+                            side(a, f"{q}_us", 1e-3), side(b, f"{q}_us", 1e-3)))
     return rows

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""flowsentry vs the reference Python stack, side by side: scoring, /predict, the Kafka ->
-PostgreSQL pipeline, burst alerting, detection quality, memory and CPU. Run through bench/run
+"""flowsentry vs the reference Python stack (written two ways: fair and seed-style), side by
+side: scoring, /predict, the Kafka -> PostgreSQL pipeline, burst alerting, detection quality,
+memory and CPU. Run through bench/run
 (`make bench`, `make bench QUICK=1`), which prepares the venv this runs in.
 
   main.py [--quick] [--build DIR] [--data DIR] [--no-write]
@@ -66,6 +67,7 @@ def stack_info(ctx):
         rev, dirty = "?", ""
     import confluent_kafka
     import fastapi
+    import pandas
     import psycopg2
     import sklearn
     import uvicorn
@@ -73,10 +75,10 @@ def stack_info(ctx):
     fs = (f"`{os.path.relpath(ctx.fs, ctx.root)}` ({version}, built "
           f"{built.strftime('%Y-%m-%d %H:%M UTC')}; tree at git {rev}"
           f"{' with uncommitted changes under src/' if dirty else ''}), model `models/default`")
-    base = (f"Python {platform.python_version()}, scikit-learn {sklearn.__version__} "
-            f"RandomForest (200 trees, one-hot proto/service/state), FastAPI {fastapi.__version__} "
-            f"+ Uvicorn {uvicorn.__version__}, confluent-kafka {confluent_kafka.version()[0]}, "
-            f"psycopg2 {psycopg2.__version__.split()[0]}")
+    base = (f"Python {platform.python_version()}, pandas {pandas.__version__}, scikit-learn "
+            f"{sklearn.__version__} RandomForest (200 trees, one-hot proto/service/state), "
+            f"FastAPI {fastapi.__version__} + Uvicorn {uvicorn.__version__}, confluent-kafka "
+            f"{confluent_kafka.version()[0]}, psycopg2 {psycopg2.__version__.split()[0]}")
     return {"flowsentry": fs, "baseline": base}
 
 

@@ -1,6 +1,7 @@
 """Kafka -> score -> PostgreSQL: sustained rate (drain a pre-loaded topic), end-to-end latency at
-fixed rates, and burst detection delay (flowsentry only). One stack at a time, same broker,
-same database, same flows (test.csv replayed in a loop)."""
+fixed rates, and burst detection delay (flowsentry only). Three stacks, one at a time, same
+broker, same database, same flows (test.csv replayed in a loop): flowsentry, the fair baseline
+(consumer_fast.py) and the seed-style one (consumer.py)."""
 import json
 import os
 import threading
@@ -13,6 +14,9 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from common import (BenchError, Proc, free_port, histogram_quantile, http_get, log, quantile,
                     run, scrape_histogram, wait_until)
 from rows import Row, Side
+
+STACKS = ("flowsentry", "fair", "seed")
+NAMES = {"flowsentry": "flowsentry", "fair": "fair baseline", "seed": "seed-style baseline"}
 
 SEC_PIPE = "Pipeline: Kafka → score → PostgreSQL"
 SEC_RES = "Resources of the pipeline process (drain run)"
@@ -33,6 +37,13 @@ class Db:
         with self.conn.cursor() as c:
             c.execute("SELECT count(*) FROM anomaly_scores WHERE source = %s", (topic,))
             return c.fetchone()[0]
+
+    def distinct_offsets(self, topic):
+        """(rows, distinct offsets, lowest, highest) of a single-partition topic's rows."""
+        with self.conn.cursor() as c:
+            c.execute("SELECT count(*), count(DISTINCT source_offset), min(source_offset), "
+                      "max(source_offset) FROM anomaly_scores WHERE source = %s", (topic,))
+            return c.fetchone()
 
 
 def create_topic(ctx, topic):
@@ -66,14 +77,119 @@ def start_flowsentry(ctx, topic, group, port, role="worker", sets=()):
     return p
 
 
-def start_baseline(ctx, topic, group, stats):
-    p = Proc(f"baseline consumer {topic}",
-             [ctx.py, "-u", os.path.join(ctx.baseline_dir, "consumer.py"), "--brokers",
-              ctx.brokers, "--topic", topic, "--group", group, "--store", ctx.store, "--model",
-              ctx.rf, "--stats", stats], ctx.work, cwd=ctx.baseline_dir)
-    wait_until(lambda: "ready" in p.log_text(), 180, f"baseline consumer on {topic} to be "
-               "assigned its partition", proc=p)
+def start_baseline(ctx, kind, topic, group, stats, progress=None):
+    """kind "fair": consumer_fast.py (it reports its stored count in progress); "seed":
+    consumer.py."""
+    script = "consumer_fast.py" if kind == "fair" else "consumer.py"
+    argv = [ctx.py, "-u", os.path.join(ctx.baseline_dir, script), "--brokers", ctx.brokers,
+            "--topic", topic, "--group", group, "--store", ctx.store, "--model", ctx.rf,
+            "--stats", stats]
+    if progress and kind == "fair":
+        argv += ["--progress", progress]
+    p = Proc(f"{kind} baseline consumer {topic}", argv, ctx.work, cwd=ctx.baseline_dir)
+    wait_until(lambda: "ready" in p.log_text(), 180, f"{kind} baseline consumer on {topic} to "
+               "be assigned its partition", proc=p)
     return p
+
+
+def start_stack(ctx, stack, topic, group, port, stats, progress=None):
+    if stack == "flowsentry":
+        return start_flowsentry(ctx, topic, group, port)
+    return start_baseline(ctx, stack, topic, group, stats, progress)
+
+
+def stored_counter(stack, db, topic, port, progress):
+    """How many rows the stack has stored so far, read the cheapest honest way: flowsentry's
+    flows_stored_total, the fair consumer's progress file (both checked against the table at
+    the end); the seed-style consumer stores a few rows a second, so counting its table is
+    cheap."""
+    def from_metrics():
+        text = http_get(f"http://127.0.0.1:{port}/metrics")[1]
+        for line in text.splitlines():
+            if line.startswith("flowsentry_flows_stored_total "):
+                return int(float(line.split()[1]))
+        return 0
+
+    def from_progress():
+        try:
+            with open(progress) as f:
+                return json.load(f)["stored"]
+        except (OSError, ValueError, KeyError):
+            return 0
+
+    return {"flowsentry": from_metrics, "fair": from_progress,
+            "seed": lambda: db.count(topic)}[stack]
+
+
+def check_exact(db, topic, stack, reported, n, complete):
+    """The table against what the stack reported: every reported row is there, and a complete
+    drain stored each of the n offsets exactly once."""
+    rows, distinct, lo, hi = db.distinct_offsets(topic)
+    if rows < reported:
+        raise BenchError(f"{stack} reported {reported:,} rows stored but the table has {rows:,}")
+    exact = rows == distinct == n and lo == 0 and hi == n - 1
+    if complete and not exact:
+        raise BenchError(f"{stack} drained the topic but the table has {rows:,} rows, "
+                         f"{distinct:,} distinct offsets ({lo}..{hi}) for {n:,} flows")
+    return {"table_rows": rows, "distinct_offsets": distinct, "exact": exact}
+
+
+def measure_drain(ctx, db, stack, topic, n, budget):
+    """One stack drains the topic: rate from its first stored row to the last increase of its
+    stored count, CPU and peak memory of its process over the same interval."""
+    db.truncate()
+    group = f"{stack}-drain-{ctx.stamp}"
+    log(f"pipeline drain: {NAMES[stack]} consuming {topic} (at most {budget} s)")
+    port = free_port()
+    progress = os.path.join(ctx.work, f"drain_{stack}_progress.json")
+    p = start_stack(ctx, stack, topic, group, port, os.path.join(ctx.work, f"drain_{stack}.json"),
+                    progress)
+    stored = stored_counter(stack, db, topic, port, progress)
+    try:
+        c0 = wait_until(stored, 180, f"{stack}'s first stored row", interval=0.05, proc=p)
+        t0, cpu0 = time.monotonic(), p.cpu_seconds()
+        deadline = t0 + budget
+        # Rows arrive a batch at a time: the rate counts from the first stored row to the
+        # last increase of the count, so a batch in flight when the budget ends is no bias.
+        c1, t1, cpu1 = c0, t0, cpu0
+        while c1 < n and time.monotonic() < deadline:
+            if p.poll() is not None:
+                raise BenchError(f"{p.name} exited with status {p.poll()}:\n{p.tail()}")
+            time.sleep(0.1)
+            c = stored()
+            if c > c1:
+                c1, t1, cpu1 = c, time.monotonic(), p.cpu_seconds()
+        if c1 == c0:  # nothing after the first batch: count that one from the start
+            t0, c0, cpu0 = p.started, 0, 0.0
+            t1, cpu1 = time.monotonic(), p.cpu_seconds()
+        hwm = p.peak_rss_mb()
+        diag = worker_diagnostics(port) if stack == "flowsentry" else {}
+    finally:
+        p.stop()
+    check = check_exact(db, topic, stack, c1, n, c1 >= n)
+    rows = c1 - c0
+    r = {"rows": rows, "seconds": t1 - t0, "fps": rows / (t1 - t0), "peak_rss_mb": hwm,
+         "cpu_s_per_m": (cpu1 - cpu0) / rows * 1e6 if rows else None, "complete": c1 >= n,
+         "metrics": diag, **check}
+    log(f"  {stack}: {rows:,} rows in {t1 - t0:.1f} s = {r['fps']:,.1f} flows/s"
+        f"{'' if c1 >= n else ' (budget ran out)'}, peak RSS {hwm:.0f} MB, "
+        f"{r['cpu_s_per_m'] or 0:.1f} CPU s per 1M flows; table {check['table_rows']:,} rows, "
+        f"{check['distinct_offsets']:,} distinct offsets" +
+        (f"; worker metrics {diag}" if diag else ""))
+    return r
+
+
+def worker_diagnostics(port):
+    """Where the worker's time went, for the raw results."""
+    diag = {}
+    text = http_get(f"http://127.0.0.1:{port}/metrics")[1]
+    for line in text.splitlines():
+        if line.startswith(("flowsentry_score_batch_seconds_sum",
+                            "flowsentry_store_write_seconds_sum", "flowsentry_anomalies_total",
+                            "flowsentry_flows_scored_total")):
+            k, v = line.rsplit(" ", 1)
+            diag[k] = float(v)
+    return diag
 
 
 def drain(ctx, db):
@@ -85,80 +201,22 @@ def drain(ctx, db):
     create_topic(ctx, topic)
     log(f"pipeline: pre-loading {n:,} flows into {topic}")
     produce(ctx, topic, n)
-    out = {}
-    for stack in ("flowsentry", "baseline"):
-        db.truncate()
-        group = f"{stack}-drain-{ctx.stamp}"
-        log(f"pipeline drain: {stack} consuming {topic} (at most {budget} s)")
-        port = free_port()
-        if stack == "flowsentry":
-            p = start_flowsentry(ctx, topic, group, port)
-        else:
-            p = start_baseline(ctx, topic, group, os.path.join(ctx.work, "drain_stats.json"))
-        # A count(*) over the growing table every 0.1 s would cost the database more than
-        # the writes do; flowsentry's own counter is free and is checked against the table at
-        # the end. The baseline stores a few rows a second, so counting its table is cheap.
-        def stored():
-            if stack == "baseline":
-                return db.count(topic)
-            text = http_get(f"http://127.0.0.1:{port}/metrics")[1]
-            for line in text.splitlines():
-                if line.startswith("flowsentry_flows_stored_total "):
-                    return int(float(line.split()[1]))
-            return 0
-        try:
-            c0 = wait_until(stored, 180, f"{stack}'s first stored row", interval=0.05, proc=p)
-            t0, cpu0 = time.monotonic(), p.cpu_seconds()
-            deadline = t0 + budget
-            # Rows arrive a batch at a time: the rate counts from the first stored row to the
-            # last increase of the count, so a batch in flight when the budget ends is no bias.
-            c1, t1, cpu1 = c0, t0, cpu0
-            while c1 < n and time.monotonic() < deadline:
-                if p.poll() is not None:
-                    raise BenchError(f"{p.name} exited with status {p.poll()}:\n{p.tail()}")
-                time.sleep(0.1)
-                c = stored()
-                if c > c1:
-                    c1, t1, cpu1 = c, time.monotonic(), p.cpu_seconds()
-            if c1 == c0:  # nothing after the first batch: count that one from the start
-                t0, c0, cpu0 = p.started, 0, 0.0
-                t1, cpu1 = time.monotonic(), p.cpu_seconds()
-            hwm = p.peak_rss_mb()
-            diag = {}
-            if stack == "flowsentry":  # where the worker's time went, for the raw results
-                text = http_get(f"http://127.0.0.1:{port}/metrics")[1]
-                for line in text.splitlines():
-                    if line.startswith(("flowsentry_score_batch_seconds_sum",
-                                        "flowsentry_store_write_seconds_sum",
-                                        "flowsentry_anomalies_total",
-                                        "flowsentry_flows_scored_total")):
-                        k, v = line.rsplit(" ", 1)
-                        diag[k] = float(v)
-        finally:
-            p.stop()
-        if stack == "flowsentry" and db.count(topic) < c1:
-            raise BenchError(f"flowsentry reported {c1:,} rows stored but the table has "
-                             f"{db.count(topic):,}")
-        rows = c1 - c0
-        rate = rows / (t1 - t0)
-        out[stack] = {"rows": rows, "seconds": t1 - t0, "fps": rate, "peak_rss_mb": hwm,
-                      "cpu_s_per_m": (cpu1 - cpu0) / rows * 1e6 if rows else None,
-                      "complete": c1 >= n, "metrics": diag}
-        log(f"  {stack}: {rows:,} rows in {t1 - t0:.1f} s = {rate:,.1f} flows/s"
-            f"{'' if c1 >= n else ' (budget ran out)'}, peak RSS {hwm:.0f} MB, "
-            f"{out[stack]['cpu_s_per_m'] or 0:.1f} CPU s per 1M flows" +
-            (f"; worker metrics {diag}" if diag else ""))
+    out = {stack: measure_drain(ctx, db, stack, topic, n, budget) for stack in STACKS}
     ctx.raw["drain"] = out
-    f, b = out["flowsentry"], out["baseline"]
-    parts = [f"{s} {'drained' if out[s]['complete'] else 'stored'} {out[s]['rows']:,} rows in "
-             f"{out[s]['seconds']:.0f} s" for s in ("flowsentry", "baseline")]
+    f, a, b = (out[s] for s in STACKS)
+    parts = [f"{NAMES[s]} {'drained' if out[s]['complete'] else 'stored'} {out[s]['rows']:,} "
+             f"rows in {out[s]['seconds']:.0f} s" for s in STACKS]
     note = f"{n:,} flows pre-loaded, {budget} s budget: " + "; ".join(parts)
+    exact = [NAMES[s] for s in STACKS if out[s]["exact"]]
+    if exact:
+        note += f"; every offset stored exactly once ({', '.join(exact)})"
     return [Row(SEC_PIPE, "sustained rate (drain a pre-loaded topic)", "flows/s", "high",
-                f["fps"], b["fps"], note),
+                f["fps"], a["fps"], b["fps"], note),
             Row(SEC_RES, "peak resident memory (VmHWM)", "MB", "low", f["peak_rss_mb"],
-                b["peak_rss_mb"]),
+                a["peak_rss_mb"], b["peak_rss_mb"]),
             Row(SEC_RES, "CPU seconds per million flows (utime + stime)", "s", "low",
-                f["cpu_s_per_m"], b["cpu_s_per_m"], "the pipeline process only, not PostgreSQL")]
+                f["cpu_s_per_m"], a["cpu_s_per_m"], b["cpu_s_per_m"],
+                "the pipeline process only, not PostgreSQL")]
 
 
 def latency_phase(ctx, db, stack, rate, seconds):
@@ -169,10 +227,9 @@ def latency_phase(ctx, db, stack, rate, seconds):
     count = int(rate * seconds)
     port = free_port()
     stats = os.path.join(ctx.work, f"{topic}.json")
-    p = (start_flowsentry(ctx, topic, group, port) if stack == "flowsentry"
-         else start_baseline(ctx, topic, group, stats))
+    p = start_stack(ctx, stack, topic, group, port, stats)
     try:
-        log(f"pipeline latency: {stack} at {rate:,.0f} flows/s for {seconds} s")
+        log(f"pipeline latency: {NAMES[stack]} at {rate:,.0f} flows/s for {seconds} s")
         t0 = time.monotonic()
         produce(ctx, topic, count, eps=rate)
         sent_s = time.monotonic() - t0
@@ -213,12 +270,12 @@ def latency_phase(ctx, db, stack, rate, seconds):
 def latency(ctx, db):
     seconds = 8 if ctx.quick else 30
     drained = ctx.raw.get("drain", {})
-    plan = {"flowsentry": [1000, 10000], "baseline": [1000, 10000]}
+    plan = {s: [1000, 10000] for s in STACKS}
     if not ctx.quick:
         for s in plan:
             if drained.get(s):
                 plan[s].append(("max", round(0.8 * drained[s]["fps"], 1)))
-    res = {"flowsentry": {}, "baseline": {}}
+    res = {s: {} for s in STACKS}
     for stack, rates in plan.items():
         behind_at = None
         for item in rates:
@@ -246,22 +303,21 @@ def latency(ctx, db):
         return Side(r[f"{q}_ms"])
 
     for key in keys:
-        f, b = res["flowsentry"].get(key), res["baseline"].get(key)
+        got = [res[s].get(key) for s in STACKS]
         if key == "max":
-            label = (f"at the max sustained rate (0.8 × drain: flowsentry "
-                     f"{f['rate']:,.0f}/s, baseline {b['rate']:,.0f}/s)" if f and b
-                     else "at the max sustained rate")
+            label = ("at the max sustained rate (0.8 × drain: " +
+                     ", ".join(f"{NAMES[s]} {r['rate']:,.0f}/s" for s, r in zip(STACKS, got)
+                               if r) + ")")
         else:
             label = f"at {key:,} flows/s"
-        sides = {q: (side(f, q), side(b, q)) for q in ("p50", "p95", "p99")}
-        if all(fs.value is None and bs.value is None for fs, bs in sides.values()):
-            # Neither stack has a latency here: one row says why.
-            fs, bs = sides["p50"]
+        sides = {q: [side(r, q) for r in got] for q in ("p50", "p95", "p99")}
+        if all(x.value is None for per in sides.values() for x in per):
+            # No stack has a latency here: one row says why.
             rows.append(Row(SEC_PIPE, f"end-to-end latency {label}: p50 / p95 / p99", "ms",
-                            "low", fs, bs))
+                            "low", *sides["p50"]))
             continue
-        for q, (fs, bs) in sides.items():
-            rows.append(Row(SEC_PIPE, f"end-to-end latency {label}: {q}", "ms", "low", fs, bs))
+        for q, per in sides.items():
+            rows.append(Row(SEC_PIPE, f"end-to-end latency {label}: {q}", "ms", "low", *per))
     return rows
 
 
@@ -327,8 +383,8 @@ def burst(ctx, db):
     base = Side(text="— (no burst alerting)")
     if not found:
         return [Row(SEC_BURST, "injected burst → webhook alert delivered", "ms", "low",
-                    Side(text="no alert received"), base, note)]
+                    Side(text="no alert received"), base, base, note)]
     return [Row(SEC_BURST, "injected burst → webhook alert delivered: p50", "ms", "low",
-                quantile(found, 0.5), base, note),
+                quantile(found, 0.5), base, base, note),
             Row(SEC_BURST, "injected burst → webhook alert delivered: max", "ms", "low",
-                found[-1], base)]
+                found[-1], base, base)]

@@ -1,6 +1,12 @@
-"""One table row: flowsentry, the baseline, the ratio. A side is a number (formatted with its
-unit) or a text such as "fell behind …" or "—"; the ratio is how many times better flowsentry
-is (higher-is-better rows: fs / baseline; lower-is-better rows: baseline / fs)."""
+"""One table row: flowsentry and the two Python baselines (fair and seed-style), with a ratio
+against each. A side is a number (formatted with its unit) or a text such as "fell behind …" or
+"—"; a ratio is how many times better flowsentry is (higher-is-better rows: fs / baseline;
+lower-is-better rows: baseline / fs)."""
+
+# The two ways the same Python stack (scikit-learn RandomForest, FastAPI, confluent-kafka,
+# psycopg2) is written; every table names them with these labels.
+FAIR = "fair: batched consume, vectorised predict, COPY"
+SEED = "seed-style: one message, one INSERT"
 
 
 class Side:
@@ -30,29 +36,38 @@ def fmt_num(v, unit):
     return f"{v:,.1f} {unit}"
 
 
+def side(v):
+    return v if isinstance(v, Side) else Side(v)
+
+
 class Row:
-    def __init__(self, section, name, unit, better, fs, base, note=""):
+    """fs, fair and seed: flowsentry, the fair baseline, the seed-style baseline. Where both
+    baselines run the same code (in-process scoring, detection quality), pass the same value."""
+
+    def __init__(self, section, name, unit, better, fs, fair, seed, note=""):
         self.section, self.name, self.unit, self.better = section, name, unit, better
-        self.fs = fs if isinstance(fs, Side) else Side(fs)
-        self.base = base if isinstance(base, Side) else Side(base)
+        self.fs, self.fair, self.seed = side(fs), side(fair), side(seed)
         self.note = note
 
-    def cell(self, side):
-        return side.text if side.text is not None else fmt_num(side.value, self.unit)
+    def cell(self, s):
+        return s.text if s.text is not None else fmt_num(s.value, self.unit)
 
-    def ratio(self):
-        f, b = self.fs.value, self.base.value
+    def ratio(self, base):
+        f, b = self.fs.value, base.value
         if f is None or b is None or self.better is None or f <= 0 or b <= 0:
             return None
         return f / b if self.better == "high" else b / f
 
-    def ratio_text(self):
-        r = self.ratio()
-        if r is None:
-            return "—"
-        return f"{r:,.0f}×" if r >= 100 else f"{r:,.1f}×" if r >= 10 else f"{r:.2f}×"
+    def ratio_text(self, base):
+        return fmt_ratio(self.ratio(base))
+
+
+def fmt_ratio(r):
+    if r is None:
+        return "—"
+    return f"{r:,.0f}×" if r >= 100 else f"{r:,.1f}×" if r >= 10 else f"{r:.2f}×"
 
 
 def failed(section, name, err):
     msg = f"failed: {str(err).splitlines()[0][:120]}"
-    return Row(section, name, "", None, Side(text=msg), Side(text=msg))
+    return Row(section, name, "", None, Side(text=msg), Side(text=msg), Side(text=msg))

@@ -2,6 +2,7 @@
 // in `make test`, so it must describe every parameter, body and answer exactly.
 #include "api/openapi_parts.h"
 #include "api/server.h"
+#include "common/version.h"
 #include "flow/flow_record.h"
 
 namespace flowsentry::api {
@@ -408,7 +409,7 @@ const nlohmann::json& openapi_document() {
     json d;
     d["openapi"] = "3.1.0";
     d["info"] = {{"title", "flowsentry"},
-                 {"version", "0.1.0"},
+                 {"version", kVersion},
                  {"description", "Real-time network anomaly detection: scoring, queries, health."}};
     d["paths"] = paths();
     d["paths"].update(host_paths());

@@ -3,12 +3,14 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdarg>
 #include <cstring>
@@ -206,6 +208,36 @@ void count(const std::string& endpoint, int status, std::chrono::steady_clock::t
       .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
+std::string client_address(MHD_Connection* connection) {
+  const auto* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (!info || !info->client_addr) return "";
+  char text[INET6_ADDRSTRLEN] = {};
+  const sockaddr* sa = info->client_addr;
+  if (sa->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, text, sizeof text);
+  } else if (sa->sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, text, sizeof text);
+  }
+  return text;
+}
+
+// One access-log line per answer (api.access_log). The path is the client's: log_fields
+// escapes it, so it cannot forge a line.
+void log_access(MHD_Connection* connection, const Exchange& exchange, const Response& res) {
+  static const auto logger = module_logger("access");
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - exchange.start)
+          .count();
+  log_fields(*logger, spdlog::level::info, "request",
+             {{"method", exchange.req.method},
+              {"path", exchange.req.path},
+              {"status", res.status},
+              {"bytes", static_cast<uint64_t>(res.body.size())},
+              {"duration_ms", std::round(ms * 1000) / 1000},
+              {"client", client_address(connection)},
+              {"endpoint", exchange.endpoint}});
+}
+
 // The deadline for a client to send a whole request. libmicrohttpd's own timeout is for
 // silence, so a client that trickles a byte a second would hold its connection for ever.
 // Each connection is tracked from accept to close; a sweeper shuts down the socket of one
@@ -310,7 +342,7 @@ struct ApiServer::Impl {
   std::string route(Request& req, Response& res) const;
   void respond(Exchange& exchange) const;
   MHD_Result answer(MHD_Connection* connection, Exchange& exchange);
-  static MHD_Result send(MHD_Connection* connection, Exchange& exchange);
+  MHD_Result send(MHD_Connection* connection, Exchange& exchange) const;
 
   static MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url,
                                const char* method, const char* version, const char* upload,
@@ -432,8 +464,9 @@ MHD_Result ApiServer::Impl::answer(MHD_Connection* connection, Exchange& exchang
   return MHD_YES;
 }
 
-MHD_Result ApiServer::Impl::send(MHD_Connection* connection, Exchange& exchange) {
+MHD_Result ApiServer::Impl::send(MHD_Connection* connection, Exchange& exchange) const {
   Response& res = *exchange.ready;
+  if (options.access_log) log_access(connection, exchange, res);
   exchange.answered = true;
   auto* body = new std::string(std::move(res.body));
   MHD_Response* response = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -473,7 +506,7 @@ MHD_Result ApiServer::Impl::on_request(void* cls, MHD_Connection* connection, co
     if (self->screen(*exchange)) {
       // Refused on its headers: answered now, without reading (or buffering) the body.
       if (auto* deadline = deadline_of(connection)) self->deadlines->received(deadline);
-      return send(connection, *exchange);
+      return self->send(connection, *exchange);
     }
     return MHD_YES;
   }
@@ -497,7 +530,7 @@ MHD_Result ApiServer::Impl::on_request(void* cls, MHD_Connection* connection, co
                 log_safe(exchange->req.path));
     return MHD_NO;
   }
-  if (exchange->ready) return send(connection, *exchange);  // a worker's answer, resumed
+  if (exchange->ready) return self->send(connection, *exchange);  // a worker's answer, resumed
   return self->answer(connection, *exchange);
 }
 
@@ -545,6 +578,7 @@ void ApiServer::Impl::add_core_routes() {
     send_json(res, body);
   });
   router.add("GET", "/metrics", [](const Request&, Response& res) {
+    refresh_process_metrics(MetricsRegistry::global());
     res.set_content(MetricsRegistry::global().render(), "text/plain; version=0.0.4");
   });
   router.add("GET", "/openapi.json",

@@ -38,6 +38,7 @@ struct ApiOptions {
   int idle_timeout_s = 10;     // a connection silent this long, mid-request or between, is closed
   int request_timeout_s = 30;  // to send a whole request, from connecting or the last answer
   size_t max_explain_flows = 1000;  // flows in one explained /predict call
+  bool access_log = false;          // one "access" log line per request
 };
 
 // "a, b,c" -> {"a", "b", "c"}: the form of api.allowed_hosts.

@@ -23,6 +23,7 @@ struct DemoOpts {
   std::string db = "flowsentry-demo.db";
   double eps = 500;
   bool once = false;
+  bool follow = false;
   std::string model = "models/default";
   std::string config_file;
   std::vector<std::string> set;
@@ -49,14 +50,14 @@ int run_demo(const DemoOpts& o) {
   if (auto st = service.load_model(o.model); !st.ok()) return fail(st);
   if (auto st = service.open_store(o.db); !st.ok()) return fail(st);
   if (auto st = service.start_detection(); !st.ok()) return fail(st);
-  auto source = open_source(data, o.eps, !o.once);
+  auto source = open_source(data, o.eps, !o.once, o.follow);
   if (!source.ok()) return fail(source.error());
   if (auto st = flow::check_source_fills(service.scorer()->meta().features.profile(),
                                          (*source)->profile(), (*source)->describe());
       !st) {
     return fail(st);
   }
-  if (!data.starts_with("generator") && !data.starts_with("iface:")) {
+  if (!data.starts_with("generator") && !data.starts_with("iface:") && !o.follow) {
     // A recorded file replays as if now, keeping its intervals (flows without times, such as
     // the UNSW CSVs, are stamped when read, which is now too).
     *source = std::make_unique<stream::TimeShiftSource>(std::move(*source), wall_seconds);
@@ -131,6 +132,9 @@ Command add_demo_command(CLI::App& root) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e7));
   app->add_flag("--once", o->once, "Replay the file once, then keep serving");
+  app->add_flag("--follow", o->follow,
+                "Follow a growing Zeek conn.log (tail -F: survives rotation and truncation); "
+                "its flows keep their own times");
   app->add_option("--model", o->model, "Model artifact directory")->capture_default_str();
   app->add_option("--config", o->config_file, "TOML settings file")->check(CLI::ExistingFile);
   app->add_option("--set", o->set, "Override a setting, KEY=VALUE (repeatable)");

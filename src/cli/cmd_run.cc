@@ -1,7 +1,11 @@
 // flowsentry run: the production process. Roles (their loops are in pipeline/kafka_worker.h):
-//   worker   Kafka `flows` -> score -> store -> commit; publishes anomalies; drift per worker
-//   alerter  Kafka `anomalies` -> burst rule -> notifications (one per deployment: global alerts)
+//   worker   Kafka `flows` -> score -> store -> commit; publishes anomalies and flow summaries;
+//            drift and source-keyed behaviour detectors per worker
+//   alerter  Kafka `anomalies` -> burst rule -> notifications (one per deployment: global alerts);
+//            Kafka `flow_summaries` -> flood per target, ARP reply storm (kafka.summaries_topic)
 //   all      worker with the burst rule and notifications in the same process
+// `--data` makes the worker read a flow file instead of Kafka (`--follow`: a growing Zeek
+// conn.log, surviving rotation, never ending).
 #include <atomic>
 #include <iostream>
 #include <thread>
@@ -12,6 +16,7 @@
 #include "cli/service.h"
 #include "cli/signals.h"
 #include "common/log.h"
+#include "flow/profile.h"
 #include "pipeline/kafka_worker.h"
 
 namespace flowsentry::cli {
@@ -23,11 +28,56 @@ struct RunOpts {
   bool insecure_no_token = false;
   std::string brokers, topic, group, store, model, role;
   int port = -1;
+  std::string data;
+  bool follow = false;
 };
 
 auto& log() {
   static auto logger = module_logger("run");
   return logger;
+}
+
+// The worker on a file source instead of Kafka: read, score, store, detect, until the source
+// ends (a followed log never does) or `stop`.
+Status run_source(const Config& config, Service& service, const RunOpts& o, std::atomic<bool>& stop,
+                  pipeline::Pipeline*& running) {
+  auto source = open_source(o.data, 0, false, o.follow);
+  if (!source.ok()) return source.error();
+  if (auto st = flow::check_source_fills(service.scorer()->meta().features.profile(),
+                                         (*source)->profile(), (*source)->describe());
+      !st) {
+    return st;
+  }
+  log()->info("worker reading {}", (*source)->describe());
+  pipeline::Pipeline pipe(**source, *service.scorer(), *service.store(),
+                          pipeline::pipeline_options(config));
+  if (auto* detection = service.detection()) {
+    pipe.add_observer([detection](auto batch) { detection->observe(batch); });
+  }
+  if (auto siem = service.siem_observer()) pipe.add_observer(std::move(siem));
+  pipe.set_dead_letter([](std::vector<stream::Rejected>& rejected) {
+    for (const auto& r : rejected) {
+      log()->warn("rejected {}:{}: {} {} ({})", r.key.source, r.key.offset, r.problem.field,
+                  r.problem.problem, r.problem.reason);
+    }
+  });
+  running = &pipe;
+  if (stop) pipe.stop();
+  auto st = pipe.run();
+  running = nullptr;
+  return st;
+}
+
+// With a summaries topic, workers keep the source-keyed detectors and the alerter runs the
+// target-keyed ones on every worker's flow summaries; role all, and a worker reading a file
+// (it publishes no summaries), run everything themselves.
+detect::BehaviourScope behaviour_scope(const Config& config, bool file_source) {
+  const auto role = config.get_string("pipeline.role");
+  if (role == "all" || file_source || config.get_string("kafka.summaries_topic").empty()) {
+    return detect::BehaviourScope::kAll;
+  }
+  return role == "worker" ? detect::BehaviourScope::kSourceKeyed
+                          : detect::BehaviourScope::kTargetKeyed;
 }
 
 int run_run(RunOpts o) {
@@ -57,7 +107,11 @@ int run_run(RunOpts o) {
     if (auto st = service.load_model(config->get_string("model.path")); !st.ok()) return fail(st);
   }
   if (auto st = service.open_store(config->get_string("store.url")); !st.ok()) return fail(st);
-  if (auto st = service.start_detection(role != "worker", worker); !st.ok()) return fail(st);
+  if (auto st = service.start_detection(role != "worker", worker,
+                                        behaviour_scope(*config, !o.data.empty()));
+      !st.ok()) {
+    return fail(st);
+  }
   if (auto st = service.start_api(static_cast<int>(config->get_int("api.port"))); !st.ok()) {
     return fail(st);
   }
@@ -66,11 +120,16 @@ int run_run(RunOpts o) {
   std::atomic<bool> stop{false};
   pipeline::Pipeline* running = nullptr;
   Status result;
+  if (!o.data.empty() && !worker) {
+    std::cerr << "flowsentry run: --data needs role worker or all\n";
+    return kExitUsage;
+  }
   std::thread main_loop([&] {
-    result = worker ? pipeline::run_kafka_worker(*config, *service.scorer(), *service.store(),
-                                                 service.detection(), stop, running,
-                                                 service.siem_observer())
-                    : pipeline::run_alerter(*config, *service.detection(), stop);
+    result = !o.data.empty() ? run_source(*config, service, o, stop, running)
+             : worker ? pipeline::run_kafka_worker(*config, *service.scorer(), *service.store(),
+                                                   service.detection(), stop, running,
+                                                   service.siem_observer())
+                      : pipeline::run_alerter(*config, *service.detection(), stop);
     stop = true;
   });
   while (!stop) {
@@ -108,6 +167,12 @@ Command add_run_command(CLI::App& root) {
   app->add_option("--model", o->model, "Model artifact directory (model.path)");
   app->add_option("--port", o->port, "HTTP port for health, metrics and the API (api.port)")
       ->check(CLI::Range(0, 65535));
+  app->add_option("--data", o->data,
+                  "Score a flow file (any format --data reads elsewhere) instead of Kafka");
+  app->add_flag("--follow", o->follow,
+                "With --data: follow a growing Zeek conn.log (tail -F: survives rotation and "
+                "truncation), never ending")
+      ->needs(app->get_option("--data"));
   app->footer(
       "Every setting can also come from the TOML file or FLOWSENTRY_<SECTION>_<KEY>; flags win.\n"
       "SIGINT/SIGTERM: stop consuming, finish the batch in flight, store, commit, exit 0.");

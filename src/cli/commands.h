@@ -40,7 +40,12 @@ Command add_run_command(CLI::App& root);
 
 // Loads settings: defaults < `file` (when not empty) < environment < `overrides` ("key=value").
 // Prints the error and returns nullopt on failure.
+// Also applies log.level and log.format, unless --log-level / --log-format were given
+// (pin_log_flags).
 std::optional<Config> load_config(const std::string& file,
                                   const std::vector<std::string>& overrides = {});
+
+// Which logging flags the command line set; they win over settings.
+void pin_log_flags(bool level, bool format);
 
 }  // namespace flowsentry::cli

@@ -2,8 +2,21 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "stream/zeek_reader.h"
+#include "common/log.h"
 
 namespace flowsentry::cli {
+namespace {
+
+bool g_level_pinned = false;
+bool g_format_pinned = false;
+
+}  // namespace
+
+void pin_log_flags(bool level, bool format) {
+  g_level_pinned = level;
+  g_format_pinned = format;
+}
 
 std::optional<Config> load_config(const std::string& file,
                                   const std::vector<std::string>& overrides) {
@@ -27,6 +40,14 @@ std::optional<Config> load_config(const std::string& file,
       return fail(st.error());
     }
   }
+  // Zeek logs are opened by content wherever a flow file is, so their settings apply globally.
+  stream::ZeekOptions zeek;
+  zeek.link_header_bytes = static_cast<int>(config.get_int("zeek.link_header_bytes"));
+  zeek.max_join_entries = static_cast<size_t>(config.get_int("zeek.max_join_entries"));
+  stream::register_zeek_format(zeek);
+  // The choices were checked by Config::set.
+  if (!g_level_pinned) (void)set_log_level(config.get_string("log.level"));
+  if (!g_format_pinned) (void)set_log_format(config.get_string("log.format"));
   return config;
 }
 

@@ -44,7 +44,7 @@ Status Service::open_store(const std::string& url) {
   return {};
 }
 
-Status Service::start_detection(bool bursts, bool drift) {
+Status Service::start_detection(bool bursts, bool drift, detect::BehaviourScope scope) {
   auto siem = siem::Outputs::from_config(config_);
   if (!siem.ok()) return siem.error();
   siem_ = std::move(siem.value());
@@ -58,8 +58,11 @@ Status Service::start_detection(bool bursts, bool drift) {
   auto options = pipeline::detection_options(config_);
   options.bursts = bursts;
   options.drift = drift;
-  // Behaviour detectors need every flow: they run where drift does, not on the alerter.
-  options.behaviour.enabled = options.behaviour.enabled && drift;
+  // Behaviour detectors need every flow: they run where drift does, and on an alerter only for
+  // the target-keyed tables it is sent flow summaries for.
+  options.behaviour.scope = scope;
+  options.behaviour.enabled =
+      options.behaviour.enabled && (drift || scope == detect::BehaviourScope::kTargetKeyed);
   options.model_calibrated = scorer_ && scorer_->meta().calibration.has_value();
   detect::MixReference reference;
   if (scorer_) reference = pipeline::mix_reference(scorer_->artifact().reference);
@@ -92,6 +95,7 @@ Status Service::start_api(int port, std::function<nlohmann::json()> pipeline_sta
   o.idle_timeout_s = static_cast<int>(config_.get_int("api.idle_timeout_s"));
   o.request_timeout_s = static_cast<int>(config_.get_int("api.request_timeout_s"));
   o.max_explain_flows = static_cast<size_t>(config_.get_int("api.max_explain_flows"));
+  o.access_log = config_.get_bool("api.access_log");
   api::ApiContext ctx;
   ctx.scorer = scorer_.get();
   ctx.store = store_.get();
@@ -128,8 +132,8 @@ void Service::stop_api() {
   if (api_) api_->stop();
 }
 
-Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, double eps,
-                                                    bool loop) {
+Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, double eps, bool loop,
+                                                    bool follow) {
   if (data.starts_with("generator")) {
     // generator[:SCENARIO[:SEED]]
     std::string rest = data.size() > 10 ? data.substr(10) : "attack";
@@ -157,7 +161,8 @@ Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, dou
   }
   stream::FileSourceOptions o;
   o.eps = eps;
-  o.loop = loop;
+  o.loop = loop && !follow;
+  o.follow = follow;
   auto f = stream::FileSource::open(data, o);
   if (!f.ok()) return f.error();
   return std::unique_ptr<stream::Source>(std::move(f.value()));

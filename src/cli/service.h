@@ -29,7 +29,10 @@ class Service {
   Status open_store(const std::string& url);
   // Dispatcher from the alert settings (log notifier always on), the detection stage, and the
   // SIEM outputs of siem.outputs (every alert the dispatcher does not cool down goes to them).
-  Status start_detection(bool bursts = true, bool drift = true);
+  // `scope`: which behaviour tables run here (kTargetKeyed on an alerter fed flow summaries,
+  // which then runs them without drift).
+  Status start_detection(bool bursts = true, bool drift = true,
+                         detect::BehaviourScope scope = detect::BehaviourScope::kAll);
   // Hands scored batches to the SIEM outputs (never blocks); empty when none are configured.
   pipeline::Pipeline::Observer siem_observer();
   // Serves the API on `port` (the api.* settings give host, token, limits).
@@ -55,9 +58,11 @@ class Service {
 
 // Opens a flow source named on the command line (the one source grammar): "generator:SCENARIO
 // [:SEED]", "iface:NAME" (live capture; needs root or CAP_NET_RAW) or a file path (CSV, JSON
-// lines, pcap/pcapng, recognised by content).
-// `eps` limits the rate (0 = as fast as possible); `loop` replays a file forever.
-Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, double eps, bool loop);
+// lines, pcap/pcapng, Zeek conn.log TSV or JSON, recognised by content).
+// `eps` limits the rate (0 = as fast as possible); `loop` replays a file forever; `follow`
+// reads a growing Zeek conn.log as it grows, surviving rotation (never ends).
+Result<std::unique_ptr<stream::Source>> open_source(const std::string& data, double eps, bool loop,
+                                                    bool follow = false);
 
 // Prints a one-line status every `every` while the pipeline runs (to stderr).
 std::string progress_line(const pipeline::PipelineStats& s, double seconds);

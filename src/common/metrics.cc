@@ -1,10 +1,20 @@
 #include "common/metrics.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
+
+#include "common/version.h"
 
 namespace flowsentry {
 namespace {
@@ -153,6 +163,83 @@ std::string MetricsRegistry::render() const {
     }
   }
   return out;
+}
+
+namespace {
+
+struct ProcStat {
+  double cpu_seconds = 0;
+  double start_ticks = 0;
+  double vsize = 0;
+  double rss_pages = 0;
+};
+
+// /proc/self/stat after the command name (which may hold spaces and parentheses).
+bool read_proc_stat(ProcStat& out) {
+  std::ifstream in("/proc/self/stat");
+  std::string line;
+  if (!std::getline(in, line)) return false;
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return false;
+  std::istringstream fields(line.substr(close + 2));
+  std::vector<std::string> f{std::istream_iterator<std::string>(fields), {}};
+  // Fields 3.. of proc(5), so index = field number - 3.
+  if (f.size() < 22) return false;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  out.cpu_seconds = (std::stod(f[11]) + std::stod(f[12])) / ticks;
+  out.start_ticks = std::stod(f[19]);
+  out.vsize = std::stod(f[20]);
+  out.rss_pages = std::stod(f[21]);
+  return true;
+}
+
+double boot_time() {
+  std::ifstream in("/proc/stat");
+  std::string key;
+  double value = 0;
+  while (in >> key) {
+    if (key == "btime" && in >> value) return value;
+    in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  return 0;
+}
+
+double open_fds() {
+  std::error_code ec;
+  double n = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+void refresh_process_metrics(MetricsRegistry& r) {
+  static std::mutex mutex;  // /metrics may be answered by several event loops at once
+  std::lock_guard lock(mutex);
+  r.gauge("flowsentry_build_info", "The running build; the value is always 1",
+          {{"version", std::string(kVersion)}})
+      .set(1);
+  ProcStat st;
+  if (read_proc_stat(st)) {
+    auto& cpu = r.counter("process_cpu_seconds_total", "User and system CPU time spent, seconds");
+    cpu.inc(std::max(0.0, st.cpu_seconds - cpu.value()));
+    r.gauge("process_resident_memory_bytes", "Resident memory size in bytes")
+        .set(st.rss_pages * static_cast<double>(sysconf(_SC_PAGESIZE)));
+    r.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes").set(st.vsize);
+    static const double start =
+        boot_time() + st.start_ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+    r.gauge("process_start_time_seconds", "Start time of the process since the epoch, seconds")
+        .set(start);
+  }
+  r.gauge("process_open_fds", "Open file descriptors").set(open_fds());
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    r.gauge("process_max_fds", "Maximum number of open file descriptors")
+        .set(static_cast<double>(limit.rlim_cur));
+  }
 }
 
 }  // namespace flowsentry

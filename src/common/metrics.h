@@ -90,4 +90,9 @@ class MetricsRegistry {
   std::map<std::string, Family, std::less<>> families_;
 };
 
+// Sets the families every exporter has, read from /proc at scrape time: process_cpu_seconds_total,
+// process_resident_memory_bytes, process_virtual_memory_bytes, process_open_fds,
+// process_max_fds, process_start_time_seconds; and flowsentry_build_info{version} = 1.
+void refresh_process_metrics(MetricsRegistry& registry);
+
 }  // namespace flowsentry

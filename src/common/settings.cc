@@ -12,8 +12,12 @@ using T = SettingType;
 // Keep sections together; `config --defaults` prints them in this order.
 constexpr std::array kSettings{
     // section, key, type, default, min, max, doc, choices, secret
-    SettingSpec{"log", "level", T::kString, "info", 0, -1, "Log level on stderr",
+    SettingSpec{"log", "level", T::kString, "info", 0, -1, "Log level on stderr (--log-level wins)",
                 "trace|debug|info|warn|error|off"},
+    SettingSpec{"log", "format", T::kString, "text", 0, -1,
+                "Log lines on stderr: text, or json (one object per line: ts, level, module, "
+                "msg and structured fields; --log-format wins)",
+                "text|json"},
 
     SettingSpec{"model", "path", T::kString, "models/default", 0, -1,
                 "Model artifact directory (made by `flowsentry train`)"},
@@ -35,6 +39,13 @@ constexpr std::array kSettings{
                 "Dead-letter topic for malformed messages"},
     SettingSpec{"kafka", "anomalies_topic", T::kString, "anomalies", 0, -1,
                 "Topic scored anomalies are published to"},
+    SettingSpec{"kafka", "summaries_topic", T::kString, "flow_summaries", 0, -1,
+                "Topic workers (role worker) publish flow summaries to, keyed by target, for "
+                "the alerter's target-keyed detectors (flood per target, ARP reply storm); "
+                "empty = each worker runs them on its own share"},
+    SettingSpec{"kafka", "summaries_queue", T::kInt, "10000", 100, 10000000,
+                "Summary messages a worker queues for the broker; beyond that they are dropped "
+                "(counted), never waited for"},
 
     SettingSpec{"pipeline", "role", T::kString, "all", 0, -1,
                 "What this process does: score (worker), alert (alerter), or both",
@@ -51,6 +62,12 @@ constexpr std::array kSettings{
                 "Stored anomalies explained per second (TreeSHAP, ~2.5 ms of CPU each), the "
                 "highest scores of each batch first, plus the top one of every 10 s; the rest "
                 "are stored without one (0 = none)"},
+
+    SettingSpec{"zeek", "link_header_bytes", T::kInt, "14", 0, 64,
+                "Link-layer bytes added per packet to Zeek's orig/resp_ip_bytes, as UNSW-NB15's "
+                "sbytes/dbytes count them (14 = Ethernet, 0 = IP bytes only)"},
+    SettingSpec{"zeek", "max_join_entries", T::kInt, "100000", 1, 10000000,
+                "Connections from http.log/ftp.log held while waiting for their conn.log row"},
 
     SettingSpec{"siem", "outputs", T::kString, "", 0, -1,
                 "SIEM outputs separated by ';', each 'KIND TARGET [key=value ...]': file PATH, "
@@ -108,6 +125,9 @@ constexpr std::array kSettings{
     SettingSpec{"api", "request_timeout_s", T::kInt, "30", 1, 3600,
                 "Deadline for a client to send a whole request (headers and body), counted from "
                 "the connection or its previous answer; past it the connection is closed"},
+    SettingSpec{"api", "access_log", T::kBool, "false", 0, -1,
+                "Log every HTTP request (module \"access\": method, path, status, bytes, "
+                "duration_ms, client)"},
     SettingSpec{"api", "max_explain_flows", T::kInt, "1000", 1, 10000,
                 "Most flows in one explained /predict call (~2 ms of CPU each); larger batches "
                 "are answered 400 (use explain=0 or split them)"},
@@ -218,6 +238,16 @@ constexpr std::array kSettings{
                 "Rate mode: how many times the trailing baseline makes a burst"},
     SettingSpec{"alert", "burst_rate_min_hits", T::kInt, "20", 1, 1000000,
                 "Rate mode: fewest anomalies in the window for a burst"},
+    SettingSpec{"alert", "burst_key", T::kString, "global", 0, -1,
+                "What a burst counts over: all anomalies (global), or each source or "
+                "destination host apart (one scanner is its own episode, alert and cooldown)",
+                "global|source|destination"},
+    SettingSpec{"alert", "burst_max_hosts", T::kInt, "10000", 1, 10000000,
+                "Hosts tracked at most by a per-host burst rule (the longest idle is forgotten "
+                "first)"},
+    SettingSpec{"alert", "dashboard_url", T::kString, "", 0, -1,
+                "The dashboard's public URL (e.g. https://flowsentry.example.org); Slack "
+                "messages then link each host they name to its host page"},
     SettingSpec{"alert", "rate_per_min", T::kDouble, "30", 0, 100000,
                 "Most alerts each notifier sends per minute (0 = unlimited); alerts over it "
                 "wait in the queue"},

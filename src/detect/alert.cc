@@ -1,5 +1,6 @@
 #include "detect/alert.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -47,6 +48,29 @@ nlohmann::json Alert::to_json() const {
   return j;
 }
 
+std::vector<std::string> alert_hosts(const Alert& a) {
+  std::vector<std::string> out;
+  auto add = [&](const nlohmann::json& v) {
+    if (v.is_string() && std::find(out.begin(), out.end(), v.get<std::string>()) == out.end()) {
+      out.push_back(v.get<std::string>());
+    }
+  };
+  if (!a.payload.is_object() || !a.payload.contains("hosts") || !a.payload["hosts"].is_object()) {
+    return out;
+  }
+  const auto& hosts = a.payload["hosts"];
+  for (const char* side : {"src", "dst"}) {
+    if (!hosts.contains(side)) continue;
+    const auto& v = hosts[side];
+    if (v.is_array()) {
+      for (const auto& e : v) add(e);
+    } else {
+      add(v);
+    }
+  }
+  return out;
+}
+
 nlohmann::json flow_example(const model::ScoredFlow& f) {
   nlohmann::json j;
   if (f.flow.id) {
@@ -56,6 +80,10 @@ nlohmann::json flow_example(const model::ScoredFlow& f) {
   } else {
     j["id"] = nullptr;
   }
+  if (f.flow.srcip) j["srcip"] = *f.flow.srcip;
+  if (f.flow.sport) j["sport"] = *f.flow.sport;
+  if (f.flow.dstip) j["dstip"] = *f.flow.dstip;
+  if (f.flow.dsport) j["dsport"] = *f.flow.dsport;
   j["proto"] = f.flow.proto;
   j["service"] = f.flow.service;
   j["state"] = f.flow.state;

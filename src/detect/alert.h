@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -63,7 +64,12 @@ struct Alert {
   nlohmann::json to_json() const;
 };
 
-// A few flows worth showing with an alert: id, context, score and top features.
+// The hosts an alert names, in its payload's "hosts" object ({"src": ip, "dst": ip}, values
+// may be lists): the source first, no duplicates.
+std::vector<std::string> alert_hosts(const Alert& alert);
+
+// A few flows worth showing with an alert: id, addresses and ports when known, context, score
+// and top features.
 nlohmann::json flow_example(const model::ScoredFlow& f);
 
 }  // namespace flowsentry::detect

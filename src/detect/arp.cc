@@ -22,6 +22,11 @@ bool unsolicited(const flow::FlowRecord& f) {
 
 }  // namespace
 
+bool arp_storm_candidate(const flow::FlowRecord& f) {
+  return f.proto == "arp" && f.arp_sha && !zero_or_broadcast(*f.arp_sha) && f.srcip && f.dstip &&
+         unsolicited(f);
+}
+
 ArpDetector::ArpDetector(const BehaviourOptions& options)
     : opt_(options),
       claims_("arp_claims", options.max_hosts, kArpClaimMemoryS),
@@ -29,8 +34,9 @@ ArpDetector::ArpDetector(const BehaviourOptions& options)
 
 void ArpDetector::observe(const flow::FlowRecord& f, double t, std::vector<Alert>& out) {
   if (f.proto != "arp" || !f.arp_sha || zero_or_broadcast(*f.arp_sha)) return;
-  if (*f.srcip != "0.0.0.0") claim(f, t, out);  // 0.0.0.0: a probe claims nothing
-  storm(f, t, out);
+  // 0.0.0.0: a probe claims nothing.
+  if (opt_.scope != BehaviourScope::kTargetKeyed && *f.srcip != "0.0.0.0") claim(f, t, out);
+  if (opt_.scope != BehaviourScope::kSourceKeyed) storm(f, t, out);
 }
 
 void ArpDetector::claim(const flow::FlowRecord& f, double t, std::vector<Alert>& out) {

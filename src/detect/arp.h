@@ -16,6 +16,10 @@ namespace flowsentry::detect {
 
 inline constexpr double kArpClaimMemoryS = 3600;
 
+// An ARP flow the reply-storm table counts (per sender MAC): an unsolicited reply or a
+// gratuitous ARP with a real sender MAC.
+bool arp_storm_candidate(const flow::FlowRecord& f);
+
 struct ArpClaims {                     // per IP
   std::map<std::string, double> macs;  // MAC -> last claim time (a few at most)
   Tally tally;

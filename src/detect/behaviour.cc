@@ -22,11 +22,20 @@ void BehaviourDetectors::observe(const flow::FlowRecord& f, std::vector<Alert>& 
     return;
   }
   const double t = *f.stime;
-  scan_.observe(f, t, out);
-  password_.observe(f, t, out);
+  const bool source_keyed = opt_.scope != BehaviourScope::kTargetKeyed;
+  if (source_keyed) scan_.observe(f, t, out);
+  if (source_keyed) password_.observe(f, t, out);
   flood_.observe(f, t, out);
   arp_.observe(f, t, out);
-  beacon_.observe(f, t, out);
+  if (source_keyed) beacon_.observe(f, t, out);
+}
+
+bool target_keyed_shape(const flow::FlowRecord& f) {
+  return has_identity(f) && (flood_class(f).has_value() || arp_storm_candidate(f));
+}
+
+const std::string& target_key(const flow::FlowRecord& f) {
+  return f.proto == "arp" && f.arp_sha ? *f.arp_sha : *f.dstip;
 }
 
 std::vector<Alert> BehaviourDetectors::observe(std::span<const model::ScoredFlow> batch) {

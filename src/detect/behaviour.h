@@ -51,6 +51,12 @@ class BehaviourDetectors {
   uint64_t flows_ = 0, skipped_ = 0;
 };
 
+// Flows the target-keyed tables count (flood per target, ARP reply storm per MAC): what a
+// worker sends to the alerter as flow summaries when the scope is split.
+bool target_keyed_shape(const flow::FlowRecord& f);
+// The key those tables use: the sender MAC for ARP, else the destination address.
+const std::string& target_key(const flow::FlowRecord& f);
+
 // From the `behaviour` section of the settings table.
 BehaviourOptions behaviour_options(const Config& c);
 

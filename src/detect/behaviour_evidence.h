@@ -16,10 +16,17 @@
 
 namespace flowsentry::detect {
 
+// Which detector tables a process runs. kAll: every one (one process sees all traffic).
+// kSourceKeyed: a worker whose flows arrive keyed by source while an alerter runs the rest.
+// kTargetKeyed: that alerter, fed flow summaries keyed by target (flood per target, ARP reply
+// storm per MAC); see src/pipeline/README.md.
+enum class BehaviourScope : uint8_t { kAll, kSourceKeyed, kTargetKeyed };
+
 // Defaults are chosen to fire on nmap, hping3, hydra, arpspoof and curl loops and to stay
 // quiet on browsing, DNS, ssh sessions and FTP transfers; docs/detectors.md says why.
 struct BehaviourOptions {
   bool enabled = true;
+  BehaviourScope scope = BehaviourScope::kAll;
   size_t max_hosts = 100000;  // states kept per detector table (oldest evicted)
   size_t max_examples = 5;    // example flows per alert
   // Port scans and sweeps (one source).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -16,6 +17,7 @@ Status BurstOptions::validate() const {
   if (rate_mode && !(rate_factor > 1)) return bad("burst rate factor must be > 1");
   if (baseline_windows < 1) return bad("burst baseline windows must be >= 1");
   if (max_tracked < min_hits) return bad("burst max_tracked must be >= min_hits");
+  if (max_keys < 1) return bad("burst_max_hosts must be >= 1");
   return {};
 }
 
@@ -96,7 +98,9 @@ void BurstDetector::advance(double now) {
 std::optional<Alert> BurstDetector::hit(const model::ScoredFlow& f, double t) {
   end_episode_if_quiet(t);
   expire(t);
-  hits_.push_back({t, f.verdict.score, f.flow.proto, f.flow.service, f.flow.state});
+  hits_.push_back({t, f.verdict.score, f.flow.proto, f.flow.service, f.flow.state,
+                   f.flow.srcip.value_or(""), f.flow.dstip.value_or(""),
+                   f.flow.dsport.value_or(-1)});
   ++proto_[f.flow.proto];
   ++service_[f.flow.service];
   ++state_[f.flow.state];
@@ -125,7 +129,67 @@ std::string most_frequent(const std::map<std::string, uint64_t>& m) {
   return best ? best->first : "";
 }
 
+template <typename K>
+nlohmann::json top_counts(const std::map<K, uint64_t>& m, size_t n, const char* name) {
+  std::vector<std::pair<K, uint64_t>> v(m.begin(), m.end());
+  std::stable_sort(v.begin(), v.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  auto out = nlohmann::json::array();
+  for (size_t i = 0; i < v.size() && i < n; ++i)
+    out.push_back({{name, v[i].first}, {"hits", v[i].second}});
+  return out;
+}
+
+std::string count_phrase(size_t n, const char* one, const char* many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
 }  // namespace
+
+// Who is behind the hits: the top sources, destinations and ports, and a phrase such as
+// "10.0.0.5 → 6 hosts, 412 ports". Null when no hit has addresses (UNSW-NB15 rows).
+nlohmann::json BurstDetector::host_context(std::string& phrase) const {
+  std::map<std::string, uint64_t> src, dst;
+  std::map<int64_t, uint64_t> ports;
+  for (const auto& h : hits_) {
+    if (h.src.empty()) continue;
+    ++src[h.src];
+    if (!h.dst.empty()) ++dst[h.dst];
+    if (h.port >= 0) ++ports[h.port];
+  }
+  if (src.empty()) return nullptr;
+  const std::string top_src = most_frequent(src);
+  uint64_t with_address = 0;
+  for (const auto& kv : src) with_address += kv.second;
+  // One source behind most hits reads as one actor; count what that source touched.
+  const bool one_actor = 2 * src[top_src] >= with_address;
+  std::set<std::string> dsts;
+  std::set<int64_t> dports;
+  for (const auto& h : hits_) {
+    if (h.src.empty() || (one_actor && h.src != top_src)) continue;
+    if (!h.dst.empty()) dsts.insert(h.dst);
+    if (h.port >= 0) dports.insert(h.port);
+  }
+  const std::string who = one_actor ? top_src : count_phrase(src.size(), "source", "sources");
+  const std::string whom =
+      dsts.size() == 1 ? *dsts.begin() : count_phrase(dsts.size(), "host", "hosts");
+  phrase = fmt::format("{} → {}", who, whom);
+  if (dports.size() == 1) {
+    phrase += fmt::format(", port {}", *dports.begin());
+  } else if (!dports.empty()) {
+    phrase += ", " + count_phrase(dports.size(), "port", "ports");
+  }
+  nlohmann::json hosts = nlohmann::json::object();
+  if (one_actor) hosts["src"] = top_src;
+  if (dsts.size() == 1) hosts["dst"] = *dsts.begin();
+  return {{"hosts", hosts},
+          {"sources", src.size()},
+          {"destinations", dst.size()},
+          {"ports", ports.size()},
+          {"top_sources", top_counts(src, opt_.top_hosts, "ip")},
+          {"top_destinations", top_counts(dst, opt_.top_hosts, "ip")},
+          {"top_ports", top_counts(ports, opt_.top_hosts, "port")}};
+}
 
 Alert BurstDetector::make_alert(double now) const {
   double first = now, last = now, score_max = 0;
@@ -166,9 +230,66 @@ Alert BurstDetector::make_alert(double now) const {
     a.payload["baseline_per_window"] = baseline().value_or(0.0);
     a.payload["rate_factor"] = opt_.rate_factor;
   }
-  a.summary = fmt::format("{} anomalies in {:g} min, mostly {} (max score {:.3f})", hits_.size(),
-                          opt_.window_min, a.context, score_max);
+  std::string phrase;
+  auto hosts = host_context(phrase);
+  if (hosts.is_null()) {
+    a.summary = fmt::format("{} anomalies in {:g} min, mostly {} (max score {:.3f})", hits_.size(),
+                            opt_.window_min, a.context, score_max);
+    return a;
+  }
+  a.payload.update(hosts);
+  a.summary = fmt::format("{} in {:.0f} s: {} anomalies, mostly {} (max score {:.3f})", phrase,
+                          last - first, hits_.size(), a.context, score_max);
   return a;
+}
+
+Result<BurstKey> parse_burst_key(std::string_view name) {
+  if (name == "global") return BurstKey::kGlobal;
+  if (name == "source") return BurstKey::kSource;
+  if (name == "destination") return BurstKey::kDestination;
+  return make_error(ErrorCode::kInvalidArgument,
+                    "'" + std::string(name) + "' is not global, source or destination",
+                    "alert.burst_key");
+}
+
+namespace {
+
+BurstOptions per_host_options(BurstOptions o, size_t max_keys) {
+  const size_t floor = std::max<size_t>(o.min_hits, o.rate_mode ? o.rate_min_hits : 1);
+  o.max_tracked = std::max(floor, o.max_tracked / std::max<size_t>(max_keys, 1));
+  return o;
+}
+
+}  // namespace
+
+namespace {
+
+double host_idle_s(const BurstOptions& o) {
+  return (o.window_min + std::max(o.quiet_min, o.window_min)) * 60;
+}
+
+}  // namespace
+
+KeyedBurstDetector::KeyedBurstDetector(BurstOptions options, Clock clock)
+    : opt_(options),
+      host_opt_(per_host_options(options, options.max_keys)),
+      clock_(clock),
+      global_(options, clock),
+      per_host_("burst", options.max_keys, host_idle_s(options)) {}
+
+std::optional<Alert> KeyedBurstDetector::hit(const model::ScoredFlow& f, double t) {
+  const auto& address = opt_.key == BurstKey::kSource ? f.flow.srcip : f.flow.dstip;
+  if (opt_.key == BurstKey::kGlobal || !address) return global_.hit(f, t);
+  auto& detector = per_host_.touch(*address, t);
+  if (!detector) detector.emplace(host_opt_, clock_);
+  auto a = detector->hit(f, t);
+  if (a) a->context = *address;  // one episode and one cooldown per host
+  return a;
+}
+
+void KeyedBurstDetector::advance(double now) {
+  global_.advance(now);
+  per_host_.expire(now);
 }
 
 std::optional<Alert> single_flow_alert(const SingleFlowOptions& options, const model::ScoredFlow& f,

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/log.h"
+#include "common/metrics.h"
 
 namespace flowsentry::detect {
 
@@ -39,6 +40,23 @@ std::vector<std::string> Dispatcher::notifier_names() const {
   for (const auto& n : notifiers_) out.push_back(n->name());
   return out;
 }
+
+namespace {
+
+Gauge& queue_depth() {
+  static Gauge& g = MetricsRegistry::global().gauge(
+      "flowsentry_alert_queue_depth",
+      "Alert deliveries waiting (alert x notifier, retries included)");
+  return g;
+}
+
+Histogram& send_seconds(const std::string& notifier) {
+  return MetricsRegistry::global().histogram("flowsentry_notifier_send_seconds",
+                                             "Time of one delivery attempt by notifier",
+                                             {{"notifier", notifier}});
+}
+
+}  // namespace
 
 SubmitResult Dispatcher::submit(const Alert& alert) {
   const double now = clock_();
@@ -76,6 +94,7 @@ SubmitResult Dispatcher::submit(const Alert& alert) {
       heap_.push_back(Job{due, seq_++, id, shared, i, 0});
       std::push_heap(heap_.begin(), heap_.end(), Later{});
     }
+    queue_depth().set(static_cast<double>(heap_.size()));
   }
   wake_.notify_one();
   return result;
@@ -159,8 +178,12 @@ void Dispatcher::run() {
       status = "rate_limited";
     } else {
       ++job.attempt;
+      const auto started = std::chrono::steady_clock::now();
       r = notifiers_[job.notifier]->send(*job.alert);
       status = r.ok ? "delivered" : "failed";
+      send_seconds(notifiers_[job.notifier]->name())
+          .observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
     const bool retry = allowed && !r.ok && r.retryable && job.attempt < opt_.max_attempts;
     std::chrono::duration<double> delay{};
@@ -183,6 +206,7 @@ void Dispatcher::run() {
     } else {
       ++stats_.failed;
     }
+    queue_depth().set(static_cast<double>(heap_.size()));
     if (heap_.empty() && in_flight_ == 0) idle_.notify_all();
   }
 }

@@ -12,15 +12,6 @@ constexpr size_t kMaxPeers = 32;
 constexpr uint64_t kMinUdpFloodFlows = 10;
 constexpr std::array<const char*, kFloodClasses> kClassNames{"syn", "udp", "icmp", "dhcp"};
 
-std::optional<FloodClass> flood_class(const flow::FlowRecord& f) {
-  const int64_t port = f.dsport.value_or(-1);
-  if (f.proto == "udp" && (port == 67 || port == 68)) return kDhcpFlood;
-  if (f.proto == "tcp" && failed_attempt(f)) return kSynFlood;
-  if (f.proto == "udp" && f[flow::kSpkts] > 10 * f[flow::kDpkts]) return kUdpFlood;
-  if (f.proto == "icmp" || f.proto == "ipv6-icmp") return kIcmpFlood;
-  return std::nullopt;
-}
-
 void vote(FloodCounts& c, int64_t port, uint64_t weight) {
   if (port == c.port) {
     c.margin += weight;
@@ -34,6 +25,15 @@ void vote(FloodCounts& c, int64_t port, uint64_t weight) {
 
 }  // namespace
 
+std::optional<FloodClass> flood_class(const flow::FlowRecord& f) {
+  const int64_t port = f.dsport.value_or(-1);
+  if (f.proto == "udp" && (port == 67 || port == 68)) return kDhcpFlood;
+  if (f.proto == "tcp" && failed_attempt(f)) return kSynFlood;
+  if (f.proto == "udp" && f[flow::kSpkts] > 10 * f[flow::kDpkts]) return kUdpFlood;
+  if (f.proto == "icmp" || f.proto == "ipv6-icmp") return kIcmpFlood;
+  return std::nullopt;
+}
+
 FloodDetector::FloodDetector(const BehaviourOptions& options)
     : opt_(options),
       by_source_("flood_source", options.max_hosts, options.flood_window_s),
@@ -42,8 +42,12 @@ FloodDetector::FloodDetector(const BehaviourOptions& options)
 void FloodDetector::observe(const flow::FlowRecord& f, double t, std::vector<Alert>& out) {
   const auto c = flood_class(f);
   if (!c) return;
-  count(by_source_, *f.srcip, *f.dstip, false, *c, f, t, out);
-  count(by_target_, *f.dstip, *f.srcip, true, *c, f, t, out);
+  if (opt_.scope != BehaviourScope::kTargetKeyed) {
+    count(by_source_, *f.srcip, *f.dstip, false, *c, f, t, out);
+  }
+  if (opt_.scope != BehaviourScope::kSourceKeyed) {
+    count(by_target_, *f.dstip, *f.srcip, true, *c, f, t, out);
+  }
 }
 
 void FloodDetector::count(HostTable<FloodState>& table, const std::string& host,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,6 +16,9 @@
 namespace flowsentry::detect {
 
 enum FloodClass : uint8_t { kSynFlood, kUdpFlood, kIcmpFlood, kDhcpFlood, kFloodClasses };
+
+// The flood a flow counts toward, if any: failed TCP, one-way UDP, ICMP, DHCP.
+std::optional<FloodClass> flood_class(const flow::FlowRecord& f);
 
 struct FloodCounts {
   uint64_t packets = 0, flows = 0;

@@ -34,12 +34,14 @@ struct HttpOptions {
 // POSTs alert.to_json() as application/json.
 std::unique_ptr<Notifier> make_webhook_notifier(std::string url, HttpOptions options = {});
 // POSTs a Slack incoming-webhook message (slack_message()).
-std::unique_ptr<Notifier> make_slack_notifier(std::string url, HttpOptions options = {});
+std::unique_ptr<Notifier> make_slack_notifier(std::string url, HttpOptions options = {},
+                                              std::string dashboard_url = {});
 // Writes the alert to the "detect" logger; always succeeds.
 std::unique_ptr<Notifier> make_log_notifier();
 
 // The Slack message for an alert: `text` (fallback and notification line) and `blocks` with a
-// header, the summary and the key fields.
-nlohmann::json slack_message(const Alert& alert);
+// header, the summary and the key fields. With the dashboard's public URL, each host the alert
+// names links to its host page (URL/#/hosts/IP).
+nlohmann::json slack_message(const Alert& alert, std::string_view dashboard_url = {});
 
 }  // namespace flowsentry::detect

@@ -34,6 +34,9 @@ BurstOptions burst_options(const Config& c) {
   o.rate_mode = c.get_bool("alert.burst_rate_mode");
   o.rate_factor = c.get_double("alert.burst_rate_factor");
   o.rate_min_hits = static_cast<uint64_t>(c.get_int("alert.burst_rate_min_hits"));
+  // The setting's choices are checked when the configuration loads.
+  if (auto key = parse_burst_key(c.get_string("alert.burst_key")); key.ok()) o.key = *key;
+  o.max_keys = static_cast<size_t>(c.get_int("alert.burst_max_hosts"));
   return o;
 }
 
@@ -63,7 +66,7 @@ std::vector<std::unique_ptr<Notifier>> notifiers_from_config(const Config& c, bo
   std::vector<std::unique_ptr<Notifier>> out;
   const auto http = http_options(c);
   if (const auto& url = c.get_string("alert.slack_webhook_url"); !url.empty()) {
-    out.push_back(make_slack_notifier(url, http));
+    out.push_back(make_slack_notifier(url, http, c.get_string("alert.dashboard_url")));
   }
   if (const auto& url = c.get_string("alert.webhook_url"); !url.empty()) {
     out.push_back(make_webhook_notifier(url, http));

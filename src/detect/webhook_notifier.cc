@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "common/version.h"
 #include "detect/notifier.h"
 
 namespace flowsentry::detect {
@@ -40,7 +41,7 @@ SendResult post_json(const std::string& url, const std::string& body, const Http
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout_s * 1000));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "flowsentry/0.1");
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, kUserAgent);
   const CURLcode code = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -67,11 +68,16 @@ SendResult post_json(const std::string& url, const std::string& body, const Http
 
 class WebhookNotifier final : public Notifier {
  public:
-  WebhookNotifier(std::string name, std::string url, HttpOptions o, bool slack)
-      : name_(std::move(name)), url_(std::move(url)), opt_(o), slack_(slack) {}
+  WebhookNotifier(std::string name, std::string url, HttpOptions o, bool slack,
+                  std::string dashboard_url = {})
+      : name_(std::move(name)),
+        url_(std::move(url)),
+        opt_(o),
+        slack_(slack),
+        dashboard_url_(std::move(dashboard_url)) {}
   const std::string& name() const override { return name_; }
   SendResult send(const Alert& alert) override {
-    const auto body = slack_ ? slack_message(alert) : alert.to_json();
+    const auto body = slack_ ? slack_message(alert, dashboard_url_) : alert.to_json();
     return post_json(url_, body.dump(), opt_);
   }
 
@@ -80,6 +86,7 @@ class WebhookNotifier final : public Notifier {
   std::string url_;
   HttpOptions opt_;
   bool slack_;
+  std::string dashboard_url_;
 };
 
 class LogNotifier final : public Notifier {
@@ -118,6 +125,20 @@ std::string slack_escape(std::string_view s) {
   return out;
 }
 
+// "10.0.0.5:4431 → 10.0.0.9:22 " for an example flow with addresses, else "".
+std::string example_hosts(const nlohmann::json& f) {
+  if (!f.contains("srcip") || !f.contains("dstip") || !f["srcip"].is_string() ||
+      !f["dstip"].is_string()) {
+    return "";
+  }
+  auto end = [&](const char* ip, const char* port) {
+    auto s = f[ip].get<std::string>();
+    if (f.contains(port)) s += ":" + f[port].dump();
+    return s;
+  };
+  return end("srcip", "sport") + " → " + end("dstip", "dsport") + " ";
+}
+
 std::string field_text(const nlohmann::json& v) {
   if (v.is_string()) return slack_escape(v.get<std::string>());
   if (v.is_number_float()) return fmt::format("{:.4g}", v.get<double>());
@@ -128,9 +149,23 @@ std::string field_text(const nlohmann::json& v) {
   return slack_escape(v.dump());
 }
 
+// "Hosts: <URL/#/hosts/10.0.0.5|10.0.0.5>, …"; empty when the alert names no host.
+std::string host_links(const Alert& a, std::string_view dashboard_url) {
+  std::string base(dashboard_url);
+  while (base.ends_with('/')) base.pop_back();
+  std::string out;
+  for (const auto& ip : alert_hosts(a)) {
+    out += out.empty() ? "Hosts: " : ", ";
+    const auto shown = slack_escape(ip);
+    out +=
+        base.empty() ? shown : fmt::format("<{}/#/hosts/{}|{}>", slack_escape(base), shown, shown);
+  }
+  return out;
+}
+
 }  // namespace
 
-nlohmann::json slack_message(const Alert& a) {
+nlohmann::json slack_message(const Alert& a, std::string_view dashboard_url) {
   const std::string sev = severity_name(a.severity);
   const char* icon = a.severity == Severity::kCritical  ? ":rotating_light:"
                      : a.severity == Severity::kWarning ? ":warning:"
@@ -151,13 +186,16 @@ nlohmann::json slack_message(const Alert& a) {
   blocks.push_back(
       {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", icon + (" " + summary)}}}});
   if (!fields.empty()) blocks.push_back({{"type", "section"}, {"fields", fields}});
+  if (auto links = host_links(a, dashboard_url); !links.empty()) {
+    blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", links}}}});
+  }
   if (a.payload.contains("example_flows") && !a.payload["example_flows"].empty()) {
     std::string ex;
     for (const auto& f : a.payload["example_flows"]) {
-      ex += slack_escape(fmt::format("• id {} {}/{}/{} score {}\n",
-                                     f.value("id", nlohmann::json()).dump(), f.value("proto", ""),
-                                     f.value("service", ""), f.value("state", ""),
-                                     field_text(f.value("score", nlohmann::json(0.0)))));
+      ex += slack_escape(
+          fmt::format("• id {} {}{}/{}/{} score {}\n", f.value("id", nlohmann::json()).dump(),
+                      example_hosts(f), f.value("proto", ""), f.value("service", ""),
+                      f.value("state", ""), field_text(f.value("score", nlohmann::json(0.0)))));
     }
     blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", ex}}}});
   }
@@ -174,8 +212,10 @@ std::unique_ptr<Notifier> make_webhook_notifier(std::string url, HttpOptions opt
   return std::make_unique<WebhookNotifier>("webhook", std::move(url), options, false);
 }
 
-std::unique_ptr<Notifier> make_slack_notifier(std::string url, HttpOptions options) {
-  return std::make_unique<WebhookNotifier>("slack", std::move(url), options, true);
+std::unique_ptr<Notifier> make_slack_notifier(std::string url, HttpOptions options,
+                                              std::string dashboard_url) {
+  return std::make_unique<WebhookNotifier>("slack", std::move(url), options, true,
+                                           std::move(dashboard_url));
 }
 
 std::unique_ptr<Notifier> make_log_notifier() {

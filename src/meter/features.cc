@@ -43,18 +43,36 @@ double seconds(int64_t us) {
   return static_cast<double>(us) / 1e6;
 }
 
-// Argus clients (argus_client.c): bits over the record's duration, less one mean packet.
 double load_bps(const DirState& d, double dur) {
-  if (d.pkts <= 1 || !(dur > 0)) return 0;
-  const double secs = dur;
-  const int64_t bytes = static_cast<int64_t>(d.bytes);
-  const int64_t bppkts = bytes / static_cast<int64_t>(d.pkts);
-  return static_cast<float>((bytes - bppkts) * 8.0) / static_cast<float>(secs);
+  return argus_load_bps(d.bytes, d.pkts, dur);
 }
 
 std::string format_mac(const std::array<uint8_t, 6>& m) {
   return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4],
                      m[5]);
+}
+
+std::string state_of(const FlowState& f) {
+  const bool both = f.s.pkts && f.d.pkts;
+  if (f.key.network == Network::kArp || (f.key.proto != kProtoTcp && f.key.proto != kProtoIcmp)) {
+    if (both) return "CON";
+    if (f.s.pkts) return f.first_record ? "INT" : "REQ";
+    return "RSP";
+  }
+  std::string_view name =
+      f.key.proto == kProtoTcp ? f.tcp.state_name(both) : icmp_state(f.icmp_type, f.icmp_code);
+  return std::string(name.data(), name.size());
+}
+
+}  // namespace
+
+// Argus clients (argus_client.c): bits over the record's duration, less one mean packet.
+double argus_load_bps(uint64_t bytes_total, uint64_t pkts, double dur) {
+  if (pkts <= 1 || !(dur > 0)) return 0;
+  const double secs = dur;
+  const int64_t bytes = static_cast<int64_t>(bytes_total);
+  const int64_t bppkts = bytes / static_cast<int64_t>(pkts);
+  return static_cast<float>((bytes - bppkts) * 8.0) / static_cast<float>(secs);
 }
 
 std::string_view icmp_state(uint8_t type, uint8_t code) {
@@ -72,20 +90,6 @@ std::string_view icmp_state(uint8_t type, uint8_t code) {
   if (type < kTypes.size() && !kTypes[type].empty()) return kTypes[type];
   return "UNK";
 }
-
-std::string state_of(const FlowState& f) {
-  const bool both = f.s.pkts && f.d.pkts;
-  if (f.key.network == Network::kArp || (f.key.proto != kProtoTcp && f.key.proto != kProtoIcmp)) {
-    if (both) return "CON";
-    if (f.s.pkts) return f.first_record ? "INT" : "REQ";
-    return "RSP";
-  }
-  std::string_view name =
-      f.key.proto == kProtoTcp ? f.tcp.state_name(both) : icmp_state(f.icmp_type, f.icmp_code);
-  return std::string(name.data(), name.size());
-}
-
-}  // namespace
 
 double argus_intpkt_ms(const DirState& d) {
   const StatsObject a = act_stats(d.act), i = idle_stats(d.idle);

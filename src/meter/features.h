@@ -17,6 +17,12 @@ void make_record(const FlowState& f, flow::FlowRecord& out);
 double argus_intpkt_ms(const DirState& d);
 double argus_jitter_ms(const DirState& d);
 
+// Argus load of one direction in bits/s: (bytes − ⌊bytes/pkts⌋)·8 / dur; 0 when pkts ≤ 1.
+double argus_load_bps(uint64_t bytes, uint64_t pkts, double dur);
+
+// Argus's state name of an ICMP flow from its first packet's type and code ("ECO", "URP").
+std::string_view icmp_state(uint8_t type, uint8_t code);
+
 // UNSW-NB15's ct_state_ttl lookup on (state, sttl, dttl).
 int ct_state_ttl(std::string_view state, int sttl, int dttl);
 

@@ -134,7 +134,7 @@ looks at what it flags.
 ## Data
 {data}- training split: {train} rows, validation split: {valid} rows (stratified by attack_cat,
   seed {seed}); data sha256 `{hash}`
-- created {created}, XGBoost {xgb}
+- created {created}, XGBoost {xgb}{producer}
 
 ## Model
 {profile}- Features ({nfeat}, in order): {features}. proto/service/state are frequency-ordered indices
@@ -165,9 +165,12 @@ ROC and precision-recall curve points for each split are in `metrics.json` (`cur
       fmt::arg("version", m.model_version), fmt::arg("classes", fmt::join(m.classes, ", ")),
       fmt::arg("data", data), fmt::arg("train", m.train_rows), fmt::arg("valid", m.validation_rows),
       fmt::arg("seed", m.seed), fmt::arg("hash", m.data_sha256), fmt::arg("created", m.created),
-      fmt::arg("xgb", t.value("xgboost_version", "")), fmt::arg("nfeat", m.features.size()),
-      fmt::arg("profile", profile_line(m.features)), fmt::arg("features", features),
-      fmt::arg("min_count", t.value("category_min_count", 0)),
+      fmt::arg("xgb", t.value("xgboost_version", "")),
+      fmt::arg("producer", t.contains("flowsentry_version")
+                               ? ", flowsentry " + t.value("flowsentry_version", "")
+                               : std::string()),
+      fmt::arg("nfeat", m.features.size()), fmt::arg("profile", profile_line(m.features)),
+      fmt::arg("features", features), fmt::arg("min_count", t.value("category_min_count", 0)),
       fmt::arg("brounds", t.contains("binary") ? t["binary"].value("rounds", 0) : 0),
       fmt::arg("crounds", t.contains("attack_cat") ? t["attack_cat"].value("rounds", 0) : 0),
       fmt::arg("cw", t.contains("attack_cat") ? t["attack_cat"].value("class_weight", "") : ""),

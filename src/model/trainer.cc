@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "common/version.h"
 #include "flow/reader.h"
 #include "model/metrics.h"
 #include "model/report.h"
@@ -308,7 +309,7 @@ Result<std::unique_ptr<Artifact>> train(const TrainingData& data, const TrainOpt
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   m.training = {
       {"xgboost_version", xgb::version()},
-      {"flowsentry_version", "0.1.0"},
+      {"flowsentry_version", kVersion},
       {"validation_fraction", o.validation_fraction},
       {"invalid_rows_skipped", data.invalid_rows},
       {"binary",

@@ -152,13 +152,27 @@ void DetectionStage::observe(std::span<const model::ScoredFlow> batch) {
         .set(static_cast<double>(score_drift_.adwin().width()));
     for (const auto& w : mix_drift_.observe(batch)) record_window(w);
   }
-  if (options_.behaviour.enabled) {
+  // On the alerter the behaviour tables count flow summaries only: anomalies of the same flows
+  // would count twice.
+  if (options_.behaviour.enabled &&
+      options_.behaviour.scope != detect::BehaviourScope::kTargetKeyed) {
     for (const auto& a : behaviour_.observe(batch)) raise(a);
     MetricsRegistry::global()
         .gauge("flowsentry_detector_states", "States held by the host-behaviour detectors")
         .set(static_cast<double>(behaviour_.stats().entries));
   }
   anomaly_alerts(batch);
+}
+
+void DetectionStage::observe_summaries(std::span<const flow::FlowRecord> flows) {
+  if (!options_.behaviour.enabled) return;
+  std::lock_guard lock(mu_);
+  std::vector<detect::Alert> out;
+  for (const auto& f : flows) behaviour_.observe(f, out);
+  for (const auto& a : out) raise(a);
+  MetricsRegistry::global()
+      .gauge("flowsentry_detector_states", "States held by the host-behaviour detectors")
+      .set(static_cast<double>(behaviour_.stats().entries));
 }
 
 bool DetectionStage::alerts_on(const model::ScoredFlow& f) const {

@@ -57,6 +57,9 @@ class DetectionStage {
                  detect::Dispatcher& dispatcher, store::Store* store);
 
   void observe(std::span<const model::ScoredFlow> batch);
+  // Flow summaries on the alerter (behaviour scope kTargetKeyed): the host-behaviour detectors
+  // only, no drift or anomaly rules (summaries carry no verdict).
+  void observe_summaries(std::span<const flow::FlowRecord> flows);
   void know_categories(detect::MixVocabulary known);
   // Closes quiet time windows and ends finished burst episodes; call now and then.
   void tick(double now);
@@ -75,7 +78,7 @@ class DetectionStage {
   DetectionOptions options_;
   detect::ScoreDriftDetector score_drift_;
   detect::MixDriftDetector mix_drift_;
-  detect::BurstDetector burst_;
+  detect::KeyedBurstDetector burst_;
   detect::BehaviourDetectors behaviour_;
   detect::Dispatcher& dispatcher_;
   store::Store* store_;

@@ -1,5 +1,10 @@
 #include "pipeline/kafka_worker.h"
 
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -9,6 +14,7 @@
 #include "pipeline/anomaly_message.h"
 #include "pipeline/outbox.h"
 #include "pipeline/probe.h"
+#include "pipeline/summary_publisher.h"
 #include "stream/kafka_consumer.h"
 #include "stream/kafka_producer.h"
 #include "stream/kafka_source.h"
@@ -38,11 +44,102 @@ void on_rebalance(const stream::RebalanceEvent& e) {
   log()->info("rebalance: {}{}", stream::rebalance_kind_name(e.kind), parts);
 }
 
+// A subscription sees a topic made after it only at a metadata refresh (minutes once the group
+// has partitions of another topic): the alerter makes its topics before the workers' first
+// messages. A broker that refuses (no rights) is left to its operator.
+void ensure_topic(const std::string& brokers, const std::string& topic) {
+  if (auto st = stream::create_topic(brokers, topic, 1); !st.ok()) {
+    log()->warn("cannot create topic {}: {}", topic, st.error().to_string());
+  }
+}
+
+// A malformed summary message is counted by reason and skipped: the alerter goes on.
+void decode_summary_message(const stream::KafkaMessage& m, std::vector<flow::FlowRecord>& out) {
+  static uint64_t bad = 0;
+  std::string reason;
+  if (read_summaries(m.value, out, reason) || ++bad > 10) return;
+  log()->warn("{}[{}]@{}: bad flow-summary message: {}{}", m.topic, m.partition, m.offset, reason,
+              bad == 10 ? " (no more of these are logged; see /metrics)" : "");
+}
+
+// Lag per assigned partition; partitions this worker no longer holds read 0, so a sum over
+// the group's workers is the group's lag.
+class LagGauges {
+ public:
+  void publish(const std::vector<stream::PartitionLag>& lags) {
+    std::set<std::pair<std::string, int32_t>> now;
+    for (const auto& l : lags) {
+      now.emplace(l.tp.topic, l.tp.partition);
+      gauge(l.tp.topic, l.tp.partition).set(static_cast<double>(std::max<int64_t>(l.lag, 0)));
+    }
+    for (const auto& [topic, partition] : seen_) {
+      if (!now.contains({topic, partition})) gauge(topic, partition).set(0);
+    }
+    seen_.insert(now.begin(), now.end());
+  }
+
+ private:
+  static Gauge& gauge(const std::string& topic, int32_t partition) {
+    return MetricsRegistry::global().gauge(
+        "flowsentry_kafka_consumer_lag",
+        "Messages behind the end of each assigned partition (0 once unassigned)",
+        {{"topic", topic}, {"partition", std::to_string(partition)}});
+  }
+  std::set<std::pair<std::string, int32_t>> seen_;
+};
+
 void commit_pending(stream::KafkaSource& source) {
   if (auto st = source.commit_pending(); !st.ok()) {
     log()->warn("offset commit failed (the batches are stored; they may be read again): {}",
                 st.error().to_string());
   }
+}
+
+// Workers publish flow summaries when an alerter runs the target-keyed detectors: role worker
+// with a summaries topic (role all runs every detector itself).
+bool publishes_summaries(const Config& c) {
+  return c.get_string("pipeline.role") == "worker" &&
+         !c.get_string("kafka.summaries_topic").empty() && c.get_bool("behaviour.enabled");
+}
+
+// The summaries' own producer: its bounded queue fills and drops without holding back the
+// anomalies and dead letters, which must be delivered.
+struct SummaryChannel {
+  std::unique_ptr<stream::KafkaProducer> producer;
+  std::unique_ptr<SummaryPublisher> publisher;
+};
+
+Result<SummaryChannel> summary_channel(const Config& c) {
+  stream::ProducerConfig pc;
+  pc.brokers = c.get_string("kafka.brokers");
+  pc.client_id = "flowsentry-summaries";
+  pc.idempotent = false;  // a duplicate summary costs less than waiting for one
+  pc.linger_ms = 20;
+  pc.queue_max_messages = c.get_int("kafka.summaries_queue");
+  pc.delivery_timeout = std::chrono::milliseconds(10000);
+  auto producer = stream::KafkaProducer::create(pc);
+  if (!producer.ok()) return producer.error();
+  SummaryChannel ch{std::move(producer.value()), nullptr};
+  auto* prod = ch.producer.get();
+  const auto topic = c.get_string("kafka.summaries_topic");
+  ch.publisher = std::make_unique<SummaryPublisher>(
+      [prod, topic](const std::string& key, std::string value, uint64_t records) {
+        return prod->produce(topic, key, value, {}, -1, records, std::chrono::milliseconds(0)).ok();
+      });
+  auto* pub = ch.publisher.get();
+  prod->on_delivery([pub](const stream::DeliveryReport& r) {
+    if (!r.ok) pub->undelivered(r.opaque);
+  });
+  return ch;
+}
+
+void close_summaries(SummaryChannel& ch) {
+  if (!ch.producer) return;
+  if (auto f = ch.producer->flush(std::chrono::seconds(2)); !f.ok()) {
+    log()->warn("flow summaries not all delivered: {}", f.error().to_string());
+  }
+  log()->info("flow summaries: {} published, {} dropped", ch.publisher->published(),
+              ch.publisher->dropped());
 }
 
 }  // namespace
@@ -101,6 +198,16 @@ Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Sto
   });
   if (detection) pipe.add_observer([detection](auto batch) { detection->observe(batch); });
   if (also) pipe.add_observer(std::move(also));
+  SummaryChannel summaries;
+  if (publishes_summaries(c)) {
+    auto ch = summary_channel(c);
+    if (!ch.ok()) return ch.error();
+    summaries = std::move(ch.value());
+    pipe.add_observer([&summaries](std::span<const model::ScoredFlow> batch) {
+      summaries.publisher->publish(batch);
+      summaries.producer->poll();  // delivery reports: failures are counted
+    });
+  }
   pipe.add_observer([&](std::span<const model::ScoredFlow> batch) {
     for (const auto& f : batch) {
       if (!f.verdict.label) continue;
@@ -112,13 +219,12 @@ Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Sto
            -1});
     }
   });
-  auto& lag = MetricsRegistry::global().gauge("flowsentry_kafka_consumer_lag",
-                                              "Messages behind the end of the assigned partitions");
+  LagGauges lag;
   // The batch's dead letters and anomalies first: an unacknowledged one keeps the batch
   // uncommitted, so it is read (and they are sent) again after a restart. Rejected messages
   // count as handled once they are on the dead-letter topic.
   pipe.set_commit_gate([&] { return outbox.settle(stop); });
-  pipe.set_commit([&](auto, auto) { lag.set(static_cast<double>(source.consumer().total_lag())); });
+  pipe.set_commit([&](auto, auto) { lag.publish(source.consumer().lag()); });
   running = &pipe;
   pipe_for_rebalance = &pipe;
   source_for_rebalance = &source;
@@ -133,29 +239,38 @@ Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Sto
   if (auto f = prod.flush(std::chrono::seconds(5)); !f.ok()) {
     log()->warn("producer flush: {}", f.error().to_string());
   }
+  close_summaries(summaries);
   auto s = pipe.stats();
   log()->info("worker stopped: {} scored, {} stored, {} rejected", s.scored, s.stored, s.rejected);
   return st;
 }
 
 Status run_alerter(const Config& c, DetectionStage& detection, std::atomic<bool>& stop) {
-  auto consumer =
-      stream::KafkaConsumer::create(consumer_config(c, c.get_string("kafka.anomalies_topic"),
-                                                    c.get_string("kafka.group") + "-alerter"),
-                                    on_rebalance);
+  auto cc = consumer_config(c, c.get_string("kafka.anomalies_topic"),
+                            c.get_string("kafka.group") + "-alerter");
+  const auto summaries_topic = c.get_string("kafka.summaries_topic");
+  if (!summaries_topic.empty() && c.get_bool("behaviour.enabled")) {
+    cc.topics.push_back(summaries_topic);
+  }
+  for (const auto& topic : cc.topics) ensure_topic(cc.brokers, topic);
+  auto consumer = stream::KafkaConsumer::create(cc, on_rebalance);
   if (!consumer.ok()) return consumer.error();
   auto& cons = *consumer.value();
   flow::JsonDecoder decoder;
   std::vector<stream::KafkaMessage> messages;
   std::vector<model::ScoredFlow> batch;
+  std::vector<flow::FlowRecord> summaries;
   std::string problem;
   while (!stop) {
     messages.clear();
     auto n = cons.poll_batch(messages, 1000, std::chrono::milliseconds(200));
     if (!n.ok()) return n.error();
     batch.clear();
+    summaries.clear();
     for (const auto& m : messages) {
-      if (auto s = decode_anomaly(m.value, decoder, problem)) {
+      if (m.topic == summaries_topic) {
+        decode_summary_message(m, summaries);
+      } else if (auto s = decode_anomaly(m.value, decoder, problem)) {
         batch.push_back(std::move(*s));
       } else {
         Probe::rejected("bad_anomaly_message").inc();
@@ -164,6 +279,7 @@ Status run_alerter(const Config& c, DetectionStage& detection, std::atomic<bool>
       }
     }
     if (!batch.empty()) detection.observe(batch);
+    if (!summaries.empty()) detection.observe_summaries(summaries);
     detection.tick(wall_seconds());
     if (!messages.empty()) {
       if (auto st = cons.commit(stream::KafkaConsumer::next_offsets(messages)); !st.ok()) {

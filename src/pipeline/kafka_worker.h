@@ -8,8 +8,12 @@
 // committed from the calling thread; before partitions are revoked, the batch in flight is
 // stored and committed.
 //
-// Alerter: consumes `kafka.anomalies_topic` and runs the burst rule and notifications, so alerts
-// are global across workers; offsets are committed after the anomalies are observed.
+// A worker (role worker, kafka.summaries_topic set) also publishes flow summaries, keyed by
+// target, for the alerter's target-keyed detectors (SummaryPublisher; dropped, never waited for).
+//
+// Alerter: consumes `kafka.anomalies_topic` and runs the burst rule and notifications, and the
+// flow summaries for the per-target flood and ARP reply-storm tables, so alerts are global
+// across workers; offsets are committed after the messages are observed.
 #pragma once
 
 #include <atomic>

@@ -6,8 +6,20 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "common/metrics.h"
 
 namespace flowsentry::pipeline {
+namespace {
+
+void count_failure(const std::string& topic) {
+  MetricsRegistry::global()
+      .counter("flowsentry_kafka_produce_failures_total",
+               "Dead-letter and anomaly messages not delivered (sent again until acknowledged)",
+               {{"topic", topic}})
+      .inc();
+}
+
+}  // namespace
 
 Outbox::Outbox(stream::KafkaProducer& producer) : producer_(producer) {
   producer_.on_delivery([this](const stream::DeliveryReport& r) {
@@ -15,6 +27,7 @@ Outbox::Outbox(stream::KafkaProducer& producer) : producer_(producer) {
     if (r.ok) {
       pending_.erase(r.opaque);
     } else {
+      count_failure(pending_.at(r.opaque).topic);
       failed_.push_back(r.opaque);
     }
   });
@@ -25,7 +38,10 @@ Status Outbox::send(stream::OutMessage message) {
   auto [it, added] = pending_.emplace(id, std::move(message));
   auto st = producer_.send(it->second, id);
   // Not even queued (local queue full for long): keep it to send again when settling.
-  if (!st.ok()) failed_.push_back(id);
+  if (!st.ok()) {
+    count_failure(it->second.topic);
+    failed_.push_back(id);
+  }
   return {};
 }
 
@@ -45,7 +61,10 @@ Status Outbox::settle(const std::atomic<bool>& stop) {
         auto it = pending_.find(id);
         if (it == pending_.end()) continue;
         ++resent_;
-        if (!producer_.send(it->second, id).ok()) failed_.push_back(id);
+        if (!producer_.send(it->second, id).ok()) {
+          count_failure(it->second.topic);
+          failed_.push_back(id);
+        }
       }
     }
     if (!pending_.empty() && stop.load()) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "common/clock.h"
+#include "common/version.h"
 
 namespace flowsentry::siem {
 namespace {
@@ -50,6 +51,7 @@ class WebhookTransport : public Transport {
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(opt_.timeout_s * 1000));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, kUserAgent);
     const CURLcode code = curl_easy_perform(curl);
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

@@ -216,6 +216,18 @@ Status PostgresStore::ensure_partitions(const std::set<int64_t>& days) {
     }
   }
   if (missing.empty()) return {};
+  // Another process (the owner role's maintenance) may have made them: create only what the
+  // catalog lacks, since even CREATE ... IF NOT EXISTS needs rights a worker role lacks.
+  auto existing = partitions();
+  if (!existing.ok()) return existing.error();
+  {
+    std::lock_guard lock(days_mu_);
+    for (int64_t d : *existing) {
+      known_days_.insert(d);
+      missing.erase(d);
+    }
+  }
+  if (missing.empty()) return {};
   auto st = with_conn([&](PgConn& c) -> Status {
     std::string sql = fmt::format("BEGIN; SELECT pg_advisory_xact_lock({});", kPartitionLock);
     for (int64_t d : missing) {
@@ -446,7 +458,27 @@ PostgresStore::~PostgresStore() {
   if (analyzer_.joinable()) analyzer_.join();
 }
 
+Result<bool> PostgresStore::owns_schema() {
+  auto rows = query(
+      "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class "
+      "WHERE oid = 'anomaly_scores'::regclass",
+      {});
+  if (!rows.ok()) return rows.error();
+  return !rows->empty() && (*rows)[0][0].value_or("") == "t";
+}
+
 Result<int64_t> PostgresStore::apply_retention(double now) {
+  // A worker role cannot drop partitions; the owner role's `flowsentry db maintain` does.
+  auto owner = owns_schema();
+  if (!owner.ok()) return owner.error();
+  if (!*owner) {
+    if (!retention_left_to_owner_.exchange(true)) {
+      module_logger("store")->info(
+          "retention: not the owner of anomaly_scores, left to the owner role (flowsentry db "
+          "maintain)");
+    }
+    return 0;
+  }
   const int64_t cutoff = retention_cutoff(now, options_.retention_days);
   auto days = partitions();
   if (!days.ok()) return days.error();
@@ -476,7 +508,21 @@ Result<int64_t> PostgresStore::apply_retention(double now) {
   return dropped;
 }
 
+Result<bool> PostgresStore::schema_up_to_date() {
+  auto exists = query("SELECT to_regclass('schema_migrations') IS NOT NULL", {});
+  if (!exists.ok()) return exists.error();
+  if ((*exists)[0][0].value_or("") != "t") return false;
+  auto rows = query("SELECT coalesce(max(version), 0), count(*) FROM schema_migrations", {});
+  if (!rows.ok()) return rows.error();
+  const auto known = migrations_for("postgres");
+  const auto count = static_cast<size_t>(cell_int((*rows)[0][1]));
+  return count == known.size() &&
+         (known.empty() || cell_int((*rows)[0][0]) == known.back().version);
+}
+
 Status PostgresStore::migrate() {
+  // Up to date: nothing to write, so a worker role without DDL rights may open the store.
+  if (auto current = schema_up_to_date(); current.ok() && *current) return {};
   return with_conn([&](PgConn& c) -> Status {
     auto fail = [&](Error e) -> Status {
       if (PQstatus(c.conn) == CONNECTION_OK) (void)exec_on(c, "ROLLBACK");

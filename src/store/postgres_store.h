@@ -77,6 +77,12 @@ class PostgresStore final : public SqlStore {
   std::thread analyzer_;
   std::atomic<bool> analyzing_{false};
 
+  // Whether the connected role owns anomaly_scores (may drop and create partitions).
+  Result<bool> owns_schema();
+  // Every migration this binary knows is recorded as applied (read-only check).
+  Result<bool> schema_up_to_date();
+  std::atomic<bool> retention_left_to_owner_{false};
+
   std::mutex days_mu_;
   std::set<int64_t> known_days_;  // partitions known to exist
   struct Growth {

@@ -1,12 +1,32 @@
 #include "stream/file_source.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+
 #include <fmt/format.h>
+
+#include "stream/zeek_reader.h"
 
 namespace flowsentry::stream {
 
+namespace {
+
+// A followed file may not exist yet, or be empty; one that has content must be a Zeek log.
+Result<std::unique_ptr<flow::FlowReader>> open_followed(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::file_size(path, ec) > 0 && !ec && !looks_like_zeek_conn(path)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--follow reads Zeek conn.log files (TSV or JSON lines) only", path);
+  }
+  return open_zeek_conn(path, zeek_options(), true);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path,
                                                      FileSourceOptions options) {
-  auto r = flow::open_flow_file(path);
+  auto r = options.follow ? open_followed(path) : flow::open_flow_file(path);
   if (!r.ok()) return r.error();
   return std::unique_ptr<FileSource>(new FileSource(path, options, std::move(r.value())));
 }
@@ -19,8 +39,16 @@ Result<size_t> FileSource::next_batch(std::vector<flow::FlowRecord>& out, size_t
   size_t added = 0;
   flow::FlowRecord rec;
   flow::FieldProblem problem;
+  bool waited = false;
   while (added < allowed) {
     auto n = reader_->next(rec, problem);
+    if (n == flow::FlowReader::Next::kEnd && options_.follow) {
+      // Nothing new yet: wait a little once, so a caller polling in a loop does not spin.
+      if (added > 0 || waited) break;
+      std::this_thread::sleep_for(std::min(wait, std::chrono::milliseconds(100)));
+      waited = true;
+      continue;
+    }
     if (n == flow::FlowReader::Next::kEnd) {
       // A loop over a file with no valid row would spin forever; end instead.
       if (!options_.loop || !valid_in_pass_) {
@@ -57,7 +85,8 @@ void FileSource::take_rejected(std::vector<Rejected>& out) {
 }
 
 std::string FileSource::describe() const {
-  return fmt::format("file {}{}{}", path_, options_.loop ? " (loop)" : "",
+  return fmt::format("file {}{}{}{}", path_, options_.loop ? " (loop)" : "",
+                     options_.follow ? " (follow)" : "",
                      options_.eps > 0 ? fmt::format(" at {} flows/s", options_.eps) : "");
 }
 

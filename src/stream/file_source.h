@@ -1,6 +1,6 @@
-// FileSource: replays a CSV or JSON-lines flow file (flow::FlowReader) as a Source, optionally
-// at a fixed rate and in a loop. Keys are (path, pass, line): pass counts the loops from 0, so
-// a looped replay never repeats a key.
+// FileSource: replays a flow file (flow::FlowReader: CSV, JSON lines, captures, Zeek conn.log) as a
+// Source, optionally at a fixed rate and in a loop. Keys are (path, pass, line): pass counts the
+// loops from 0, so a looped replay never repeats a key.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,9 @@ struct FileSourceOptions {
   double eps = 0;            // events per second, 0 = as fast as asked
   bool loop = false;         // start again at the end
   uint64_t max_records = 0;  // stop after this many valid records, 0 = no limit
+  // Follow a growing Zeek conn.log (`tail -F`: rotation and truncation survived); the source
+  // never ends. Only Zeek logs can be followed.
+  bool follow = false;
 };
 
 class FileSource final : public Source {

@@ -1,7 +1,7 @@
 // ECharts setup: only the chart types and components the dashboard uses (keeps the bundle
 // small), one chart instance per container reused across refreshes, theme switching.
 import * as echarts from 'echarts/core';
-import { BarChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
+import { BarChart, GraphChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import {
   DataZoomComponent,
   GridComponent,
@@ -16,7 +16,7 @@ import {
 import { CanvasRenderer } from 'echarts/renderers';
 
 echarts.use([
-  BarChart, HeatmapChart, LineChart, ScatterChart, DataZoomComponent, GridComponent, LegendComponent,
+  BarChart, GraphChart, HeatmapChart, LineChart, ScatterChart, DataZoomComponent, GridComponent, LegendComponent,
   MarkAreaComponent, MarkLineComponent, MarkPointComponent, TitleComponent, TooltipComponent,
   VisualMapComponent, CanvasRenderer,
 ]);

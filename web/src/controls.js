@@ -1,6 +1,6 @@
 // The control bar: binds every input to the view state and calls onChange(kind) where kind is
 // 'data' (the server must be asked again) or 'view' (recompute from the data already loaded).
-import { $, esc, fromLocalInput, toLocalInput } from './util.js';
+import { $, esc, fromLocalInput, looksLikeHost, toLocalInput } from './util.js';
 
 const FILTERS = ['proto', 'service', 'state'];
 const menuKeys = {};
@@ -49,6 +49,8 @@ export function syncControls(state, threshold) {
   $('ctl-burst-window').value = String(state.burstWindow);
   $('ctl-burst-hits').value = String(state.burstHits);
   $('ctl-rows').value = String(state.rows);
+  if (document.activeElement !== $('ctl-host')) $('ctl-host').value = state.host;
+  $('ctl-host').classList.remove('invalid');
   $('ctl-ema').checked = state.ema;
   $('ctl-alpha').value = String(state.alpha);
   $('ctl-alpha').disabled = !state.ema;
@@ -104,6 +106,14 @@ export function bindControls(state, onChange) {
   num('ctl-burst-window', 1, 86400, (v) => (state.burstWindow = v), 'view');
   num('ctl-burst-hits', 1, 1e6, (v) => (state.burstHits = Math.round(v)), 'view');
   num('ctl-rows', 1, 1000, (v) => (state.rows = Math.round(v)), 'data');
+  $('ctl-host').addEventListener('change', () => {
+    const v = $('ctl-host').value.trim();
+    const ok = v === '' || looksLikeHost(v);
+    $('ctl-host').classList.toggle('invalid', !ok);
+    if (!ok || v === state.host) return;
+    state.host = v;
+    onChange('data');
+  });
   num('ctl-alpha', 0.001, 1, (v) => (state.alpha = v), 'view');
   $('ctl-ema').addEventListener('change', () => {
     state.ema = $('ctl-ema').checked;

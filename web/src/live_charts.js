@@ -5,14 +5,16 @@ import { axis, base, chart, colors } from './charts.js';
 import { bursts, ema, fmtNum, fmtTime } from './util.js';
 
 const ms = (t) => t * 1000;
+const zoomTo = (view) => (view ? { startValue: ms(view.from), endValue: ms(view.to) } : {});
 
 // Points come newest first from the API; everything here wants them oldest first.
 export function sortPoints(points) {
   return [...points].sort((a, b) => a.t - b.t);
 }
 
-// Score timeline. Returns the derived figures the tiles show.
-export function renderTimeline(sorted, state, threshold, driftEvents, range) {
+// Score timeline over the whole range; `view` (a part of it, or null to keep the user's zoom) is
+// what the zoom shows. Returns the derived figures the tiles show.
+export function renderTimeline(sorted, state, threshold, driftEvents, range, view) {
   const c = colors();
   const normal = [];
   const anomaly = [];
@@ -93,7 +95,10 @@ export function renderTimeline(sorted, state, threshold, driftEvents, range) {
       grid: { left: 44, right: 24, top: 30, bottom: 52 },
       xAxis: axis('time', { min: ms(range.from), max: ms(range.to) }),
       yAxis: axis('value', { min: 0, max: 1 }),
-      dataZoom: [{ type: 'inside', filterMode: 'none' }, { type: 'slider', height: 16, bottom: 6, filterMode: 'none', showDataShadow: false }],
+      dataZoom: [
+        { type: 'inside', filterMode: 'none', ...zoomTo(view) },
+        { type: 'slider', height: 16, bottom: 6, filterMode: 'none', showDataShadow: false, ...zoomTo(view) },
+      ],
       series,
     },
     { replaceMerge: ['series'] },
@@ -101,39 +106,62 @@ export function renderTimeline(sorted, state, threshold, driftEvents, range) {
   return { anomalies: anomaly.length, points: sorted.length, bursts: b.intervals.length, hits: b.hits.length };
 }
 
-function kpiChart(id, points, defs, dual) {
+// Round-trip times are microseconds on a LAN: two decimals would label every tick 0.00.
+const kpiLabel = (v) => (v !== 0 && Math.abs(v) < 0.01 ? Number(v.toPrecision(2)).toExponential() : fmtNum(v));
+
+// A few buckets (a replay of seconds) are single points: a line without symbols would draw
+// nothing, so symbols show when there are few.
+function kpiChart(id, points, defs, dual, view, half) {
   const c = colors();
+  const label = { color: c.muted, formatter: kpiLabel };
   const yAxis = dual
-    ? [axis('value', { name: defs[0].unit, nameTextStyle: { color: c.muted }, axisLabel: { color: c.muted, formatter: (v) => fmtNum(v) } }),
-      axis('value', { name: defs[1].unit, nameTextStyle: { color: c.muted }, splitLine: { show: false }, axisLabel: { color: c.muted, formatter: (v) => fmtNum(v) } })]
-    : [axis('value', { name: defs[0].unit, nameTextStyle: { color: c.muted }, axisLabel: { color: c.muted, formatter: (v) => fmtNum(v) } })];
+    ? [axis('value', { name: defs[0].unit, nameTextStyle: { color: c.muted }, axisLabel: label }),
+      axis('value', { name: defs[1].unit, nameTextStyle: { color: c.muted }, splitLine: { show: false }, axisLabel: label })]
+    : [axis('value', { name: defs[0].unit, nameTextStyle: { color: c.muted }, axisLabel: label })];
   chart(id).setOption(
     {
       ...base(),
       grid: { left: 52, right: dual ? 56 : 16, top: 34, bottom: 24 },
-      xAxis: axis('time'),
+      xAxis: axis('time', { min: ms(view.from), max: ms(view.to), splitNumber: 4 }),
       yAxis,
       series: defs.map((d, i) => ({
         name: d.name,
         type: 'line',
         yAxisIndex: dual ? i : 0,
-        showSymbol: false,
+        showSymbol: points.length <= 40,
+        symbolSize: 5,
         sampling: 'lttb',
         connectNulls: false,
         lineStyle: { width: 1.6 },
-        data: points.map((p) => [ms(p.t), p[d.key] ?? null]),
+        data: points.map((p) => [ms(p.t + half), p[d.key] ?? null]),
       })),
     },
     { replaceMerge: ['series', 'yAxis'] },
   );
 }
 
-export function renderKpis(kpis) {
+// `view`: the time span the axes show, the same as the timeline's. A bucket's mean is drawn at
+// the bucket's middle, where its flows are on average.
+export function renderKpis(kpis, view) {
   const pts = kpis.points || [];
-  kpiChart('chart-kpi-load', pts, [{ name: 'sload', key: 'sload', unit: 'sload bit/s' }, { name: 'dload', key: 'dload', unit: 'dload bit/s' }], true);
-  kpiChart('chart-kpi-pkts', pts, [{ name: 'spkts', key: 'spkts', unit: 'packets' }, { name: 'dpkts', key: 'dpkts' }], false);
-  kpiChart('chart-kpi-jit', pts, [{ name: 'sjit', key: 'sjit', unit: 'ms' }, { name: 'djit', key: 'djit' }], false);
-  kpiChart('chart-kpi-tcp', pts, [{ name: 'tcprtt', key: 'tcprtt', unit: 's' }, { name: 'synack', key: 'synack' }, { name: 'ackdat', key: 'ackdat' }], false);
+  const half = kpiOffset(kpis);
+  kpiChart('chart-kpi-load', pts, [{ name: 'sload', key: 'sload', unit: 'sload bit/s' }, { name: 'dload', key: 'dload', unit: 'dload bit/s' }], true, view, half);
+  kpiChart('chart-kpi-pkts', pts, [{ name: 'spkts', key: 'spkts', unit: 'packets' }, { name: 'dpkts', key: 'dpkts' }], false, view, half);
+  kpiChart('chart-kpi-jit', pts, [{ name: 'sjit', key: 'sjit', unit: 'ms' }, { name: 'djit', key: 'djit' }], false, view, half);
+  kpiChart('chart-kpi-tcp', pts, [{ name: 'tcprtt', key: 'tcprtt', unit: 's' }, { name: 'synack', key: 'synack' }, { name: 'ackdat', key: 'ackdat' }], false, view, half);
+}
+
+export function kpiOffset(kpis) {
+  return Number.isFinite(kpis && kpis.bucket_seconds) ? kpis.bucket_seconds / 2 : 0;
+}
+
+// Moves the KPI and drift axes only (the user zoomed the timeline): no series rebuilt.
+export function zoomTimeAxes(view) {
+  for (const id of ['chart-kpi-load', 'chart-kpi-pkts', 'chart-kpi-jit', 'chart-kpi-tcp', 'chart-drift']) {
+    const c = chart(id);
+    const n = (c.getOption()?.xAxis || []).length;
+    if (n) c.setOption({ xAxis: [{ min: ms(view.from), max: ms(view.to) }] });
+  }
 }
 
 // 100 % stacked horizontal bars: per category, the share of its flows that are normal vs anomaly.
@@ -231,7 +259,7 @@ export function renderHeatmap(heat) {
 
 // Drift: mix measures (KL/L1/JS/PSI) over time per field with their thresholds, ADWIN score
 // change points as vertical lines.
-export function renderDriftChart(events, range) {
+export function renderDriftChart(events, range, view = range) {
   const c = colors();
   const groups = new Map();
   for (const e of events) {
@@ -269,12 +297,15 @@ export function renderDriftChart(events, range) {
       data: adwin.map((e) => ({ xAxis: ms(e.time) })),
     },
   });
+  // One legend row that pages (many field/measure pairs wrap otherwise, over the plot), and the
+  // axis title along the axis, where no legend can reach it.
   chart('chart-drift').setOption(
     {
       ...base(),
-      grid: { left: 48, right: 16, top: 30, bottom: 24 },
-      xAxis: axis('time', { min: ms(range.from), max: ms(range.to) }),
-      yAxis: axis('value', { name: 'divergence', nameTextStyle: { color: c.muted } }),
+      legend: { ...base().legend, type: 'scroll', left: 8, right: 8, pageIconSize: 10, pageTextStyle: { color: c.muted } },
+      grid: { left: 58, right: 16, top: 32, bottom: 24 },
+      xAxis: axis('time', { min: ms(view.from), max: ms(view.to) }),
+      yAxis: axis('value', { name: 'divergence', nameLocation: 'middle', nameGap: 42, nameTextStyle: { color: c.muted } }),
       series,
     },
     { replaceMerge: ['series'] },

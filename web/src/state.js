@@ -19,12 +19,20 @@ export const defaults = {
   rows: 100,
   ema: true,
   alpha: 0.05,
+  host: '', // address or CIDR: filters the flow tables
+  zoom: 'auto', // time axes: 'auto' | 'data' | 'window' (see util.visibleRange)
+  talkersBy: 'flows', // Hosts view switches
+  talkersRole: 'any',
+  anomalousRole: 'any',
 };
+
+export const HOST_ROLES = ['any', 'src', 'dst'];
 
 const keys = {
   tab: 'tab', window: 'window', from: 'from', to: 'to', refresh: 'refresh', threshold: 'thr',
   burstWindow: 'bw', burstHits: 'bh', proto: 'proto', service: 'service', state: 'state',
-  rows: 'rows', ema: 'ema', alpha: 'alpha',
+  rows: 'rows', ema: 'ema', alpha: 'alpha', host: 'host', zoom: 'zoom', talkersBy: 'tby',
+  talkersRole: 'trole', anomalousRole: 'arole',
 };
 
 const clampNum = (v, lo, hi, dflt) => {
@@ -61,6 +69,11 @@ export function readUrl(search = location.search) {
   if (get('rows') !== null) s.rows = Math.round(clampNum(get('rows'), 1, 1000, defaults.rows));
   if (get('ema') !== null) s.ema = get('ema') !== '0';
   if (get('alpha') !== null) s.alpha = clampNum(get('alpha'), 0.001, 1, defaults.alpha);
+  s.host = (get('host') || '').trim().slice(0, 64);
+  if (['auto', 'data', 'window'].includes(get('zoom'))) s.zoom = get('zoom');
+  if (['flows', 'bytes'].includes(get('talkersBy'))) s.talkersBy = get('talkersBy');
+  if (HOST_ROLES.includes(get('talkersRole'))) s.talkersRole = get('talkersRole');
+  if (HOST_ROLES.includes(get('anomalousRole'))) s.anomalousRole = get('anomalousRole');
   return s;
 }
 
@@ -76,7 +89,7 @@ export function writeUrl(s) {
       if (v.length) q.set(name, v.join(','));
       continue;
     }
-    if (v === null || v === undefined) continue;
+    if (v === null || v === undefined || (k === 'zoom' && v === 'manual')) continue;
     if (JSON.stringify(v) === JSON.stringify(defaults[k])) continue;
     q.set(name, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
   }
@@ -101,4 +114,18 @@ export function apiParams(s, extra = {}) {
 
 export function windowSeconds(s) {
   return s.window === 'custom' ? s.to - s.from : WINDOWS[s.window];
+}
+
+// The page shown: the Hosts view lives in the hash (#/hosts, #/hosts/<ip>) so a host page can be
+// linked (alert messages do) and browser back walks through pivots; Live and Model use ?tab=.
+export function readRoute(s, hash = location.hash) {
+  const m = /^#\/hosts(?:\/([^/?#]+))?\/?$/.exec(hash);
+  if (!m) return { view: s.tab, ip: null };
+  let ip = null;
+  try {
+    ip = m[1] ? decodeURIComponent(m[1]) : null;
+  } catch (e) {
+    ip = null; // a malformed escape: show the list
+  }
+  return { view: 'hosts', ip };
 }

@@ -1,12 +1,16 @@
 // Tables and lists: anomalies (recent / top), alerts with acknowledge and snooze, drift events,
 // and the flow detail drawer. Rows are rebuilt with replaceChildren on the table body only.
 import { axis, base, chart, colors } from './charts.js';
-import { $, esc, fmtNum, fmtTime } from './util.js';
+import { $, esc, fmtNum, fmtTime, hostLink } from './util.js';
 
 const FLOW_COLUMNS = [
   { key: 'stime', label: 'time', fmt: (v) => fmtTime(v) },
   { key: 'score', label: 'score', num: true, fmt: (v) => `<span class="score-pill">${Number(v).toFixed(3)}</span>` },
   { key: 'attack_cat', label: 'attack_cat' },
+  { key: 'srcip', label: 'src', fmt: (v) => hostLink(v) },
+  { key: 'sport', label: 'sport', num: true },
+  { key: 'dstip', label: 'dst', fmt: (v) => hostLink(v) },
+  { key: 'dsport', label: 'dport', num: true },
   { key: 'proto', label: 'proto' },
   { key: 'service', label: 'service' },
   { key: 'state', label: 'state' },
@@ -45,6 +49,7 @@ export function renderFlowTable(tableId, emptyId, flows) {
 
 export function bindFlowTable(tableId) {
   $(tableId).querySelector('tbody').addEventListener('click', (ev) => {
+    if (ev.target.closest('a')) return; // a host link pivots instead
     const tr = ev.target.closest('tr');
     if (!tr) return;
     const flow = (shown.get(tableId) || [])[Number(tr.dataset.index)];
@@ -113,6 +118,27 @@ export function renderDrawer() {
 }
 
 // ---- alerts ----
+// The hosts an alert names: behaviour alerts carry payload.hosts = {src, dst}, each an address,
+// a list of them or null; burst alerts may name their top sources and destinations the same way.
+export function alertHosts(a) {
+  const h = (a.payload && a.payload.hosts) || {};
+  const out = [];
+  for (const side of ['src', 'dst']) {
+    const v = h[side];
+    for (const ip of Array.isArray(v) ? v : [v]) {
+      const s = typeof ip === 'string' ? ip : ip && typeof ip === 'object' ? ip.ip : null;
+      if (s && !out.includes(s)) out.push(s);
+    }
+  }
+  return out;
+}
+
+function hostsCell(a) {
+  const hosts = alertHosts(a);
+  const shown = hosts.slice(0, 3).map((ip) => hostLink(ip)).join(' ');
+  return hosts.length > 3 ? `${shown} <span class="muted">+${hosts.length - 3}</span>` : shown;
+}
+
 function deliveryBadge(status) {
   const s = String(status || 'pending');
   const cls = s === 'sent' || s === 'delivered' ? 'ok' : s.startsWith('failed') ? 'bad' : 'warn';
@@ -128,7 +154,7 @@ export function renderAlerts(alerts, onAction) {
     const state = a.acknowledged ? '<span class="badge ok">acknowledged</span>' : snoozed ? `<span class="badge warn">snoozed until ${esc(fmtTime(a.snoozed_until))}</span>` : '<span class="badge bad">open</span>';
     const summary = a.payload && a.payload.summary ? a.payload.summary : a.key;
     tr.innerHTML =
-      `<td>${esc(fmtTime(a.created))}</td><td data-testid="alert-kind">${esc(a.kind || a.type)}</td><td>${esc(a.type)}</td><td class="key" title="${esc(summary)}">${esc(a.key)}</td>` +
+      `<td>${esc(fmtTime(a.created))}</td><td data-testid="alert-kind">${esc(a.kind || a.type)}</td><td>${esc(a.type)}</td><td class="key" title="${esc(summary)}">${esc(a.key)}</td><td data-testid="alert-hosts">${hostsCell(a)}</td>` +
       `<td>${deliveryBadge(a.delivery_status)}</td><td data-testid="alert-state">${state}</td>` +
       `<td>${a.acknowledged ? '' : '<button class="btn" data-act="ack">Ack</button>'}` +
       `${snoozed ? '<button class="btn" data-act="unsnooze">Unsnooze</button>' : '<button class="btn" data-act="snooze">Snooze 1 h</button>'}</td>`;

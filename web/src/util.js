@@ -39,6 +39,61 @@ export function fromLocalInput(value) {
   return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
 }
 
+// The part of `range` that holds data: [lo, hi] of `times` padded by 5 % of their span (at least
+// `minPad` seconds), kept inside the range. A replay that lands all its flows within seconds
+// would otherwise be a sliver at the edge of a 15 min axis.
+export function dataExtent(range, times, minPad = 2) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const t of times) {
+    if (!Number.isFinite(t)) continue;
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  if (lo > hi) return null;
+  const pad = Math.max(minPad, 0.05 * (hi - lo));
+  const from = Math.max(range.from, lo - pad);
+  const to = Math.min(range.to, hi + pad);
+  return to > from ? { from, to } : { from: lo - pad, to: hi + pad };
+}
+
+// What the time axes show: mode 'window' the whole range, 'data' the data's extent, 'auto' the
+// extent when the data covers under a fifth of the range (else the range).
+export function visibleRange(range, extent, mode) {
+  if (!extent || mode === 'window') return range;
+  if (mode === 'data') return extent;
+  return extent.to - extent.from < 0.2 * (range.to - range.from) ? extent : range;
+}
+
+// An IPv4/IPv6 address or CIDR as typed in the host filter (the server checks it exactly).
+export function looksLikeHost(s) {
+  const v = String(s || '').trim();
+  const m = /^([0-9a-fA-F:.]+)(?:\/(\d{1,3}))?$/.exec(v);
+  if (!m) return false;
+  const ip = m[1];
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return ip.split('.').every((o) => Number(o) <= 255) && (!m[2] || Number(m[2]) <= 32);
+  return ip.includes(':') && (!m[2] || Number(m[2]) <= 128);
+}
+
+// A link to a host's page (#/hosts/<ip>): the dashboard's pivot from any table.
+export function hostLink(ip, port) {
+  if (!ip) return '';
+  const p = port === undefined || port === null || port === '' ? '' : `<span class="port">:${esc(port)}</span>`;
+  return `<a class="host" href="#/hosts/${encodeURIComponent(ip)}" data-host="${esc(ip)}">${esc(ip)}</a>${p}`;
+}
+
+export function fmtBytes(v) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let x = Number(v);
+  let i = 0;
+  while (Math.abs(x) >= 1000 && i < units.length - 1) {
+    x /= 1000;
+    i++;
+  }
+  return `${i ? x.toFixed(1) : x} ${units[i]}`;
+}
+
 // Exponential moving average over points sorted by time: [[tMs, ema], ...].
 export function ema(sortedPoints, alpha) {
   const out = new Array(sortedPoints.length);

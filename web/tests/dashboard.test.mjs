@@ -392,7 +392,7 @@ describe('dashboard in chromium', { timeout: 560000 }, () => {
   });
 
   it('an anomaly opens its detail with the explanation', async () => {
-    await page.locator('#table-top tbody tr').first().click();
+    await page.locator('#table-top tbody tr td').first().click(); // the time cell: address cells link to host pages
     await page.waitForSelector('#drawer.open');
     const score = await page.locator('[data-testid=drawer-score]').textContent();
     assert.ok(Number(score) > 0, `the score is shown (${score})`);
@@ -467,7 +467,7 @@ describe('dashboard in chromium', { timeout: 560000 }, () => {
     await page.waitForFunction(() => window.__flowsentry.refreshes >= 1);
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark', 'theme remembered');
     await screenshot('dashboard-dark', { fullPage: true });
-    await page.locator('#table-top tbody tr').first().click();
+    await page.locator('#table-top tbody tr td').first().click(); // the time cell: address cells link to host pages
     await page.waitForSelector('#drawer.open');
     await screenshot('detail-dark');
     await page.locator('[data-testid=drawer-close]').click();

@@ -140,7 +140,7 @@ for (let i = 0; i < 40; i++) {
     snoozed_until: null,
   });
 }
-alerts.push({ id: 'scan', type: 'behaviour', kind: 'port_scan', key: 'behaviour:port_scan:10.0.0.66', created: start - 90, payload: { summary: 'port scan: 10.0.0.66 probed 200 ports of 10.0.0.2 in 2 s' }, delivery_status: 'sent', acknowledged: false, snoozed_until: null });
+alerts.push({ id: 'scan', type: 'behaviour', kind: 'port_scan', key: 'behaviour:port_scan:10.0.0.66', created: start - 90, payload: { summary: 'port scan: 10.0.0.66 probed 200 ports of 10.0.0.2 in 2 s', hosts: { src: '10.0.0.66', dst: '10.0.0.2' } }, delivery_status: 'sent', acknowledged: false, snoozed_until: null });
 alerts.push({ id: 'live', type: 'burst', kind: 'burst', key: 'burst:udp/-/INT', created: start - 30, payload: { summary: '9 anomalies in 60 s' }, delivery_status: 'sent', acknowledged: false, snoozed_until: null });
 
 // ---- queries ----

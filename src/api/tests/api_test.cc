@@ -2,6 +2,7 @@
 #include "api/http_util.h"
 #include "api/routes.h"
 #include "api/server.h"
+#include "common/version.h"
 
 #include <arpa/inet.h>
 #include <httplib.h>
@@ -15,13 +16,16 @@
 #include <future>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <nlohmann/json.hpp>
 
 #include "common/config.h"
+#include "common/log.h"
 #include "flow/json_codec.h"
 #include "pipeline/testing/tiny_model.h"
 #include "stream/generator.h"
@@ -659,6 +663,48 @@ TEST_F(ApiTest, MetricsCountRequestsByEndpoint) {
             std::string::npos);
 }
 
+TEST_F(ApiTest, MetricsHaveProcessFamiliesAndBuildInfo) {
+  auto r = client_->Get("/metrics");
+  ASSERT_TRUE(r);
+  for (const char* family :
+       {"process_cpu_seconds_total ", "process_resident_memory_bytes ", "process_open_fds ",
+        "process_start_time_seconds ", "flowsentry_build_info{version=\""}) {
+    EXPECT_NE(r->body.find(family), std::string::npos) << family;
+  }
+}
+
+TEST_F(ApiAdversarialTest, AccessLogIsOneParsableJsonLinePerRequest) {
+  std::ostringstream out;
+  ASSERT_EQ(spdlog::get("access"), nullptr) << "the access logger exists before the test";
+  spdlog::register_logger(std::make_shared<spdlog::logger>(
+      "access", std::make_shared<spdlog::sinks::ostream_sink_mt>(out)));
+  ASSERT_TRUE(set_log_format("json").ok());
+  ApiOptions o;
+  o.access_log = true;
+  start(o);
+  auto r = client_->Get("/healthz?probe=1");
+  ASSERT_TRUE(r);
+  // A path with a CR/LF and a quote: still one line, the path kept as sent.
+  auto bad = client_->Get("/nowhere%0d%0a%22forged");
+  ASSERT_TRUE(bad);
+  server_.reset();  // every answer logged
+  (void)set_log_format("text");
+  spdlog::drop("access");
+  std::istringstream lines(out.str());
+  std::vector<json> logged;
+  for (std::string line; std::getline(lines, line);) logged.push_back(json::parse(line));
+  ASSERT_EQ(logged.size(), 2u) << out.str();
+  EXPECT_EQ(logged[0]["module"], "access");
+  EXPECT_EQ(logged[0]["method"], "GET");
+  EXPECT_EQ(logged[0]["path"], "/healthz");
+  EXPECT_EQ(logged[0]["status"], 200);
+  EXPECT_EQ(logged[0]["client"], "127.0.0.1");
+  EXPECT_GT(logged[0]["bytes"].get<int64_t>(), 0);
+  EXPECT_GE(logged[0]["duration_ms"].get<double>(), 0.0);
+  EXPECT_EQ(logged[1]["path"], "/nowhere\r\n\"forged");
+  EXPECT_EQ(logged[1]["status"], 404);
+}
+
 TEST_F(ApiTest, SeriesCountsEveryStoredFlow) {
   auto r = client_->Get("/api/v1/series?window=1h");
   ASSERT_EQ(r->status, 200) << r->body;
@@ -829,6 +875,7 @@ TEST_F(ApiTest, ModelAndAlertTest) {
 TEST_F(ApiTest, OpenApiDescribesEveryRoute) {
   auto doc = body(client_->Get("/openapi.json"));
   EXPECT_EQ(doc["openapi"], "3.1.0");
+  EXPECT_EQ(doc["info"]["version"], kVersion);
   for (const char* path : {"/api/v1/points",
                            "/healthz",
                            "/readyz",

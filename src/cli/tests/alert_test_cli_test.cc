@@ -7,12 +7,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include "common/testing/shell.h"
+#include "common/version.h"
 
 namespace {
 
@@ -35,7 +37,9 @@ class Server {
  public:
   Server() {
     svr_.Post("/ok", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mu_);
       last_body_ = req.body;
+      user_agents_.push_back(req.get_header_value("User-Agent"));
       ++hits_;
       res.set_content("ok", "text/plain");
     });
@@ -54,8 +58,14 @@ class Server {
   std::string url(const char* path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
+  std::vector<std::string> user_agents() {
+    std::lock_guard lock(mu_);
+    return user_agents_;
+  }
   std::atomic<int> hits_{0};
+  std::mutex mu_;
   std::string last_body_;
+  std::vector<std::string> user_agents_;
 
  private:
   httplib::Server svr_;
@@ -78,6 +88,7 @@ TEST(AlertTestCommandTest, DeliversThroughTheWebhookAndSlack) {
   EXPECT_NE(r.out.find("slack: delivered (HTTP 200, 1 attempt)"), std::string::npos) << r.out;
   EXPECT_EQ(s.hits_, 2);
   EXPECT_EQ(r.out.find(s.url("/ok")), std::string::npos) << "the URL is a secret";
+  for (const auto& agent : s.user_agents()) EXPECT_EQ(agent, flowsentry::kUserAgent);
 }
 
 TEST(AlertTestCommandTest, AFailingNotifierExitsWith1) {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "common/testing/shell.h"
+#include "common/version.h"
 
 #include <httplib.h>
 
@@ -55,6 +56,26 @@ TEST(CliTest, UsageErrorsExitWith2) {
   EXPECT_EQ(run("no-such-command").code, 2);
   EXPECT_EQ(run("check").code, 2);  // --data is required
   EXPECT_EQ(run("check --data x --format yaml").code, 2);
+}
+
+TEST(CliTest, VersionIsTheProjectVersion) {
+  auto r = run("--version");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out, std::string("flowsentry ") + flowsentry::kVersion + "\n");
+}
+
+TEST(CliTest, DbMaintainRunsOnceOnAMigratedStore) {
+  const auto db = (std::filesystem::temp_directory_path() / "cli_maintain.db").string();
+  std::filesystem::remove(db);
+  auto unmigrated = run("db maintain --store " + db);
+  EXPECT_EQ(unmigrated.code, 1) << unmigrated.out;  // no tables yet: a runtime error, said
+  EXPECT_NE(unmigrated.out.find("flowsentry db maintain:"), std::string::npos);
+  ASSERT_EQ(run("db migrate --store " + db).code, 0);
+  auto r = run("db maintain --store " + db);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("retention: removed 0 flows"), std::string::npos) << r.out;
+  EXPECT_EQ(run("db maintain --store " + db + " --every -1").code, 2);
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
 }
 
 TEST(CliTest, CheckCountsValidAndInvalidRows) {

@@ -1,5 +1,6 @@
 #include "detect/burst.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace flowsentry::detect {
@@ -136,6 +137,128 @@ TEST(BurstTest, RateModeWaitsForABaseline) {
   o.rate_mode = true;
   BurstDetector d(o);
   EXPECT_TRUE(d.observe(spread(100, kT0, 1)).empty());
+}
+
+// A scan-like burst: anomalies from one source to several targets and many ports.
+model::ScoredFlow from(double t, const std::string& src, const std::string& dst, int64_t port) {
+  auto f = anomaly(t, 0.9, "tcp", "-", "INT");
+  f.flow.srcip = src;
+  f.flow.dstip = dst;
+  f.flow.sport = 40000;
+  f.flow.dsport = port;
+  return f;
+}
+
+TEST(BurstTest, AScanFromOneSourceNamesTheSourceAndItsTargets) {
+  BurstDetector d(BurstOptions{});
+  std::vector<Alert> alerts;
+  for (int i = 0; i < 12; ++i) {
+    const auto f = from(kT0 + 5 * i, "10.0.0.5", "10.0.1." + std::to_string(i % 3), 20 + i);
+    if (auto a = d.hit(f, kT0 + 5 * i)) alerts.push_back(*a);
+  }
+  // One stray anomaly from elsewhere does not change who is behind the burst.
+  if (auto a = d.hit(from(kT0 + 56, "192.168.9.9", "10.0.1.0", 80), kT0 + 56)) alerts.push_back(*a);
+  ASSERT_EQ(alerts.size(), 1u);  // raised at the 10th hit
+  const auto j = alerts[0].to_json();
+  EXPECT_EQ(alerts[0].summary.rfind("10.0.0.5 → 3 hosts, 10 ports in 45 s: 10 anomalies", 0), 0u)
+      << alerts[0].summary;
+  EXPECT_EQ(j["hosts"]["src"], "10.0.0.5");
+  EXPECT_FALSE(j["hosts"].contains("dst"));
+  EXPECT_EQ(j["sources"], 1);
+  EXPECT_EQ(j["destinations"], 3);
+  EXPECT_EQ(j["ports"], 10);
+  EXPECT_EQ(j["top_sources"][0]["ip"], "10.0.0.5");
+  EXPECT_EQ(j["top_sources"][0]["hits"], 10);
+  EXPECT_EQ(j["top_destinations"].size(), 3u);
+  EXPECT_EQ(j["example_flows"][0]["srcip"], "10.0.0.5");
+  EXPECT_EQ(j["example_flows"][0]["sport"], 40000);
+  EXPECT_TRUE(j["example_flows"][0].contains("dstip"));
+  EXPECT_TRUE(j["example_flows"][0].contains("dsport"));
+  EXPECT_EQ(alert_hosts(alerts[0]), std::vector<std::string>{"10.0.0.5"});
+}
+
+TEST(BurstTest, ManySourcesOnOneTargetNameTheTarget) {
+  BurstDetector d(BurstOptions{});
+  std::optional<Alert> alert;
+  for (int i = 0; i < 10 && !alert; ++i) {
+    alert = d.hit(from(kT0 + i, "172.16.0." + std::to_string(i), "10.9.9.9", 443), kT0 + i);
+  }
+  ASSERT_TRUE(alert);
+  EXPECT_EQ(alert->summary.rfind("10 sources → 10.9.9.9, port 443 in 9 s", 0), 0u)
+      << alert->summary;
+  EXPECT_EQ(alert->payload["hosts"]["dst"], "10.9.9.9");
+  EXPECT_FALSE(alert->payload["hosts"].contains("src"));
+}
+
+TEST(BurstTest, RowsWithoutAddressesKeepTheContextSummary) {
+  BurstDetector d(BurstOptions{});
+  std::vector<Alert> alerts;
+  for (const auto& f : spread(10, kT0, 1)) {
+    if (auto a = d.hit(f, *f.flow.stime)) alerts.push_back(*a);
+  }
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].summary.rfind("10 anomalies in 5 min, mostly tcp/http/FIN", 0), 0u);
+  EXPECT_FALSE(alerts[0].payload.contains("hosts"));
+  EXPECT_TRUE(alert_hosts(alerts[0]).empty());
+}
+
+TEST(KeyedBurstTest, EachSourceIsItsOwnEpisodeWithItsOwnKey) {
+  BurstOptions o;
+  o.key = BurstKey::kSource;
+  KeyedBurstDetector d(o);
+  std::vector<Alert> alerts;
+  // Two scanners interleaved, 8 anomalies each: 16 in the window, but neither reaches 10.
+  for (int i = 0; i < 8; ++i) {
+    for (const char* src : {"10.0.0.5", "10.0.0.6"}) {
+      if (auto a = d.hit(from(kT0 + i, src, "10.0.1.1", 100 + i), kT0 + i)) alerts.push_back(*a);
+    }
+  }
+  EXPECT_TRUE(alerts.empty());
+  for (int i = 8; i < 12; ++i) {
+    if (auto a = d.hit(from(kT0 + i, "10.0.0.6", "10.0.1.1", 100 + i), kT0 + i)) {
+      alerts.push_back(*a);
+    }
+  }
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].key(), "burst:10.0.0.6");
+  EXPECT_EQ(alerts[0].summary.rfind("10.0.0.6 → 10.0.1.1, 10 ports", 0), 0u) << alerts[0].summary;
+  EXPECT_EQ(d.hosts(), 2u);
+}
+
+TEST(KeyedBurstTest, GlobalKeyBehavesLikeTheGlobalRule) {
+  KeyedBurstDetector d(BurstOptions{});
+  std::vector<Alert> alerts;
+  for (int i = 0; i < 10; ++i) {
+    if (auto a = d.hit(from(kT0 + i, "10.0.0." + std::to_string(i), "10.0.1.1", 80), kT0 + i)) {
+      alerts.push_back(*a);
+    }
+  }
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].key(), "burst:tcp/-/INT");
+  EXPECT_EQ(d.hosts(), 0u);
+}
+
+TEST(KeyedBurstAdversarialTest, SpoofedSourcesStayWithinMaxHosts) {
+  BurstOptions o;
+  o.key = BurstKey::kSource;
+  o.max_keys = 100;
+  KeyedBurstDetector d(o);
+  for (int i = 0; i < 5000; ++i) {
+    const std::string src = fmt::format("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
+    EXPECT_FALSE(d.hit(from(kT0 + i * 0.001, src, "10.9.9.9", 80), kT0 + i * 0.001));
+  }
+  EXPECT_EQ(d.hosts(), 100u);
+  EXPECT_EQ(d.evictions(), 4900u);
+  // Hosts idle for a window and a quiet period are forgotten.
+  d.advance(kT0 + 3600);
+  EXPECT_EQ(d.hosts(), 0u);
+}
+
+TEST(BurstTest, ParseBurstKey) {
+  EXPECT_EQ(*parse_burst_key("source"), BurstKey::kSource);
+  EXPECT_EQ(*parse_burst_key("destination"), BurstKey::kDestination);
+  EXPECT_EQ(*parse_burst_key("global"), BurstKey::kGlobal);
+  EXPECT_FALSE(parse_burst_key("src").ok());
 }
 
 TEST(SingleFlowTest, OffByDefaultAndKeyedByContextWhenOn) {

@@ -240,6 +240,33 @@ TEST(DeliveryAdversarialTest, SlackTextEscapesMentionsAndLinksFromTraffic) {
   EXPECT_NE(dump.find("&lt;!here&gt;"), std::string::npos);
 }
 
+TEST(DeliveryTest, SlackMessageLinksEachNamedHostToItsDashboardPage) {
+  Alert a;
+  a.type = "behaviour";
+  a.kind = "port_scan";
+  a.context = "10.0.0.5";
+  a.summary = "port scan: 10.0.0.5 probed 412 ports of 10.0.0.9";
+  a.payload = {{"hosts", {{"src", "10.0.0.5"}, {"dst", "10.0.0.9"}}},
+               {"example_flows",
+                {{{"id", 1},
+                  {"srcip", "10.0.0.5"},
+                  {"sport", 4431},
+                  {"dstip", "10.0.0.9"},
+                  {"dsport", 22},
+                  {"proto", "tcp"},
+                  {"service", "ssh"},
+                  {"state", "INT"},
+                  {"score", 0.5}}}}};
+  const auto linked = slack_message(a, "https://fs.example.org/").dump();
+  EXPECT_NE(linked.find("<https://fs.example.org/#/hosts/10.0.0.5|10.0.0.5>"), std::string::npos)
+      << linked;
+  EXPECT_NE(linked.find("<https://fs.example.org/#/hosts/10.0.0.9|10.0.0.9>"), std::string::npos);
+  EXPECT_NE(linked.find("10.0.0.5:4431 → 10.0.0.9:22 tcp/ssh/INT"), std::string::npos) << linked;
+  const auto plain = slack_message(a).dump();
+  EXPECT_EQ(plain.find("#/hosts/"), std::string::npos);
+  EXPECT_NE(plain.find("Hosts: 10.0.0.5, 10.0.0.9"), std::string::npos) << plain;
+}
+
 TEST(DeliveryTest, UnreachableServerFailsWithoutLeakingTheUrl) {
   double now = 1000;
   auto o = fast();

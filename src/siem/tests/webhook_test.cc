@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/version.h"
 #include "siem/outputs.h"
 #include "siem/tests/samples.h"
 #include "siem/webhook_transport.h"
@@ -18,7 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 
 struct Received {
-  std::string body, timestamp, signature, api_key;
+  std::string body, timestamp, signature, api_key, user_agent;
 };
 
 class Receiver {
@@ -32,7 +33,7 @@ class Receiver {
       }
       got_.push_back({req.body, req.get_header_value("X-Flowsentry-Timestamp"),
                       req.get_header_value("X-Flowsentry-Signature"),
-                      req.get_header_value("X-Api-Key")});
+                      req.get_header_value("X-Api-Key"), req.get_header_value("User-Agent")});
       res.status = 204;
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
@@ -72,6 +73,7 @@ TEST(WebhookTest, SignedBodyWithTimestampAndExtraHeadersAfterARetry) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ((*outputs)->outputs()[0]->stats().retries, 1u);
   EXPECT_EQ(got[0].api_key, "k1");
+  EXPECT_EQ(got[0].user_agent, kUserAgent);  // flowsentry/<project version>
   EXPECT_EQ(got[0].signature, webhook_signature("s3cret", got[0].timestamp, got[0].body));
   EXPECT_NE(got[0].signature, webhook_signature("other", got[0].timestamp, got[0].body));
   const auto doc = nlohmann::json::parse(got[0].body);

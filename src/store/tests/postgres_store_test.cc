@@ -325,3 +325,98 @@ TEST(PostgresStoreTest, Migration5AddsIdentityToAVersion4DatabaseKeepingItsFlows
 }
 
 }  // namespace flowsentry::store::testing
+
+// Roles (deploy/postgres/roles.sql): the owner migrates and keeps partitions; a worker stores
+// and reads flows but cannot change the schema.
+namespace flowsentry::store::testing {
+namespace {
+
+std::string as_role(const std::string& url, const std::string& role) {
+  const auto at = url.find('@');
+  return "postgresql://" + role + url.substr(at);
+}
+
+// The SQLSTATE of `sql` run as the URL's role ("" when it succeeds).
+std::string sqlstate_of(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
+  EXPECT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+  PGresult* r = PQexec(c, sql.c_str());
+  const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  std::string out = state ? state : "";
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
+// The first cell of `sql` run as the URL's role.
+std::string value_of(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
+  PGresult* r = PQexec(c, sql.c_str());
+  EXPECT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQresultErrorMessage(r);
+  std::string out = PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
+class PostgresRolesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    admin_ = PostgresServer::get().fresh_url();
+    auto r = sh("psql -X -q '" + admin_ + "' -v owner_password=owner-secret " +
+                "-v worker_password=worker-secret -f " FLOWSENTRY_SOURCE_DIR
+                "/deploy/postgres/roles.sql 2>&1");
+    ASSERT_EQ(r.code, 0) << r.out;
+    owner_ = open_pg(as_role(admin_, "flowsentry_owner"));
+    ASSERT_TRUE(owner_);
+    worker_url_ = as_role(admin_, "flowsentry_worker");
+  }
+  std::string admin_, worker_url_;
+  std::unique_ptr<PostgresStore> owner_;
+};
+
+TEST_F(PostgresRolesTest, WorkerRoleStoresFlowsOnceInTheOwnersPartitions) {
+  auto worker = open_pg(worker_url_);  // the schema is current: opening needs no DDL
+  ASSERT_TRUE(worker);
+  const double today = std::floor(now_seconds() / 86400) * 86400;
+  auto flows = make_flows(500, today + 60, 3600, 7);
+  auto first = worker->write(flows);
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  EXPECT_EQ(*first, 500);
+  auto again = worker->write(flows);  // a replay: the temp staging path
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  EXPECT_EQ(*again, 0);
+  EXPECT_EQ(value_of(worker_url_, "SELECT count(*) FROM anomaly_scores"), "500");
+}
+
+TEST_F(PostgresRolesTest, WorkerRoleIsRefusedDdl) {
+  for (const char* ddl : {"CREATE TABLE intruder (a int)", "DROP TABLE anomaly_scores",
+                          "ALTER TABLE anomaly_scores ADD COLUMN z int", "TRUNCATE anomaly_scores",
+                          "DELETE FROM alerts",
+                          "CREATE TABLE anomaly_scores_p20300101 PARTITION OF anomaly_scores "
+                          "FOR VALUES FROM (1893456000) TO (1893542400)"}) {
+    EXPECT_EQ(sqlstate_of(worker_url_, ddl), "42501") << ddl;  // insufficient_privilege
+  }
+}
+
+TEST_F(PostgresRolesTest, WorkerLeavesPartitionsAndRetentionToTheOwner) {
+  auto worker = open_pg(worker_url_);
+  ASSERT_TRUE(worker);
+  // A day the owner has not prepared: refused as a server-side problem to retry, never as bad
+  // rows (which would dead-letter good flows).
+  auto past = worker->write(make_flows(10, kT0, 3600, 3));
+  ASSERT_FALSE(past.ok());
+  EXPECT_NE(past.error().code, ErrorCode::kValidation) << past.error().to_string();
+  auto before = worker->partitions();
+  ASSERT_TRUE(before.ok());
+  auto dropped = worker->apply_retention(now_seconds() + 30 * 86400);
+  ASSERT_TRUE(dropped.ok()) << dropped.error().to_string();
+  EXPECT_EQ(*dropped, 0);
+  EXPECT_EQ(worker->partitions()->size(), before->size());
+  auto by_owner = owner_->apply_retention(now_seconds() + 30 * 86400);
+  ASSERT_TRUE(by_owner.ok()) << by_owner.error().to_string();
+  EXPECT_EQ(*by_owner, static_cast<int64_t>(before->size()));
+}
+
+}  // namespace
+}  // namespace flowsentry::store::testing
