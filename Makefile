@@ -53,6 +53,7 @@ bench: build
 	cmake --build $(BUILD) --target meter_gen_pcaps
 	bench/meter --build $(BUILD) $(if $(QUICK),--quick)
 	bench/http_soak.py --binary $(BUILD)/flowsentry
+	$(if $(QUICK),FLOWS=200000 RUNS=10) bench/store_bench.sh $(BUILD)
 
 # The HTTP soak (bench/http_soak.py): 16 unauthenticated 8 MiB uploads and 1,000 slow
 # connections from other loopback addresses for 60 s while /healthz and /predict are measured.
@@ -119,7 +120,7 @@ fuzz: bootstrap
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DFLOWSENTRY_FUZZ=ON -DFLOWSENTRY_BENCH=OFF -DFLOWSENTRY_PACKAGE=OFF $(CMAKE_FLAGS)
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_csv fuzz_json fuzz_packet fuzz_zeek fuzz_summary \
-	  fuzz_netflow_v5 fuzz_netflow_v9 fuzz_ipfix
+	  fuzz_netflow_v5 fuzz_netflow_v9 fuzz_ipfix fuzz_hosts
 	fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:

@@ -3,7 +3,8 @@
 // over a 1-hour and a 24-hour window. On PostgreSQL it also measures the reference way — one
 // INSERT per row, autocommit — side by side in the same run and prints the ratio.
 //
-//   bench_store --store URL [--flows N] [--batch N] [--reference-rows N] [--runs N]
+//   bench_store --store URL [--flows N] [--batch N] [--reference-rows N] [--runs N] [--hosts N]
+// With --hosts (default 10,000) flows carry addresses and the host queries are timed too.
 // Run through bench/store_bench.sh, which starts a PostgreSQL server and runs both backends.
 #include <libpq-fe.h>
 
@@ -42,7 +43,14 @@ struct Args {
   size_t reference_rows = 10000;
   int runs = 30;
   long server_pid = 0;
+  size_t hosts = 10000;  // distinct addresses on either side; 0 = flows without identity
 };
+
+// Host h of the bench's address space: 10.x.y.z, with every 50th host an IPv6 one.
+std::string host_address(size_t h) {
+  if (h % 50 == 49) return fmt::format("2001:db8::{:x}", h);
+  return fmt::format("10.{}.{}.{}", (h >> 16) & 255, (h >> 8) & 255, h & 255);
+}
 
 double cpu_now() {
   timespec ts{};
@@ -111,7 +119,7 @@ constexpr Profile kProfiles[] = {
 
 class FlowMaker {
  public:
-  explicit FlowMaker(size_t total) : total_(total), rng_(42) {
+  explicit FlowMaker(size_t total, size_t hosts = 0) : total_(total), hosts_(hosts), rng_(42) {
     std::vector<double> w;
     for (const auto& p : kProfiles) w.push_back(p.weight);
     pick_ = std::discrete_distribution<size_t>(w.begin(), w.end());
@@ -153,11 +161,23 @@ class FlowMaker {
       v.label = v.score >= 0.5 ? 1 : 0;
       v.attack_cat = v.label ? "Exploits" : "Normal";
       v.model_version = "bench-1";
+      f[fs::flow::kSbytes] = std::floor(u(rng_) * 1e5);
+      f[fs::flow::kDbytes] = std::floor(u(rng_) * 1e5);
+      if (hosts_ > 0) {
+        // Sources skewed (a few talk a lot, as scanners and servers do), destinations uniform.
+        const auto src = static_cast<size_t>(std::pow(u(rng_), 2) * static_cast<double>(hosts_));
+        f.srcip = host_address(std::min(src, hosts_ - 1));
+        f.dstip = host_address(rng_() % hosts_);
+        f.sport = static_cast<int64_t>(1024 + rng_() % 60000);
+        f.dsport = static_cast<int64_t>(p.label ? rng_() % 1024 : 443);
+        f.ltime = *f.stime + f[fs::flow::kDur];
+      }
     }
   }
 
  private:
   size_t total_;
+  size_t hosts_;
   std::mt19937_64 rng_;
   std::discrete_distribution<size_t> pick_;
   std::vector<std::string> tail_;
@@ -166,7 +186,7 @@ class FlowMaker {
 int usage(const char* msg) {
   std::cerr << "bench_store: " << msg
             << "\nusage: bench_store --store URL [--flows N] [--batch N] [--reference-rows N] "
-               "[--runs N]\n";
+               "[--runs N] [--hosts N]\n";
   return 2;
 }
 
@@ -232,6 +252,76 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(i, v.size() - 1)];
 }
 
+// The host queries of /api/v1/flows and /api/v1/hosts/* over the same 1-hour and 24-hour
+// windows, each run on another host (a busy one, then quieter ones) or block.
+bool host_queries(fs::store::Store& store, const Args& a) {
+  using namespace fs::store;
+  auto range = [](const std::string& text) { return *parse_address_range(text); };
+  struct Q {
+    const char* name;
+    std::function<bool(const Query&, int)> run;
+  };
+  auto host = [&](int r) { return host_address(static_cast<size_t>(r * 97) % a.hosts); };
+  const std::vector<Q> queries{
+      {"flows host=IP",
+       [&](const Query& q, int r) {
+         FlowFilter f{.host = range(host(r))};
+         return store.list_flows(q, f, std::nullopt, 100).ok();
+       }},
+      {"flows host=/24",
+       [&](const Query& q, int r) {
+         FlowFilter f{.host = range(fmt::format("10.0.{}.0/24", r % 39))};
+         return store.list_flows(q, f, std::nullopt, 100).ok();
+       }},
+      {"flows src=/16 anomalies",
+       [&](const Query& q, int) {
+         FlowFilter f{.src = range("10.0.0.0/16"), .anomalies = true};
+         return store.list_flows(q, f, std::nullopt, 100).ok();
+       }},
+      {"flows (no filter), page 2",
+       [&](const Query& q, int) {
+         auto first = store.list_flows(q, {}, std::nullopt, 100);
+         return first.ok() && store.list_flows(q, {}, first->next, 100).ok();
+       }},
+      {"hosts/top by anomalies, any",
+       [&](const Query& q, int) {
+         return store.top_hosts(q, HostOrder::kAnomalies, HostRole::kAny, 20).ok();
+       }},
+      {"hosts/top by bytes, src",
+       [&](const Query& q, int) {
+         return store.top_hosts(q, HostOrder::kBytes, HostRole::kSrc, 20).ok();
+       }},
+      {"hosts/{ip}",
+       [&](const Query& q, int r) {
+         const auto ip = host(r);
+         return store.host_detail(q, range(ip).lo, 20).ok() &&
+                store.alerts_naming(q.from, q.to, ip, 50).ok();
+       }},
+  };
+  fmt::print("\n### host queries ({} distinct hosts)\n\n", a.hosts);
+  fmt::print("| query | window | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|\n");
+  bool ok = true;
+  double worst = 0;
+  for (double window : {3600.0, 86400.0}) {
+    for (const auto& q : queries) {
+      std::vector<double> ms;
+      for (int r = 0; r < a.runs; ++r) {
+        Query w{kEnd - window + 7.3 * r, kEnd + 7.3 * r};
+        auto t0 = Clock::now();
+        ok = q.run(w, r) && ok;
+        ms.push_back(seconds_since(t0) * 1000);
+      }
+      const double p95 = percentile(ms, 0.95);
+      worst = std::max(worst, p95);
+      fmt::print("| {} | {} | {:.1f} | {:.1f} | {:.1f} |\n", q.name,
+                 window == 3600 ? "1 h" : "24 h", percentile(ms, 0.5), p95,
+                 *std::max_element(ms.begin(), ms.end()));
+    }
+  }
+  fmt::print("\nworst host query p95: {:.1f} ms\n", worst);
+  return ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -254,6 +344,8 @@ int main(int argc, char** argv) {
       a.reference_rows = std::stoul(v);
     } else if (k == "--server-pid") {
       a.server_pid = std::stol(v);
+    } else if (k == "--hosts") {
+      a.hosts = std::stoul(v);
     } else if (k == "--runs") {
       a.runs = std::stoi(v);
     } else {
@@ -275,7 +367,7 @@ int main(int argc, char** argv) {
   const bool pg = store.backend() == "postgres";
   fmt::print("## {} ({} flows, batch {})\n\n", store.backend(), a.flows, a.batch);
 
-  FlowMaker maker(a.flows);
+  FlowMaker maker(a.flows, a.hosts);
   std::vector<fs::model::ScoredFlow> batch;
   double write_seconds = 0, client_cpu = 0;
   int64_t stored = 0;
@@ -360,6 +452,7 @@ int main(int argc, char** argv) {
     }
   }
   fmt::print("\nworst query p95: {:.1f} ms\n", worst);
+  if (a.hosts > 0) ok = host_queries(store, a) && ok;
   if (!ok) {
     std::cerr << "bench_store: a query failed\n";
     return 1;

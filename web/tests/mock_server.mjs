@@ -146,6 +146,13 @@ alerts.push({ id: 'live', type: 'burst', kind: 'burst', key: 'burst:udp/-/INT', 
 // ---- queries ----
 const WINDOWS = { '5m': 300, '15m': 900, '1h': 3600, '6h': 21600, '24h': 86400 };
 class BadRequest extends Error {}
+// As the real server: 400 names the parameter ({error, details: [{field, problem}]}).
+class BadParam extends BadRequest {
+  constructor(field, problem) {
+    super(`${field}: ${problem}`);
+    this.details = [{ field, problem }];
+  }
+}
 
 function selection(q) {
   let to = Date.now() / 1000;
@@ -217,10 +224,10 @@ function rangeParam(q, name) {
   const v = addressValue(addr);
   const v4 = !addr.includes(':');
   const max = v4 ? 32 : 128;
-  if (v === null || extra !== undefined) throw new BadRequest(`${name}: '${text}' is not an address or CIDR: the address does not parse`);
+  if (v === null || extra !== undefined) throw new BadParam(name, `'${text}' is not an address or CIDR: the address does not parse`);
   if (bits === undefined) return [v, v];
   const n = Number(bits);
-  if (!/^\d+$/.test(bits) || n > max) throw new BadRequest(`${name}: '${text}' is not an address or CIDR: the prefix length must be 0 to ${max}`);
+  if (!/^\d+$/.test(bits) || n > max) throw new BadParam(name, `'${text}' is not an address or CIDR: the prefix length must be 0 to ${max}`);
   const hostBits = BigInt(max - n);
   const lo = (v >> hostBits) << hostBits;
   return [lo, lo | ((1n << hostBits) - 1n)];
@@ -363,16 +370,16 @@ async function handle(req, res) {
     const src = rangeParam(q, 'src');
     const dst = rangeParam(q, 'dst');
     const port = q.has('port') ? Number(q.get('port')) : null;
-    if (port !== null && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new BadRequest('port: expected an integer from 0 to 65535');
+    if (port !== null && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new BadParam('port', 'expected an integer from 0 to 65535');
     const an = q.get('anomalies');
-    if (an !== null && an !== 'true' && an !== 'false') throw new BadRequest('anomalies: expected true or false');
+    if (an !== null && an !== 'true' && an !== 'false') throw new BadParam('anomalies', 'expected true or false');
     const limit = limitOf(q, 100, 1000);
     let rows = selection(q).rows.filter((f) => (!host || inRange(f.srcip, host) || inRange(f.dstip, host)) && inRange(f.srcip, src) && inRange(f.dstip, dst) && (port === null || f.sport === port || f.dsport === port) && (an === null || f.label === (an === 'true' ? 1 : 0)));
     rows.sort((a, b) => b.stime - a.stime || b.offset - a.offset);
     const cursor = q.get('cursor');
     if (cursor) {
       const at = rows.findIndex((f) => f.id === cursor);
-      if (at < 0) throw new BadRequest("cursor: not a cursor this API returned as 'next'");
+      if (at < 0) throw new BadParam('cursor', "not a cursor this API returned as 'next'");
       rows = rows.slice(at + 1);
     }
     const page = rows.slice(0, limit);
@@ -386,8 +393,8 @@ async function handle(req, res) {
   if (path === '/api/v1/hosts/top') {
     const by = q.get('by') || 'anomalies';
     const role = q.get('role') || 'any';
-    if (!['anomalies', 'flows', 'bytes'].includes(by)) throw new BadRequest('by: expected one of anomalies, flows, bytes');
-    if (!['any', 'src', 'dst'].includes(role)) throw new BadRequest('role: expected one of any, src, dst');
+    if (!['anomalies', 'flows', 'bytes'].includes(by)) throw new BadParam('by', 'expected one of anomalies, flows, bytes');
+    if (!['any', 'src', 'dst'].includes(role)) throw new BadParam('role', 'expected one of any, src, dst');
     const limit = limitOf(q, 20, 1000);
     const hosts = hostRows(selection(q).rows, function* (rows) {
       for (const f of rows) {
@@ -403,7 +410,7 @@ async function handle(req, res) {
   if (hostIp) {
     const ip = decodeURIComponent(hostIp[1]);
     const v = addressValue(ip);
-    if (v === null) throw new BadRequest(`ip: '${ip}' is not an address`);
+    if (v === null) throw new BadParam('ip', `'${ip}' is not an address`);
     const limit = limitOf(q, 20, 1000);
     const sel = selection(q);
     const mine = sel.rows.filter((f) => inRange(f.srcip, [v, v]) || inRange(f.dstip, [v, v]));
@@ -497,7 +504,7 @@ async function handle(req, res) {
 }
 
 const server = createServer((req, res) => {
-  handle(req, res).catch((e) => json(res, e instanceof BadRequest ? 400 : 500, { error: e.message }));
+  handle(req, res).catch((e) => json(res, e instanceof BadRequest ? 400 : 500, e.details ? { error: 'bad query parameter', details: e.details } : { error: e.message }));
 });
 server.listen(port, '127.0.0.1', () => {
   console.log(`listening on http://127.0.0.1:${server.address().port}`);

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -875,12 +876,112 @@ TEST_F(ApiTest, OpenApiDescribesEveryRoute) {
   auto doc = body(client_->Get("/openapi.json"));
   EXPECT_EQ(doc["openapi"], "3.1.0");
   EXPECT_EQ(doc["info"]["version"], kVersion);
-  for (const char* path :
-       {"/api/v1/points", "/healthz", "/readyz", "/metrics", "/predict", "/alert-test",
-        "/api/v1/summary", "/api/v1/series", "/api/v1/kpis", "/api/v1/mix", "/api/v1/heatmap",
-        "/api/v1/anomalies/recent", "/api/v1/anomalies/top", "/api/v1/drift", "/api/v1/alerts",
-        "/api/v1/alerts/{id}/ack", "/api/v1/alerts/{id}/snooze", "/api/v1/model"}) {
+  for (const char* path : {"/api/v1/points",
+                           "/healthz",
+                           "/readyz",
+                           "/metrics",
+                           "/predict",
+                           "/alert-test",
+                           "/api/v1/summary",
+                           "/api/v1/series",
+                           "/api/v1/kpis",
+                           "/api/v1/mix",
+                           "/api/v1/heatmap",
+                           "/api/v1/anomalies/recent",
+                           "/api/v1/anomalies/top",
+                           "/api/v1/drift",
+                           "/api/v1/alerts",
+                           "/api/v1/alerts/{id}/ack",
+                           "/api/v1/alerts/{id}/snooze",
+                           "/api/v1/model",
+                           "/api/v1/flows",
+                           "/api/v1/flows/{id}",
+                           "/api/v1/hosts/top",
+                           "/api/v1/hosts/{ip}"}) {
     EXPECT_TRUE(doc["paths"].contains(path)) << path;
+  }
+}
+
+TEST_F(ApiTest, FlowListFiltersByHostCidrAndPagesWithItsCursor) {
+  std::set<std::string> ids;
+  std::string cursor;
+  double last = 1e300;
+  for (int page = 0; page < 100; ++page) {
+    auto r = client_->Get(("/api/v1/flows?window=1h&src=10.0.1.0/24&limit=50" +
+                           (cursor.empty() ? "" : "&cursor=" + cursor))
+                              .c_str());
+    ASSERT_EQ(r->status, 200) << r->body;
+    auto j = body(r);
+    for (const auto& f : j["flows"]) {
+      EXPECT_TRUE(f["srcip"].get<std::string>().starts_with("10.0.1.")) << f.dump();
+      EXPECT_LE(f["stime"].get<double>(), last);  // newest first
+      last = f["stime"].get<double>();
+      EXPECT_EQ(f["is_anomaly"], f["label"] == 1);
+      EXPECT_TRUE(ids.insert(f["id"].get<std::string>()).second) << "seen twice: " << f["id"];
+    }
+    if (j["next"].is_null()) break;
+    cursor = j["next"].get<std::string>();
+  }
+  // Offsets 256..511 have 10.0.1.x; every other one has identity.
+  EXPECT_EQ(ids.size(), 128u);
+  auto one = client_->Get(("/api/v1/flows/" + *ids.begin()).c_str());
+  ASSERT_EQ(one->status, 200) << one->body;
+  EXPECT_EQ(body(one)["id"], *ids.begin());
+  EXPECT_EQ(client_->Get("/api/v1/flows/1.5_0_7_6162")->status, 404);
+  auto no_identity = body(client_->Get("/api/v1/flows?window=1h&limit=1000"))["flows"];
+  bool saw_null = false;
+  for (const auto& f : no_identity) saw_null = saw_null || f["srcip"].is_null();
+  EXPECT_TRUE(saw_null) << "flows without identity list srcip: null";
+}
+
+TEST_F(ApiTest, TopHostsAndAHostPage) {
+  auto top = body(client_->Get("/api/v1/hosts/top?window=1h&by=flows&role=dst&limit=3"));
+  ASSERT_EQ(top["hosts"].size(), 1u) << top.dump();
+  EXPECT_EQ(top["hosts"][0]["ip"], "2001:db8::80");
+  EXPECT_EQ(top["hosts"][0]["flows"], 1500);
+  auto src = body(client_->Get("/api/v1/hosts/top?window=1h&role=src&limit=5"));
+  EXPECT_EQ(src["hosts"].size(), 5u);
+  auto host = client_->Get("/api/v1/hosts/2001:db8::80?window=1h&limit=5");
+  ASSERT_EQ(host->status, 200) << host->body;
+  auto h = body(host);
+  EXPECT_EQ(h["summary"]["flows"], 1500);
+  EXPECT_EQ(h["peers"].size(), 5u);
+  int64_t port_flows = 0;  // dsport 80 under each proto the generator uses
+  for (const auto& p : h["ports"]) {
+    EXPECT_EQ(p["port"], 80);
+    port_flows += p["flows"].get<int64_t>();
+  }
+  EXPECT_EQ(port_flows, 1500);
+  EXPECT_FALSE(h["timeline"].empty());
+  int64_t timeline_flows = 0;
+  for (const auto& b : h["timeline"]) timeline_flows += b["flows"].get<int64_t>();
+  EXPECT_EQ(timeline_flows, 1500);
+  auto quiet = body(client_->Get("/api/v1/hosts/192.0.2.1?window=1h"));
+  EXPECT_EQ(quiet["summary"]["flows"], 0);
+  EXPECT_TRUE(quiet["summary"]["first"].is_null());
+}
+
+TEST_F(ApiAdversarialTest, BadHostParametersAre400NamingTheParameter) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"/api/v1/flows?host=10.0.0.0/33", "host"},
+      {"/api/v1/flows?src=not-an-ip", "src"},
+      {"/api/v1/flows?dst=::/129", "dst"},
+      {"/api/v1/flows?host=10.0.0.1&host=10.0.0.2", "host"},
+      {"/api/v1/flows?port=70000", "port"},
+      {"/api/v1/flows?port=-1", "port"},
+      {"/api/v1/flows?anomalies=maybe", "anomalies"},
+      {"/api/v1/flows?cursor=zz", "cursor"},
+      {"/api/v1/flows?limit=5000", "limit"},
+      {"/api/v1/hosts/top?by=colour", "by"},
+      {"/api/v1/hosts/top?role=both", "role"},
+      {"/api/v1/hosts/fe80::1%25eth0", "ip"},
+      {"/api/v1/hosts/999.1.1.1", "ip"},
+      {"/api/v1/flows/not-an-id", "id"},
+  };
+  for (const auto& [path, field] : cases) {
+    auto r = client_->Get(path);
+    ASSERT_EQ(r->status, 400) << path << " " << r->body;
+    EXPECT_EQ(body(r)["details"][0]["field"], field) << path;
   }
 }
 
