@@ -25,6 +25,7 @@
 #include "api/http.h"
 #include "api/http_util.h"
 #include "api/routes.h"
+#include "api/tls.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -331,6 +332,7 @@ struct ApiServer::Impl {
   ApiContext context;
   Router router;
   MHD_Daemon* daemon = nullptr;
+  std::optional<TlsFiles> tls;       // kept while the daemon runs: libmicrohttpd reads it in place
   std::unique_ptr<Workers> work;     // slow requests: explained /predict, alert tests
   std::unique_ptr<Workers> queries;  // /readyz, the dashboard's queries and files
   std::unique_ptr<Deadlines> deadlines;
@@ -700,6 +702,14 @@ Result<int> ApiServer::start() {
     impl_->allowed_hosts.push_back(as_host(name));
   }
   if (!impl_->allowed_hosts.empty()) impl_->allowed_hosts.push_back(as_host(o.host));
+  auto tls = read_tls_files(o.tls_cert, o.tls_key);
+  if (!tls) return tls.error();
+  if (*tls && !tls_supported()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "api.tls_cert is set but this libmicrohttpd was built without TLS; "
+                      "install one built with GnuTLS (Debian's libmicrohttpd12) or unset it");
+  }
+  impl_->tls = std::move(*tls);
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const auto loops = o.loops > 0 ? static_cast<unsigned>(o.loops) : cores;
   impl_->work = std::make_unique<Workers>(o.threads);
@@ -708,6 +718,14 @@ Result<int> ApiServer::start() {
       std::make_unique<Deadlines>(std::chrono::seconds(std::max(1, o.request_timeout_s)));
   unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
   if (ipv6) flags |= MHD_USE_IPv6;
+  // HTTPS options go in an array, since MHD_start_daemon's list is fixed at compile time.
+  std::vector<MHD_OptionItem> tls_options;
+  if (impl_->tls) {
+    flags |= MHD_USE_TLS;
+    tls_options.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, impl_->tls->cert_pem.data()});
+    tls_options.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0, impl_->tls->key_pem.data()});
+  }
+  tls_options.push_back({MHD_OPTION_END, 0, nullptr});
   impl_->daemon = MHD_start_daemon(
       flags, 0, nullptr, nullptr, &Impl::on_request, impl_.get(), MHD_OPTION_EXTERNAL_LOGGER,
       &log_mhd, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&*address),
@@ -716,7 +734,14 @@ Result<int> ApiServer::start() {
       static_cast<unsigned>(o.max_connections), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
       static_cast<unsigned>(std::max(0, o.max_connections_per_client)), MHD_OPTION_NOTIFY_COMPLETED,
       &Impl::on_completed, impl_.get(), MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection,
-      impl_.get(), MHD_OPTION_END);
+      impl_.get(), MHD_OPTION_ARRAY, tls_options.data(), MHD_OPTION_END);
+  if (!impl_->daemon && impl_->tls) {
+    impl_->tls.reset();
+    return make_error(ErrorCode::kInvalidArgument,
+                      "cannot serve HTTPS on " + o.host + ":" + std::to_string(o.port) +
+                          ": api.tls_cert and api.tls_key must be a PEM certificate and its "
+                          "matching private key (unencrypted), and the port free");
+  }
   if (!impl_->daemon) {
     return make_error(ErrorCode::kUnavailable,
                       "cannot listen on " + o.host + ":" + std::to_string(o.port) +
@@ -724,7 +749,7 @@ Result<int> ApiServer::start() {
   }
   const auto* info = MHD_get_daemon_info(impl_->daemon, MHD_DAEMON_INFO_BIND_PORT);
   port_ = info ? info->port : o.port;
-  log()->info("listening on http://{}:{}", o.host, port_);
+  log()->info("listening on {}://{}:{}", scheme(), o.host, port_);
   if (o.token.empty() && !is_loopback(*address)) {
     log()->warn(
         "api.token is empty and {} is not a loopback address: the API is open to anyone "
@@ -742,6 +767,11 @@ void ApiServer::stop() {
   if (impl_->daemon) MHD_stop_daemon(impl_->daemon);
   impl_->daemon = nullptr;
   impl_->deadlines.reset();
+  impl_->tls.reset();
+}
+
+const char* ApiServer::scheme() const {
+  return impl_->tls ? "https" : "http";
 }
 
 }  // namespace flowsentry::api

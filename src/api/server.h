@@ -39,6 +39,9 @@ struct ApiOptions {
   int request_timeout_s = 30;  // to send a whole request, from connecting or the last answer
   size_t max_explain_flows = 1000;  // flows in one explained /predict call
   bool access_log = false;          // one "access" log line per request
+  // PEM files for HTTPS (api.tls_cert, api.tls_key): both or neither; empty = plain HTTP.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 // "a, b,c" -> {"a", "b", "c"}: the form of api.allowed_hosts.
@@ -67,6 +70,8 @@ class ApiServer {
   Result<int> start();
   void stop();
   int port() const { return port_; }
+  // "https" when serving TLS, else "http".
+  const char* scheme() const;
 
  private:
   struct Impl;

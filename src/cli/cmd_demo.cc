@@ -97,8 +97,9 @@ int run_demo(const DemoOpts& o) {
     return j;
   };
   if (auto st = service.start_api(o.port, status); !st.ok()) return fail(st);
-  std::cerr << fmt::format("flowsentry demo: dashboard on http://{}:{}/ (Ctrl-C to stop)\n",
-                           config->get_string("api.host"), service.api_port());
+  std::cerr << fmt::format("flowsentry demo: dashboard on {}://{}:{}/ (Ctrl-C to stop)\n",
+                           service.api_scheme(), config->get_string("api.host"),
+                           service.api_port());
 
   Status result;
   std::thread runner([&] { result = pipe.run(); });

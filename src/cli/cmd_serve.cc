@@ -37,7 +37,7 @@ int run_serve(const ServeOpts& o) {
   if (auto st = service.start_detection(); !st.ok()) return fail(st);
   int port = o.port >= 0 ? o.port : static_cast<int>(config->get_int("api.port"));
   if (auto st = service.start_api(port); !st.ok()) return fail(st);
-  std::cerr << fmt::format("flowsentry serve: http://{}:{}/ (Ctrl-C to stop)\n",
+  std::cerr << fmt::format("flowsentry serve: {}://{}:{}/ (Ctrl-C to stop)\n", service.api_scheme(),
                            config->get_string("api.host"), service.api_port());
   while (!wait_for_signal(std::chrono::seconds(1))) {
   }

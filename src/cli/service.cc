@@ -97,6 +97,8 @@ Status Service::start_api(int port, std::function<nlohmann::json()> pipeline_sta
   o.request_timeout_s = static_cast<int>(config_.get_int("api.request_timeout_s"));
   o.max_explain_flows = static_cast<size_t>(config_.get_int("api.max_explain_flows"));
   o.access_log = config_.get_bool("api.access_log");
+  o.tls_cert = config_.get_string("api.tls_cert");
+  o.tls_key = config_.get_string("api.tls_key");
   api::ApiContext ctx;
   ctx.scorer = scorer_.get();
   ctx.store = store_.get();

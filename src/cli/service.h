@@ -43,6 +43,8 @@ class Service {
   pipeline::DetectionStage* detection() { return detection_.get(); }
   detect::Dispatcher* dispatcher() { return dispatcher_.get(); }
   int api_port() const { return api_ ? api_->port() : 0; }
+  // "https" with api.tls_cert and api.tls_key, else "http".
+  std::string api_scheme() const { return api_ ? api_->scheme() : "http"; }
   void stop_api();
 
  private:

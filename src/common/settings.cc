@@ -155,6 +155,12 @@ constexpr std::array kSettings{
     SettingSpec{"api", "access_log", T::kBool, "false", 0, -1,
                 "Log every HTTP request (module \"access\": method, path, status, bytes, "
                 "duration_ms, client)"},
+    SettingSpec{"api", "tls_cert", T::kString, "", 0, -1,
+                "PEM certificate file (chain after it) for HTTPS; set with api.tls_key, or leave "
+                "both empty for plain HTTP"},
+    SettingSpec{"api", "tls_key", T::kString, "", 0, -1,
+                "PEM private key file (unencrypted; readable by flowsentry only) of "
+                "api.tls_cert; its contents are never logged"},
     SettingSpec{"api", "max_explain_flows", T::kInt, "1000", 1, 10000,
                 "Most flows in one explained /predict call (~2 ms of CPU each); larger batches "
                 "are answered 400 (use explain=0 or split them)"},
