@@ -33,16 +33,7 @@ struct CaptureOpts {
 
 int run_capture(const CaptureOpts& o) {
   FlowOutputOptions out{o.out, o.format, o.brokers, o.topic, "flowsentry-capture", {}};
-  if (!o.brokers.empty()) {
-    auto config = load_config(o.config, o.set);  // kafka.* security settings
-    if (!config) return kExitUsage;
-    auto props = stream::client_properties(*config);
-    if (!props.ok()) {
-      std::cerr << "flowsentry capture: " << props.error().to_string() << "\n";
-      return kExitUsage;
-    }
-    out.kafka_properties = std::move(*props);
-  }
+  if (!add_kafka_settings(out, o.config, o.set, "capture")) return kExitUsage;
   auto output = FlowOutput::open(out);
   if (!output.ok()) {
     std::cerr << "flowsentry capture: " << output.error().to_string() << "\n";

@@ -73,16 +73,7 @@ int run_collect(const CollectOpts& o) {
   auto receiver = collect::UdpReceiver::bind(*endpoint, o.buffer_mb);
   if (!receiver.ok()) return fail(receiver.error());
   FlowOutputOptions out = o.output;
-  if (!out.brokers.empty()) {
-    auto config = load_config(o.config, o.set);  // kafka.* security settings
-    if (!config) return kExitUsage;
-    auto props = stream::client_properties(*config);
-    if (!props.ok()) {
-      std::cerr << "flowsentry collect: " << props.error().to_string() << "\n";
-      return kExitUsage;
-    }
-    out.kafka_properties = std::move(*props);
-  }
+  if (!add_kafka_settings(out, o.config, o.set, "collect")) return kExitUsage;
   auto output = FlowOutput::open(out);
   if (!output.ok()) return fail(output.error());
   collect::CollectorSettings settings;

@@ -25,6 +25,11 @@ struct FlowOutputOptions {
   stream::KafkaProperties kafka_properties;  // TLS, SASL, passthrough (client_properties)
 };
 
+// With Kafka brokers, fills `out.kafka_properties` (TLS, SASL, passthrough) from the settings
+// file and KEY=VALUE overrides. False after printing the error as `command`: a usage error.
+bool add_kafka_settings(FlowOutputOptions& out, const std::string& config_file,
+                        const std::vector<std::string>& set, const char* command);
+
 class FlowOutput {
  public:
   static Result<std::unique_ptr<FlowOutput>> open(const FlowOutputOptions& o) {

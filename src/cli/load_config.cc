@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/flow_output.h"
 #include "common/log.h"
 #include "stream/zeek_reader.h"
 
@@ -12,6 +13,20 @@ bool g_level_pinned = false;
 bool g_format_pinned = false;
 
 }  // namespace
+
+bool add_kafka_settings(FlowOutputOptions& out, const std::string& config_file,
+                        const std::vector<std::string>& set, const char* command) {
+  if (out.brokers.empty()) return true;
+  auto config = load_config(config_file, set);
+  if (!config) return false;
+  auto props = stream::client_properties(*config);
+  if (!props.ok()) {
+    std::cerr << "flowsentry " << command << ": " << props.error().to_string() << "\n";
+    return false;
+  }
+  out.kafka_properties = std::move(*props);
+  return true;
+}
 
 void pin_log_flags(bool level, bool format) {
   g_level_pinned = level;
