@@ -133,20 +133,6 @@ void top_hosts(const ApiContext& ctx, const Req& req, Res& res) {
   send_json(res, {{"by", by}, {"role", role}, {"hosts", std::move(arr)}});
 }
 
-nlohmann::json alert_brief(const store::StoredAlert& a) {
-  auto payload = nlohmann::json::parse(a.payload_json, nullptr, false);
-  std::string kind = a.type;
-  if (payload.is_object() && payload.contains("kind") && payload["kind"].is_string()) {
-    kind = payload["kind"].get<std::string>();
-  }
-  return {{"id", a.id},
-          {"type", a.type},
-          {"kind", kind},
-          {"created", a.created},
-          {"payload", payload.is_discarded() ? nlohmann::json(a.payload_json) : payload},
-          {"acknowledged", a.acknowledged}};
-}
-
 nlohmann::json detail_json(const std::string& ip, const store::HostDetail& d,
                            const std::vector<store::StoredAlert>& alerts) {
   const auto& s = d.summary;
@@ -175,7 +161,7 @@ nlohmann::json detail_json(const std::string& ip, const store::HostDetail& d,
   for (const auto& c : d.categories)
     cats.push_back({{"attack_cat", c.attack_cat}, {"count", c.count}});
   auto arr = nlohmann::json::array();
-  for (const auto& a : alerts) arr.push_back(alert_brief(a));
+  for (const auto& a : alerts) arr.push_back(alert_json(a));
   j["timeline"] = std::move(timeline);
   j["peers"] = std::move(peers);
   j["ports"] = std::move(ports);

@@ -218,4 +218,23 @@ std::string flows_csv(const std::vector<store::StoredFlow>& flows) {
   return out;
 }
 
+nlohmann::json alert_json(const store::StoredAlert& a) {
+  auto payload = nlohmann::json::parse(a.payload_json, nullptr, false);
+  // Alerts stored before kinds existed are of the kind named by their type.
+  std::string kind = a.type;
+  if (payload.is_object() && payload.contains("kind") && payload["kind"].is_string()) {
+    kind = payload["kind"].get<std::string>();
+  }
+  return {{"id", a.id},
+          {"type", a.type},
+          {"kind", kind},
+          {"key", a.key},
+          {"created", a.created},
+          {"payload", payload.is_discarded() ? nlohmann::json(a.payload_json) : payload},
+          {"delivery_status", a.delivery_status},
+          {"acknowledged", a.acknowledged},
+          {"snoozed_until",
+           a.snoozed_until ? nlohmann::json(*a.snoozed_until) : nlohmann::json(nullptr)}};
+}
+
 }  // namespace flowsentry::api

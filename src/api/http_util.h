@@ -36,6 +36,9 @@ std::optional<double> parse_duration(std::string_view text);
 bool wants_csv(const Request& req);
 
 nlohmann::json flow_json(const store::StoredFlow& f);
+
+// A stored alert as the API answers it: its payload parsed, its kind, delivery and state.
+nlohmann::json alert_json(const store::StoredAlert& a);
 std::string flows_csv(const std::vector<store::StoredFlow>& flows);
 
 }  // namespace flowsentry::api

@@ -55,25 +55,6 @@ nlohmann::json kpis_json(const store::KpiSeries& s) {
   return {{"bucket_seconds", s.bucket_seconds}, {"points", std::move(points)}};
 }
 
-nlohmann::json alert_json(const store::StoredAlert& a) {
-  auto payload = nlohmann::json::parse(a.payload_json, nullptr, false);
-  // Alerts stored before kinds existed are of the kind named by their type.
-  std::string kind = a.type;
-  if (payload.is_object() && payload.contains("kind") && payload["kind"].is_string()) {
-    kind = payload["kind"].get<std::string>();
-  }
-  return {{"id", a.id},
-          {"type", a.type},
-          {"kind", kind},
-          {"key", a.key},
-          {"created", a.created},
-          {"payload", payload.is_discarded() ? nlohmann::json(a.payload_json) : payload},
-          {"delivery_status", a.delivery_status},
-          {"acknowledged", a.acknowledged},
-          {"snoozed_until",
-           a.snoozed_until ? nlohmann::json(*a.snoozed_until) : nlohmann::json(nullptr)}};
-}
-
 nlohmann::json drift_json(const store::DriftEvent& e) {
   auto details = nlohmann::json::parse(e.details_json, nullptr, false);
   return {{"time", e.time},
