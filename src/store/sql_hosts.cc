@@ -2,9 +2,15 @@
 // top hosts, and one host's summary, timeline, peers, ports and categories. Both backends keep
 // partial (srcip, stime) and (dstip, stime) indexes, so "a host in a window" and CIDR filters
 // are range scans of those.
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
 #include <fmt/format.h>
 
+#include "store/rollup.h"
 #include "store/sql_store.h"
+#include "store/write_batch.h"
 
 namespace flowsentry::store {
 namespace {
@@ -30,6 +36,18 @@ const char* host_order(HostOrder by) {
       break;
   }
   return "flows DESC, anomalies DESC, ip";
+}
+
+// Whole hours of a window that host_rollup_1h answers, [first, last); none (first == last)
+// when the window holds no whole hour or filters by proto/service/state, which the rollup does
+// not keep. Clamped to the times a store holds, so any pair of doubles is fine.
+std::pair<int64_t, int64_t> host_rollup_hours(const Query& q) {
+  constexpr double kHour = static_cast<double>(kHostRollupSeconds);
+  if (!q.proto.empty() || !q.service.empty() || !q.state.empty()) return {0, 0};
+  const double a = std::clamp(std::ceil(q.from / kHour) * kHour, 0.0, kMaxStoredTime);
+  const double b = std::clamp(std::floor(q.to / kHour) * kHour, 0.0, kMaxStoredTime);
+  if (!(a < b)) return {0, 0};
+  return {static_cast<int64_t>(a), static_cast<int64_t>(b)};
 }
 
 }  // namespace
@@ -87,30 +105,58 @@ Result<std::optional<StoredFlow>> SqlStore::find_flow(const FlowCursor& id) {
   return std::optional<StoredFlow>{std::move(rows->front())};
 }
 
+// Top hosts = whole hours from host_rollup_1h + the partial hours at the window's edges grouped
+// from the flows (range scans of the stime index), summed per address: exactly what grouping
+// every flow of the window gives.
 Result<std::vector<HostStat>> SqlStore::top_hosts(const Query& q, HostOrder by, HostRole role,
                                                   int limit) {
   if (auto st = check_window(q); !st.ok()) return st.error();
+  const auto [first_hour, end_hour] = host_rollup_hours(q);
+  std::vector<std::pair<double, double>> raw;  // windows read from the flows
+  if (first_hour < end_hour) {
+    const double a = static_cast<double>(first_hour), b = static_cast<double>(end_hour);
+    if (q.from < a) raw.emplace_back(q.from, a);
+    if (b < q.to) raw.emplace_back(b, q.to);
+  } else {
+    raw.emplace_back(q.from, q.to);
+  }
   std::vector<SqlParam> params;
-  auto side = [&](const char* column) {
+  std::vector<std::string> parts;
+  auto side = [&](const char* column, double lo, double hi) {
     std::string s = fmt::format(
         "SELECT {0} AS ip, count(*) AS flows, sum(label) AS anomalies, sum(sbytes + dbytes) AS "
         "bytes, max(score) AS max_score FROM anomaly_scores WHERE stime >= ? AND stime < ? AND "
         "{0} IS NOT NULL",
         column);
-    params.insert(params.end(), {q.from, q.to});
+    params.insert(params.end(), {lo, hi});
     add_query_filters(q, s, params);
-    return s + fmt::format(" GROUP BY {}", column);
+    parts.push_back(s + fmt::format(" GROUP BY {}", column));
   };
+  if (first_hour < end_hour) {
+    std::string s =
+        "SELECT address AS ip, flows, anomalies, bytes, max_score FROM host_rollup_1h WHERE "
+        "hour >= ? AND hour < ?";
+    params.insert(params.end(), {first_hour, end_hour});
+    if (role != HostRole::kAny) {
+      s += " AND side = ?";
+      params.emplace_back(int64_t{role == HostRole::kSrc ? 0 : 1});
+    }
+    parts.push_back(std::move(s));
+  }
+  for (const auto& [lo, hi] : raw) {
+    if (role != HostRole::kDst) side("srcip", lo, hi);
+    if (role != HostRole::kSrc) side("dstip", lo, hi);
+  }
   std::string sql;
-  if (role == HostRole::kAny) {
-    const std::string src = side("srcip");  // in parameter order
-    const std::string dst = side("dstip");
+  if (parts.size() == 1 && first_hour == end_hour) {
+    sql = parts.front();  // one side's flows, already grouped
+  } else {
+    std::string all = parts.front();
+    for (size_t i = 1; i < parts.size(); ++i) all += " UNION ALL " + parts[i];
     sql = fmt::format(
         "SELECT ip, sum(flows) AS flows, sum(anomalies) AS anomalies, sum(bytes) AS bytes, "
-        "max(max_score) AS max_score FROM ({} UNION ALL {}) AS sides GROUP BY ip",
-        src, dst);
-  } else {
-    sql = side(role == HostRole::kSrc ? "srcip" : "dstip");
+        "max(max_score) AS max_score FROM ({}) AS parts GROUP BY ip",
+        all);
   }
   sql = fmt::format("SELECT * FROM ({}) AS hosts ORDER BY {} LIMIT ?", sql, host_order(by));
   params.emplace_back(int64_t{std::max(limit, 0)});

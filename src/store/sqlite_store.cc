@@ -437,6 +437,30 @@ Status SqliteStore::upsert_rollups(const RollupBuilder& rollups) {
     }
     sqlite3_reset(*up);
   }
+  return upsert_host_rollup(rollups);
+}
+
+Status SqliteStore::upsert_host_rollup(const RollupBuilder& rollups) {
+  static const std::string kSql = host_rollup_insert_head() + " VALUES (?, ?, ?, ?, ?, ?, ?)" +
+                                  host_rollup_conflict_tail("max");
+  auto up = prepare(writer_, kSql);
+  if (!up.ok()) return up.error();
+  for (const auto& [k, s] : rollups.hosts()) {
+    sqlite3_reset(*up);
+    sqlite3_bind_int64(*up, 1, k.hour);
+    sqlite3_bind_int(*up, 2, static_cast<int>(k.side));
+    sqlite3_bind_blob(*up, 3, k.address.data(), static_cast<int>(k.address.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(*up, 4, s.flows);
+    sqlite3_bind_int64(*up, 5, s.anomalies);
+    sqlite3_bind_double(*up, 6, s.bytes);
+    sqlite3_bind_double(*up, 7, s.max_score);
+    if (sqlite3_step(*up) != SQLITE_DONE) {
+      auto e = sqlite_error(writer_, "rollup update of host_rollup_1h failed");
+      sqlite3_reset(*up);
+      return e;
+    }
+  }
+  sqlite3_reset(*up);
   return {};
 }
 
@@ -448,8 +472,8 @@ Result<int64_t> SqliteStore::apply_retention(double now) {
   for (const char* sql :
        {"DELETE FROM anomaly_scores WHERE stime < ?", "DELETE FROM rollup_10s WHERE bucket < ?",
         "DELETE FROM rollup_5m WHERE bucket < ?", "DELETE FROM rollup_10s_total WHERE bucket < ?",
-        "DELETE FROM rollup_5m_total WHERE bucket < ?", "DELETE FROM alerts WHERE created < ?",
-        "DELETE FROM drift_events WHERE event_time < ?"}) {
+        "DELETE FROM rollup_5m_total WHERE bucket < ?", "DELETE FROM host_rollup_1h WHERE hour < ?",
+        "DELETE FROM alerts WHERE created < ?", "DELETE FROM drift_events WHERE event_time < ?"}) {
     std::vector<SqlParam> params{cutoff};
     auto r = run(writer_, sql, params);
     if (!r.ok()) {

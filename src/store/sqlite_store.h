@@ -61,6 +61,7 @@ class SqliteStore final : public SqlStore {
   Status add_inserted(std::span<const model::ScoredFlow> batch, int64_t rowid_before,
                       int64_t inserted, RollupBuilder& rollups);
   Status upsert_rollups(const RollupBuilder& rollups);
+  Status upsert_host_rollup(const RollupBuilder& rollups);
 
   StoreOptions options_;
   std::string path_;
