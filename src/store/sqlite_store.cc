@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -223,6 +225,57 @@ Result<std::vector<SqlRow>> SqliteStore::query(const std::string& sql,
   Conn& c = read ? reader_ : writer_;
   std::lock_guard lock(c.mu);
   return run(c, sql, params);
+}
+
+namespace {
+struct AddressHash {
+  size_t operator()(const flow::AddressBytes& a) const {
+    uint64_t hi = 0, lo = 0;
+    std::memcpy(&hi, a.data(), 8);
+    std::memcpy(&lo, a.data() + 8, 8);
+    return std::hash<uint64_t>{}(lo ^ (hi * 0x9e3779b97f4a7c15ULL));
+  }
+};
+}  // namespace
+
+// A covering range scan of the rollup's primary key (hour first), summed in a hash table keyed
+// by the 16-byte address: about 10x cheaper than GROUP BY's sorter over ~24 x hosts rows.
+Status SqliteStore::add_host_rollup(int64_t first_hour, int64_t end_hour, HostRole role,
+                                    HostSums& out) {
+  const char* sql =
+      role == HostRole::kAny
+          ? "SELECT address, flows, anomalies, bytes, max_score FROM host_rollup_1h WHERE hour "
+            ">= ? AND hour < ?"
+          : "SELECT address, flows, anomalies, bytes, max_score FROM host_rollup_1h WHERE hour "
+            ">= ? AND hour < ? AND side = ?";
+  std::unordered_map<flow::AddressBytes, HostStat, AddressHash> sums;
+  {
+    Conn& c = shared_conn_ ? writer_ : reader_;
+    std::lock_guard lock(c.mu);
+    auto st = prepare(c, sql);
+    if (!st.ok()) return st.error();
+    sqlite3_bind_int64(*st, 1, first_hour);
+    sqlite3_bind_int64(*st, 2, end_hour);
+    if (role != HostRole::kAny) sqlite3_bind_int(*st, 3, role == HostRole::kSrc ? 0 : 1);
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
+      flow::AddressBytes a{};
+      if (sqlite3_column_bytes(*st, 0) != static_cast<int>(a.size())) continue;
+      std::memcpy(a.data(), sqlite3_column_blob(*st, 0), a.size());
+      add_host_sums(sums[a], sqlite3_column_int64(*st, 1), sqlite3_column_int64(*st, 2),
+                    sqlite3_column_double(*st, 3), sqlite3_column_double(*st, 4));
+    }
+    if (rc != SQLITE_DONE) {
+      auto e = sqlite_error(c, "host rollup read failed");
+      sqlite3_reset(*st);
+      return e;
+    }
+    sqlite3_reset(*st);
+  }
+  for (const auto& [a, h] : sums) {
+    add_host_sums(out[std::string(a.begin(), a.end())], h.flows, h.anomalies, h.bytes, h.max_score);
+  }
+  return {};
 }
 
 std::optional<std::string> SqliteStore::address_from_cell(

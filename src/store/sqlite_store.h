@@ -38,6 +38,9 @@ class SqliteStore final : public SqlStore {
       const std::optional<std::string>& cell) const override;
   std::string address_condition(const char* column, const AddressRange& r,
                                 std::vector<SqlParam>& params) const override;
+  // Steps through the rollup's hours and sums them here: SQLite would sort every row first.
+  Status add_host_rollup(int64_t first_hour, int64_t end_hour, HostRole role,
+                         HostSums& out) override;
   std::string migrations_table_exists_sql() const override {
     return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
   }
