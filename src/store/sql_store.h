@@ -67,6 +67,8 @@ class SqlStore : public Store {
   // indexes.
   virtual std::string address_condition(const char* column, const AddressRange& r,
                                         std::vector<SqlParam>& params) const = 0;
+  // Whether top_hosts sums host_rollup_1h here (add_host_rollup) rather than in SQL.
+  virtual bool sums_host_rollup_here() const { return false; }
   // Per address (its cell, as address_from_cell reads it), sums of host_rollup_1h over hours
   // [first_hour, end_hour) on the role's side(s), added into `out`.
   using HostSums = std::unordered_map<std::string, HostStat>;
@@ -81,8 +83,8 @@ class SqlStore : public Store {
   Result<std::vector<AggRow>> aggregate(const Query& q, GroupBy by, int64_t bucket, bool kpis);
   std::string host_side_sql(const Query& q, const char* column, double lo, double hi,
                             std::vector<SqlParam>& params) const;
-  Result<std::vector<HostStat>> top_hosts_from_flows(const Query& q, HostOrder by, HostRole role,
-                                                     int limit);
+  Result<std::vector<HostStat>> top_hosts_in_sql(const Query& q, HostOrder by, HostRole role,
+                                                 int limit, int64_t first_hour, int64_t end_hour);
   std::vector<HostStat> ranked_hosts(HostSums& sums, HostOrder by, int limit) const;
   std::string host_where(const Query& q, const AddressRange& host,
                          std::vector<SqlParam>& params) const;

@@ -39,6 +39,7 @@ class SqliteStore final : public SqlStore {
   std::string address_condition(const char* column, const AddressRange& r,
                                 std::vector<SqlParam>& params) const override;
   // Steps through the rollup's hours and sums them here: SQLite would sort every row first.
+  bool sums_host_rollup_here() const override { return true; }
   Status add_host_rollup(int64_t first_hour, int64_t end_hour, HostRole role,
                          HostSums& out) override;
   std::string migrations_table_exists_sql() const override {
