@@ -348,7 +348,8 @@ Result<int64_t> PostgresStore::write_existing_on(PgConn& c, const std::string& d
     for (const char* col : kKpiColumns) kpis += fmt::format(", {}", col);
     return fmt::format(
         "INSERT INTO anomaly_scores ({0}) SELECT {0} FROM fs_staging ON CONFLICT DO NOTHING "
-        "RETURNING stime, proto, service, state, label, ct_state_ttl, score{1}",
+        "RETURNING stime, proto, service, state, label, ct_state_ttl, score, srcip, dstip, "
+        "sbytes, dbytes{1}",
         kPgFlowColumns, kpis);
   }();
   auto rows = query_on(c, kMove, {});
@@ -367,7 +368,11 @@ Result<int64_t> PostgresStore::write_existing_on(PgConn& c, const std::string& d
     inserted[i].verdict.label = static_cast<int>(cell_int(r[4]));
     f[flow::kCtStateTtl] = static_cast<double>(cell_int(r[5]));
     inserted[i].verdict.score = cell_double(r[6]);
-    for (size_t k = 0; k < std::size(kKpis); ++k) f[kKpis[k]] = cell_double(r[7 + k]);
+    f.srcip = r[7];  // inet text, which parse_address reads back
+    f.dstip = r[8];
+    f[flow::kSbytes] = cell_double(r[9]);
+    f[flow::kDbytes] = cell_double(r[10]);
+    for (size_t k = 0; k < std::size(kKpis); ++k) f[kKpis[k]] = cell_double(r[11 + k]);
   }
   return static_cast<int64_t>(rows->size());
 }
@@ -499,8 +504,8 @@ Result<int64_t> PostgresStore::apply_retention(double now) {
   for (const char* sql :
        {"DELETE FROM rollup_10s WHERE bucket < ?", "DELETE FROM rollup_5m WHERE bucket < ?",
         "DELETE FROM rollup_10s_total WHERE bucket < ?",
-        "DELETE FROM rollup_5m_total WHERE bucket < ?", "DELETE FROM alerts WHERE created < ?",
-        "DELETE FROM drift_events WHERE event_time < ?"}) {
+        "DELETE FROM rollup_5m_total WHERE bucket < ?", "DELETE FROM host_rollup_1h WHERE hour < ?",
+        "DELETE FROM alerts WHERE created < ?", "DELETE FROM drift_events WHERE event_time < ?"}) {
     std::vector<SqlParam> params{cutoff};
     auto r = query(sql, params);
     if (!r.ok()) return r.error();

@@ -1,5 +1,6 @@
 #include "store/rollup.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -46,6 +47,21 @@ void RollupBuilder::add(const model::ScoredFlow& sf) {
   add_to(fine_, k, s);
   k.bucket = bucket_of(*f.stime, kRollupCoarse);
   add_to(coarse_, k, s);
+  const int64_t hour = bucket_of(*f.stime, kHostRollupSeconds);
+  add_host(hour, HostSide::kSrc, f.srcip, sf);
+  add_host(hour, HostSide::kDst, f.dstip, sf);
+}
+
+// check_batch has made sure a present address parses.
+void RollupBuilder::add_host(int64_t hour, HostSide side, const std::optional<std::string>& ip,
+                             const model::ScoredFlow& sf) {
+  auto a = ip ? flow::parse_address(*ip) : std::nullopt;
+  if (!a) return;
+  auto& h = hosts_[HostRollupKey{hour, side, *a}];
+  ++h.flows;
+  h.anomalies += sf.verdict.label;
+  h.bytes += sf.flow[flow::kSbytes] + sf.flow[flow::kDbytes];
+  h.max_score = h.flows == 1 ? sf.verdict.score : std::max(h.max_score, sf.verdict.score);
 }
 
 std::array<RollupTable, 4> RollupBuilder::tables() const {
@@ -74,6 +90,19 @@ std::string rollup_conflict_tail(const RollupTable& t) {
   for (const char* c : kKpiColumns)
     sql += fmt::format(", {0}_sum = r.{0}_sum + excluded.{0}_sum", c);
   return sql;
+}
+
+std::string host_rollup_insert_head() {
+  return "INSERT INTO host_rollup_1h AS r (hour, side, address, flows, anomalies, bytes, "
+         "max_score)";
+}
+
+std::string host_rollup_conflict_tail(const char* greatest) {
+  return fmt::format(
+      " ON CONFLICT (hour, side, address) DO UPDATE SET flows = r.flows + excluded.flows, "
+      "anomalies = r.anomalies + excluded.anomalies, bytes = r.bytes + excluded.bytes, "
+      "max_score = {}(r.max_score, excluded.max_score)",
+      greatest);
 }
 
 int rollup_columns(const RollupTable& t) {

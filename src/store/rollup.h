@@ -8,10 +8,12 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
 
+#include "flow/address.h"
 #include "model/verdict.h"
 #include "store/aggregate.h"
 
@@ -44,6 +46,26 @@ struct RollupTable {
   std::map<RollupKey, RollupSums> groups;
 };
 
+// host_rollup_1h: per hour, side (source or destination) and address, what top_hosts sums.
+inline constexpr int64_t kHostRollupSeconds = 3600;
+enum class HostSide : int { kSrc = 0, kDst = 1 };
+
+struct HostRollupKey {
+  int64_t hour = 0;
+  HostSide side = HostSide::kSrc;
+  flow::AddressBytes address{};
+
+  auto tie() const { return std::tie(hour, side, address); }
+  bool operator<(const HostRollupKey& o) const { return tie() < o.tie(); }
+};
+
+struct HostRollupSums {
+  int64_t flows = 0;
+  int64_t anomalies = 0;
+  double bytes = 0;  // sbytes + dbytes
+  double max_score = 0;
+};
+
 class RollupBuilder {
  public:
   // Adds a flow that was inserted.
@@ -51,10 +73,21 @@ class RollupBuilder {
   bool empty() const { return fine_.empty(); }
   // rollup_10s, rollup_5m, rollup_10s_total, rollup_5m_total.
   std::array<RollupTable, 4> tables() const;
+  // host_rollup_1h's additions in key order (the same lock order for concurrent writers).
+  const std::map<HostRollupKey, HostRollupSums>& hosts() const { return hosts_; }
 
  private:
+  void add_host(int64_t hour, HostSide side, const std::optional<std::string>& ip,
+                const model::ScoredFlow& sf);
   std::map<RollupKey, RollupSums> fine_, coarse_;
+  std::map<HostRollupKey, HostRollupSums> hosts_;
 };
+
+// The host rollup's upsert: "INSERT INTO host_rollup_1h AS r (hour, side, address, flows,
+// anomalies, bytes, max_score)" and the conflict tail that adds counts and keeps the larger
+// max_score (`greatest` names max(a, b) of the backend: "max" on SQLite, "greatest" on PostgreSQL).
+std::string host_rollup_insert_head();
+std::string host_rollup_conflict_tail(const char* greatest);
 
 // "INSERT INTO <table> AS r (<key>, n, score_sum, <kpi>_sum...)" — the rows follow, in that
 // column order — and the " ON CONFLICT (<key>) DO UPDATE SET ..." that adds to an existing row.

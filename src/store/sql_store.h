@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -66,6 +67,13 @@ class SqlStore : public Store {
   // indexes.
   virtual std::string address_condition(const char* column, const AddressRange& r,
                                         std::vector<SqlParam>& params) const = 0;
+  // Whether top_hosts sums host_rollup_1h here (add_host_rollup) rather than in SQL.
+  virtual bool sums_host_rollup_here() const { return false; }
+  // Per address (its cell, as address_from_cell reads it), sums of host_rollup_1h over hours
+  // [first_hour, end_hour) on the role's side(s), added into `out`.
+  using HostSums = std::unordered_map<std::string, HostStat>;
+  virtual Status add_host_rollup(int64_t first_hour, int64_t end_hour, HostRole role,
+                                 HostSums& out);
   // Whether `FETCH FIRST n ROWS WITH TIES` is available (PostgreSQL).
   virtual bool fetch_with_ties() const { return false; }
   // A query returning a row when the schema_migrations table exists, none otherwise.
@@ -73,6 +81,11 @@ class SqlStore : public Store {
 
  private:
   Result<std::vector<AggRow>> aggregate(const Query& q, GroupBy by, int64_t bucket, bool kpis);
+  std::string host_side_sql(const Query& q, const char* column, double lo, double hi,
+                            std::vector<SqlParam>& params) const;
+  Result<std::vector<HostStat>> top_hosts_in_sql(const Query& q, HostOrder by, HostRole role,
+                                                 int limit, int64_t first_hour, int64_t end_hour);
+  std::vector<HostStat> ranked_hosts(HostSums& sums, HostOrder by, int limit) const;
   std::string host_where(const Query& q, const AddressRange& host,
                          std::vector<SqlParam>& params) const;
   Result<HostSummary> host_summary(const Query& q, const AddressRange& host);
@@ -89,6 +102,9 @@ extern const char* const kStoredFlowColumns;
 
 // Appends the proto/service/state filters of `q` (`AND column IN (...)`).
 void add_query_filters(const Query& q, std::string& sql, std::vector<SqlParam>& params);
+
+// Adds one part's sums for a host (max_score: the larger).
+void add_host_sums(HostStat& h, int64_t flows, int64_t anomalies, double bytes, double max_score);
 
 // Text cell helpers shared by the backends.
 double cell_double(const std::optional<std::string>& cell);

@@ -38,6 +38,10 @@ class SqliteStore final : public SqlStore {
       const std::optional<std::string>& cell) const override;
   std::string address_condition(const char* column, const AddressRange& r,
                                 std::vector<SqlParam>& params) const override;
+  // Steps through the rollup's hours and sums them here: SQLite would sort every row first.
+  bool sums_host_rollup_here() const override { return true; }
+  Status add_host_rollup(int64_t first_hour, int64_t end_hour, HostRole role,
+                         HostSums& out) override;
   std::string migrations_table_exists_sql() const override {
     return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
   }
@@ -61,6 +65,7 @@ class SqliteStore final : public SqlStore {
   Status add_inserted(std::span<const model::ScoredFlow> batch, int64_t rowid_before,
                       int64_t inserted, RollupBuilder& rollups);
   Status upsert_rollups(const RollupBuilder& rollups);
+  Status upsert_host_rollup(const RollupBuilder& rollups);
 
   StoreOptions options_;
   std::string path_;

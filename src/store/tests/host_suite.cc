@@ -4,11 +4,13 @@
 #include <map>
 #include <random>
 #include <set>
+#include <span>
 #include <tuple>
 
 #include <fmt/format.h>
 
 #include "store/tests/store_suite.h"
+#include "store/write_batch.h"
 
 namespace flowsentry::store::testing {
 namespace {
@@ -29,10 +31,11 @@ const std::vector<std::string>& host_pool() {
   return pool;
 }
 
-// Two hours of flows between a few dozen IPv4 and IPv6 hosts (a skewed mix: some talk much
-// more), with ports and bytes; every tenth flow without identity, like a UNSW CSV row.
-std::vector<model::ScoredFlow> host_flows(size_t n) {
-  auto rows = make_flows(n, kT0, 7200, 77, "pcap");
+// `span` seconds (two hours) of flows between a few dozen IPv4 and IPv6 hosts (a skewed mix:
+// some talk much more), with ports and bytes; every tenth flow without identity, like a UNSW
+// CSV row.
+std::vector<model::ScoredFlow> host_flows(size_t n, double span = 7200) {
+  auto rows = make_flows(n, kT0, span, 77, "pcap");
   std::mt19937_64 rng(5);
   const auto& pool = host_pool();
   std::geometric_distribution<size_t> skew(0.12);
@@ -231,6 +234,14 @@ void check_detail(Store& s, const std::vector<model::ScoredFlow>& rows, const Qu
   for (const auto& c : d.categories) EXPECT_EQ(c.count, cats[c.attack_cat]) << ip << c.attack_cat;
 }
 
+void check_all_tops(Store& s, const std::vector<model::ScoredFlow>& rows, const Query& q) {
+  for (auto by : {HostOrder::kAnomalies, HostOrder::kFlows, HostOrder::kBytes}) {
+    for (auto role : {HostRole::kSrc, HostRole::kDst, HostRole::kAny}) {
+      check_top(s, rows, q, by, role);
+    }
+  }
+}
+
 }  // namespace
 
 TEST_P(StoreTest, HostQueriesMatchABruteForceComputation) {
@@ -253,15 +264,43 @@ TEST_P(StoreTest, HostQueriesMatchABruteForceComputation) {
     check_list(*s, rows, q, {.host = range("192.168.1.250/31"), .anomalies = true},
                w + " anomalies of a /31");
     check_list(*s, rows, q, {.anomalies = false}, w + " normal");
-    for (auto by : {HostOrder::kAnomalies, HostOrder::kFlows, HostOrder::kBytes}) {
-      for (auto role : {HostRole::kSrc, HostRole::kDst, HostRole::kAny}) {
-        check_top(*s, rows, q, by, role);
-      }
-    }
+    check_all_tops(*s, rows, q);
     for (const char* ip : {"10.0.0.1", "10.0.0.7", "2001:db8::1", "::1", "10.9.9.9"}) {
       check_detail(*s, rows, q, ip);
     }
   }
+}
+
+// Whole hours come from host_rollup_1h, the partial hours at both edges from the flows; replays
+// (a batch half stored before, a whole batch again) must not count anything twice.
+TEST_P(StoreTest, TopHostsMergeTheHourlyRollupWithPartialHoursExactly) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  const auto rows = host_flows(4000, 4 * 3600 - 600);
+  const std::span<const model::ScoredFlow> all(rows);
+  ASSERT_EQ(*s->write(all.first(2000)), 2000);
+  ASSERT_EQ(*s->write(all.subspan(1000, 2000)), 1000);
+  ASSERT_EQ(*s->write(all.subspan(2500)), 1000);
+  ASSERT_EQ(*s->write(all), 0);
+  for (const Query& q : {Query{kT0 + 1800.5, kT0 + 9000.25}, Query{kT0 + 1000, kT0 + 12000},
+                         Query{kT0, kT0 + 3 * 3600 + 0.5}, Query{kT0 - 1e9, kT0 + 1e12},
+                         Query{kT0 + 3599.75, kT0 + 7200}}) {
+    SCOPED_TRACE(fmt::format("[{}, {})", q.from - kT0, q.to - kT0));
+    check_all_tops(*s, rows, q);
+  }
+}
+
+TEST_P(StoreTest, RetentionRemovesOldHostRollupHours) {
+  auto s = open(3);
+  ASSERT_TRUE(s);
+  auto rows = host_flows(1200, 6 * 86400);
+  ASSERT_EQ(*s->write(rows), 1200);
+  const double now = kT0 + 5 * 86400 + 43200;
+  ASSERT_TRUE(s->apply_retention(now).ok());
+  const auto cutoff = static_cast<double>(retention_cutoff(now, 3));
+  std::erase_if(rows, [&](const model::ScoredFlow& sf) { return *sf.flow.stime < cutoff; });
+  ASSERT_FALSE(rows.empty());
+  check_all_tops(*s, rows, {kT0 - 86400, kT0 + 10 * 86400 + 0.5});
 }
 
 TEST_P(StoreTest, AStoredFlowIsFoundByItsId) {

@@ -292,7 +292,7 @@ TEST(PostgresStoreTest, Migration5AddsIdentityToAVersion4DatabaseKeepingItsFlows
   ASSERT_TRUE(s);
   auto status = s->migration_status();
   ASSERT_TRUE(status.ok());
-  EXPECT_EQ(status->back().name, "006_flow_bytes");  // 005 and every later one applied
+  EXPECT_EQ(status->back().name, "007_host_rollup");  // 005 and every later one applied
   for (const auto& m : *status) EXPECT_TRUE(m.applied) << m.name;
   model::ScoredFlow sf = make_flows(1, kT0, 60, 5, "pcap").front();
   sf.verdict.label = 1;
@@ -380,6 +380,10 @@ TEST_F(PostgresRolesTest, WorkerRoleStoresFlowsOnceInTheOwnersPartitions) {
   ASSERT_TRUE(worker);
   const double today = std::floor(now_seconds() / 86400) * 86400;
   auto flows = make_flows(500, today + 60, 3600, 7);
+  for (size_t i = 0; i < flows.size(); ++i) {  // the host rollup is written too
+    flows[i].flow.srcip = "10.0.0." + std::to_string(i % 50);
+    flows[i].flow.dstip = "2001:db8::1";
+  }
   auto first = worker->write(flows);
   ASSERT_TRUE(first.ok()) << first.error().to_string();
   EXPECT_EQ(*first, 500);
@@ -387,6 +391,7 @@ TEST_F(PostgresRolesTest, WorkerRoleStoresFlowsOnceInTheOwnersPartitions) {
   ASSERT_TRUE(again.ok()) << again.error().to_string();
   EXPECT_EQ(*again, 0);
   EXPECT_EQ(value_of(worker_url_, "SELECT count(*) FROM anomaly_scores"), "500");
+  EXPECT_EQ(value_of(worker_url_, "SELECT sum(flows) FROM host_rollup_1h"), "1000");
 }
 
 TEST_F(PostgresRolesTest, WorkerRoleIsRefusedDdl) {

@@ -164,7 +164,7 @@ TEST(SqliteStoreTest, Migration6AddsIdentityToAVersion5DatabaseKeepingItsFlows) 
   ASSERT_TRUE(s.ok()) << s.error().to_string();
   auto status = (*s)->migration_status();
   ASSERT_TRUE(status.ok());
-  EXPECT_EQ(status->back().name, "007_flow_bytes");  // 006 and every later one applied
+  EXPECT_EQ(status->back().name, "008_host_rollup");  // 006 and every later one applied
   for (const auto& m : *status) EXPECT_TRUE(m.applied) << m.name;
   model::ScoredFlow sf = make_flows(1, 1772323200, 60, 5, "pcap").front();
   sf.verdict.label = 1;
@@ -204,6 +204,32 @@ TEST(SqliteStoreTest, Migration6AddsIdentityToAVersion5DatabaseKeepingItsFlows) 
             SQLITE_OK);
   sqlite3_close(db);
   EXPECT_NE(plan.find("USING INDEX anomaly_scores_srcip_stime"), std::string::npos) << plan;
+}
+
+// Flows stored before the host rollup existed count in top hosts' whole hours after migrating.
+TEST(SqliteStoreTest, Migration8FillsTheHostRollupFromStoredFlows) {
+  auto path = (temp_dir() / "v7.db").string();
+  make_database_at(path, 7);
+  const std::string row =
+      "INSERT INTO anomaly_scores (stime, source, source_partition, source_offset, score, label, "
+      "attack_cat, proto, state, service, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, "
+      "dur, tcprtt, synack, ackdat, ct_state_ttl, model_version, srcip, dstip, sbytes, dbytes) "
+      "VALUES (1772323300, 'old', 0, {}, {}, {}, 'Normal', 'tcp', 'FIN', '-', 0, 0, 0, 0, 0, 0, "
+      "0, 0, 0, 0, 0, 0, 1, 'v1', x'00000000000000000000ffff0a000001', {}, 100, 20)";
+  sqlite_exec(
+      path, fmt::format(fmt::runtime(row), 1, 0.25, 0, "x'00000000000000000000ffff0a000002'") +
+                ";" +
+                fmt::format(fmt::runtime(row), 2, 0.75, 1, "x'20010db8000000000000000000000001'"));
+  auto s = open_store(path);
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  auto top = (*s)->top_hosts({1772323200, 1772323200 + 3600}, HostOrder::kFlows, HostRole::kAny, 5);
+  ASSERT_TRUE(top.ok()) << top.error().to_string();
+  ASSERT_EQ(top->size(), 3u);
+  EXPECT_EQ(top->front().ip, "10.0.0.1");
+  EXPECT_EQ(top->front().flows, 2);
+  EXPECT_EQ(top->front().anomalies, 1);
+  EXPECT_DOUBLE_EQ(top->front().bytes, 240);
+  EXPECT_DOUBLE_EQ(top->front().max_score, 0.75);
 }
 
 }  // namespace flowsentry::store::testing
