@@ -819,8 +819,8 @@ TEST_F(PipelineTest, StopFinishesTheBatchesInFlight) {
     p.stop();
   });
   auto st = p.run();
+  stopper.join();  // before any ASSERT, so a failure does not leave a joinable thread behind
   ASSERT_TRUE(st.ok()) << st.error().to_string();
-  stopper.join();
   EXPECT_GT(committed, 0);
   EXPECT_EQ(static_cast<uint64_t>(committed), p.stats().received);
   EXPECT_EQ(stored_rows(), committed);
