@@ -70,7 +70,8 @@ struct FeedbackFlow {
 // chosen by a hash of the record key so a replay keeps the same ones.
 bool keeps_features(const model::ScoredFlow& f, double sample);
 // Every feature of the flow (proto, service, state and the numeric fields in kNumFields order)
-// as one JSON array; decode_features reads it back.
+// as a compact binary value (version byte, length-prefixed categories, 39 little-endian
+// doubles: ~330 bytes); decode_features reads it back, also from PostgreSQL's "\\x" hex text.
 std::string encode_features(const flow::FlowRecord& f);
 Result<flow::FlowRecord> decode_features(std::string_view text);
 

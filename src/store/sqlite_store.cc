@@ -389,7 +389,7 @@ void bind_flow(sqlite3_stmt* st, int first, const model::ScoredFlow& sf,
   if (features.empty()) {
     sqlite3_bind_null(st, i + 7);
   } else {
-    bind_text(st, i + 7, features);
+    sqlite3_bind_blob(st, i + 7, features.data(), static_cast<int>(features.size()), SQLITE_STATIC);
   }
 }
 

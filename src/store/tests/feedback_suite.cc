@@ -2,6 +2,8 @@
 // on both backends.
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "store/tests/store_suite.h"
 
 namespace flowsentry::store::testing {
@@ -212,8 +214,16 @@ TEST(FeatureCodecTest, RoundTripsAndRefusesWhatItDidNotWrite) {
   ASSERT_TRUE(back.ok()) << back.error().to_string();
   EXPECT_EQ(back->num, f.num);
   EXPECT_EQ(back->service, f.service);
-  for (const char* bad : {"", "[]", "{\"a\":1}", "[1,2,3]", "[\"tcp\",\"-\",\"FIN\",1]"}) {
-    EXPECT_FALSE(decode_features(bad).ok()) << bad;
+  const auto good = encode_features(f);
+  EXPECT_LT(good.size(), 340u);
+  auto hex = std::string("\\x");
+  for (unsigned char c : good) hex += fmt::format("{:02x}", c);
+  auto from_hex = decode_features(hex);  // as PostgreSQL answers bytea
+  ASSERT_TRUE(from_hex.ok()) << from_hex.error().to_string();
+  EXPECT_EQ(from_hex->num, f.num);
+  for (std::string bad : {std::string(), std::string("[]"), "\x02" + good.substr(1),
+                          good.substr(0, good.size() - 1), good + "x", std::string("\\xzz")}) {
+    EXPECT_FALSE(decode_features(bad).ok()) << bad.size();
   }
 }
 

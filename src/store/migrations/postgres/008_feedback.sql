@@ -1,8 +1,8 @@
 -- Analyst feedback, suppression rules, and every feature of the flows feedback can retrain on.
--- features: the flow's full feature vector as one JSON array (store/feedback.h), kept for
+-- features: the flow's full feature vector, compact binary (store/feedback.h encode_features), kept for
 -- anomalies and a sampled share of normal flows (store.feature_sample), NULL otherwise; it goes
 -- with its day's partition at retention. Adding a nullable column rewrites nothing.
-ALTER TABLE anomaly_scores ADD COLUMN features text;
+ALTER TABLE anomaly_scores ADD COLUMN features bytea;
 
 -- One row per label an analyst gave: on a stored flow (its API id, and its stime and key to
 -- join anomaly_scores) or on an alert.
