@@ -32,7 +32,8 @@ void store_failed(Res& res, const Error& e) {
 std::optional<nlohmann::json> body_object(const Req& req, Res& res,
                                           std::initializer_list<const char*> allowed) {
   if (req.body.size() > kMaxBodyBytes) {
-    send_error(res, 413, fmt::format("request body is too large (at most {} bytes)", kMaxBodyBytes));
+    send_error(res, 413,
+               fmt::format("request body is too large (at most {} bytes)", kMaxBodyBytes));
     return std::nullopt;
   }
   auto body = nlohmann::json::parse(req.body, nullptr, false);
@@ -132,9 +133,8 @@ std::optional<store::Feedback> parse_feedback(const ApiContext& ctx, const Req& 
   if (f.attack_cat) {
     auto classes = model_classes(ctx);
     if (std::find(classes.begin(), classes.end(), *f.attack_cat) == classes.end()) {
-      problems.push_back(
-          {"/attack_cat", fmt::format("expected one of the model's classes: {}",
-                                      fmt::join(classes, ", "))});
+      problems.push_back({"/attack_cat", fmt::format("expected one of the model's classes: {}",
+                                                     fmt::join(classes, ", "))});
     }
   }
   auto analyst = text_field(*body, "analyst", kMaxAnalyst, problems);
@@ -278,12 +278,12 @@ void add_feedback_routes(Router& router, const ApiContext& context) {
       handler(*ctx, req, res);
     };
   };
-  router.add("POST", "/api/v1/flows/{id}/feedback",
-             with_store([](const ApiContext& c, const Req& q, Res& s) { add_feedback(c, q, s, true); }));
-  router.add("POST", "/api/v1/alerts/{id}/feedback", with_store([](const ApiContext& c,
-                                                                   const Req& q, Res& s) {
-               add_feedback(c, q, s, false);
-             }));
+  router.add(
+      "POST", "/api/v1/flows/{id}/feedback",
+      with_store([](const ApiContext& c, const Req& q, Res& s) { add_feedback(c, q, s, true); }));
+  router.add(
+      "POST", "/api/v1/alerts/{id}/feedback",
+      with_store([](const ApiContext& c, const Req& q, Res& s) { add_feedback(c, q, s, false); }));
   router.add("GET", "/api/v1/feedback", with_store(list_feedback));
   router.add("DELETE", "/api/v1/feedback/{id}",
              with_store([](const ApiContext& c, const Req& q, Res& s) {

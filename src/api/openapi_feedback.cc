@@ -7,9 +7,13 @@ namespace {
 
 using namespace oas;
 
-json nullable(const char* type) { return {{"type", {type, "null"}}}; }
+json nullable(const char* type) {
+  return {{"type", {type, "null"}}};
+}
 
-json text(int max) { return {{"type", "string"}, {"minLength", 1}, {"maxLength", max}}; }
+json text(int max) {
+  return {{"type", "string"}, {"minLength", 1}, {"maxLength", max}};
+}
 
 json label_schema() {
   return {{"type", "string"}, {"enum", {"true_positive", "false_positive", "benign_expected"}}};
@@ -53,18 +57,19 @@ json feedback_body() {
 }
 
 json rule_props() {
-  return {{"kind", nullable("string")},  {"src", nullable("string")},
-          {"dst", nullable("string")},   {"service", nullable("string")},
-          {"port", nullable("integer")}, {"analyst", {{"type", "string"}}},
-          {"note", {{"type", "string"}}}, {"created", {{"type", "number"}}},
+  return {{"kind", nullable("string")},      {"src", nullable("string")},
+          {"dst", nullable("string")},       {"service", nullable("string")},
+          {"port", nullable("integer")},     {"analyst", {{"type", "string"}}},
+          {"note", {{"type", "string"}}},    {"created", {{"type", "number"}}},
           {"expires", {{"type", "number"}}}, {"id", {{"type", "integer"}}}};
 }
 
 json rule_schema() {
-  return {{"type", "object"},
-          {"required", {"id", "kind", "src", "dst", "service", "port", "analyst", "note",
-                        "created", "expires"}},
-          {"properties", rule_props()}};
+  return {
+      {"type", "object"},
+      {"required",
+       {"id", "kind", "src", "dst", "service", "port", "analyst", "note", "created", "expires"}},
+      {"properties", rule_props()}};
 }
 
 json rule_body() {
@@ -100,15 +105,15 @@ json write_op(const std::string& summary, json params, const json& body, const j
 }
 
 json delete_op(const std::string& summary) {
-  return {{"summary", summary},
-          {"parameters", json::array({path_id("The id it was stored under", true)})},
-          {"responses",
-           {{"200", ok_response({{"type", "object"},
-                                 {"properties", {{"ok", {{"type", "boolean"}}}}}})},
-            {"400", error_response("Not an id")},
-            {"401", error_response("Missing or wrong bearer token")},
-            {"404", error_response("Nothing stored under this id")},
-            {"503", error_response("No store, or the store failed")}}}};
+  return {
+      {"summary", summary},
+      {"parameters", json::array({path_id("The id it was stored under", true)})},
+      {"responses",
+       {{"200", ok_response({{"type", "object"}, {"properties", {{"ok", {{"type", "boolean"}}}}}})},
+        {"400", error_response("Not an id")},
+        {"401", error_response("Missing or wrong bearer token")},
+        {"404", error_response("Nothing stored under this id")},
+        {"503", error_response("No store, or the store failed")}}}};
 }
 
 json list_feedback_op() {
@@ -137,8 +142,8 @@ nlohmann::json feedback_paths() {
       write_op("Label a stored flow's verdict", json::array({path_id("A flow's `id`", false)}),
                feedback_body(), feedback_schema(), "No stored flow with this id");
   p["/api/v1/alerts/{id}/feedback"]["post"] =
-      write_op("Label an alert", json::array({path_id("An alert's `id`", false)}),
-               feedback_body(), feedback_schema(), "No stored alert with this id");
+      write_op("Label an alert", json::array({path_id("An alert's `id`", false)}), feedback_body(),
+               feedback_schema(), "No stored alert with this id");
   p["/api/v1/feedback"]["get"] = list_feedback_op();
   p["/api/v1/feedback/{id}"]["delete"] = delete_op("Delete one feedback entry");
   p["/api/v1/suppressions"]["get"] = get_op(

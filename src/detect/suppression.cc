@@ -124,8 +124,9 @@ bool Suppressions::matches(const Compiled& c, const AlertFacts& f) {
   };
   if (c.src && !all_in(*c.src, f.src)) return false;
   if (c.dst && !all_in(*c.dst, f.dst)) return false;
-  if (r.service && (f.services.empty() || std::any_of(f.services.begin(), f.services.end(),
-                                                      [&](const auto& s) { return s != *r.service; }))) {
+  if (r.service &&
+      (f.services.empty() || std::any_of(f.services.begin(), f.services.end(),
+                                         [&](const auto& s) { return s != *r.service; }))) {
     return false;
   }
   if (r.port && (f.ports.empty() || std::any_of(f.ports.begin(), f.ports.end(),

@@ -106,7 +106,8 @@ void DetectionStage::reload_suppressions(double now) {
   }
   std::vector<detect::SuppressionRule> out;
   out.reserve(rules->size());
-  for (const auto& r : *rules) out.push_back({r.id, r.kind, r.src, r.dst, r.service, r.port, r.expires});
+  for (const auto& r : *rules)
+    out.push_back({r.id, r.kind, r.src, r.dst, r.service, r.port, r.expires});
   std::lock_guard lock(mu_);
   if (size_t left_out = suppressions_.set(out); left_out > 0) {
     module_logger("detect")->debug("{} suppression rules left out (no field or bad address)",

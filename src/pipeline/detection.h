@@ -2,8 +2,8 @@
 // feeds ADWIN (score drift), the traffic-mix windows, the burst rule (plus the optional
 // single-flow rule) and the host-behaviour detectors (every flow), drops alerts an analyst's
 // suppression rule covers (detect/suppression.h; rules reloaded from the store), hands every
-// other alert to the Dispatcher (which never blocks) and records alerts, delivery results and drift measurements in
-// the store for the dashboard.
+// other alert to the Dispatcher (which never blocks) and records alerts, delivery results and drift
+// measurements in the store for the dashboard.
 #pragma once
 
 #include <atomic>
@@ -41,9 +41,9 @@ struct DetectionOptions {
   bool bursts = true;  // false on a worker whose bursts are judged by a separate alerter
   bool drift = true;   // false on the alerter, which sees only anomalies
   AnomalyAlerts anomaly_alerts = AnomalyAlerts::kAuto;
-  bool model_calibrated = false;  // the model carries a site calibration
-  size_t suppressions_max = 1000;       // alert.suppressions_max
-  double suppressions_reload_s = 30;    // alert.suppressions_reload_s
+  bool model_calibrated = false;      // the model carries a site calibration
+  size_t suppressions_max = 1000;     // alert.suppressions_max
+  double suppressions_reload_s = 30;  // alert.suppressions_reload_s
 };
 
 DetectionOptions detection_options(const Config& config);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 
-
 namespace flowsentry::store {
 
 const char* feedback_label_name(FeedbackLabel label) {
@@ -128,6 +127,25 @@ Result<flow::FlowRecord> decode_features(std::string_view stored) {
     f.num[i] = std::bit_cast<double>(get_u64(stored, at + 8 * i));
   }
   return f;
+}
+
+std::vector<flow::FlowRecord> feedback_training_rows(const std::vector<FeedbackFlow>& flows) {
+  std::vector<flow::FlowRecord> rows;
+  rows.reserve(flows.size());
+  for (const auto& ff : flows) {
+    auto f = ff.flow;
+    f.label = ff.label01();
+    if (ff.attack_cat) {
+      f.attack_cat = *ff.attack_cat;
+    } else if (f.label == 0) {
+      f.attack_cat = "Normal";
+    } else {
+      const bool known = !ff.model_attack_cat.empty() && ff.model_attack_cat != "Normal";
+      f.attack_cat = known ? ff.model_attack_cat : "Generic";
+    }
+    rows.push_back(std::move(f));
+  }
+  return rows;
 }
 
 }  // namespace flowsentry::store

@@ -45,7 +45,7 @@ struct FeedbackPage {
 // "Alerts like this are expected": every given field must match an alert for the rule to drop
 // it (at least one field is given). Until `expires`.
 struct Suppression {
-  int64_t id = 0;  // given by the store
+  int64_t id = 0;                      // given by the store
   std::optional<std::string> kind;     // the alert's kind (kind_or_type)
   std::optional<std::string> src;      // an address or CIDR every named source lies in
   std::optional<std::string> dst;      // the same for destinations
@@ -61,10 +61,16 @@ struct Suppression {
 struct FeedbackFlow {
   flow::FlowRecord flow;
   FeedbackLabel label = FeedbackLabel::kFalsePositive;
-  std::optional<std::string> attack_cat;
-  double created = 0;  // when the feedback was given
+  std::optional<std::string> attack_cat;  // the analyst's correction, if any
+  std::string model_attack_cat;           // what the model said
+  double created = 0;                     // when the feedback was given
   int label01() const { return label == FeedbackLabel::kTruePositive ? 1 : 0; }
 };
+
+// Training rows from feedback: false_positive and benign_expected are label 0 (attack_cat
+// "Normal" unless corrected), true_positive label 1 (the corrected attack_cat, else the model's,
+// else "Generic").
+std::vector<flow::FlowRecord> feedback_training_rows(const std::vector<FeedbackFlow>& flows);
 
 // Which flows keep their features: every anomaly (label 1) and a share `sample` of the others,
 // chosen by a hash of the record key so a replay keeps the same ones.

@@ -73,18 +73,17 @@ Result<Feedback> SqlStore::add_feedback(const Feedback& in) {
   }
   Feedback out = in;
   out.created = in.created > 0 ? in.created : wall_seconds();
-  std::vector<SqlParam> params{
-      text_or_null(in.flow_id),
-      flow ? SqlParam{flow->stime} : SqlParam{nullptr},
-      flow ? SqlParam{flow->key.source} : SqlParam{nullptr},
-      flow ? SqlParam{flow->key.partition} : SqlParam{nullptr},
-      flow ? SqlParam{flow->key.offset} : SqlParam{nullptr},
-      text_or_null(in.alert_id),
-      std::string(feedback_label_name(in.label)),
-      text_or_null(in.attack_cat),
-      in.analyst,
-      in.note,
-      out.created};
+  std::vector<SqlParam> params{text_or_null(in.flow_id),
+                               flow ? SqlParam{flow->stime} : SqlParam{nullptr},
+                               flow ? SqlParam{flow->key.source} : SqlParam{nullptr},
+                               flow ? SqlParam{flow->key.partition} : SqlParam{nullptr},
+                               flow ? SqlParam{flow->key.offset} : SqlParam{nullptr},
+                               text_or_null(in.alert_id),
+                               std::string(feedback_label_name(in.label)),
+                               text_or_null(in.attack_cat),
+                               in.analyst,
+                               in.note,
+                               out.created};
   auto rows = query(
       "INSERT INTO feedback (flow_id, flow_stime, flow_source, flow_partition, flow_offset, "
       "alert_id, label, attack_cat, analyst, note, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
@@ -183,7 +182,7 @@ Result<std::vector<FeedbackFlow>> SqlStore::feedback_flows(double since, int lim
   std::vector<SqlParam> params{since, int64_t{std::max(limit, 0)}};
   auto rows = query(
       "SELECT f.label, f.attack_cat, f.created, a.features, a.stime, a.source, "
-      "a.source_partition, a.source_offset FROM feedback f JOIN anomaly_scores a ON "
+      "a.source_partition, a.source_offset, a.attack_cat FROM feedback f JOIN anomaly_scores a ON "
       "a.stime = f.flow_stime AND a.source = f.flow_source AND a.source_partition = "
       "f.flow_partition AND a.source_offset = f.flow_offset WHERE f.created >= ? AND "
       "a.features IS NOT NULL ORDER BY f.created, f.id LIMIT ?",
@@ -198,6 +197,7 @@ Result<std::vector<FeedbackFlow>> SqlStore::feedback_flows(double since, int lim
     ff.label = parse_feedback_label(r[0].value_or("")).value_or(FeedbackLabel::kFalsePositive);
     ff.attack_cat = r[1];
     ff.created = cell_double(r[2]);
+    ff.model_attack_cat = r[8].value_or("");
     ff.flow.stime = cell_double(r[4]);
     ff.flow.key = {r[5].value_or(""), cell_int(r[6]), cell_int(r[7])};
     out.push_back(std::move(ff));

@@ -68,7 +68,7 @@ TEST(SuppressionTest, AnAlertNamingAnyHostOutsideTheRuleIsKept) {
   Suppressions s;
   s.set({r});
   EXPECT_FALSE(s.match(scan_alert("10.1.1.1", 22), kNow));
-  r.dst = "10.0.0.0/29";
+  r.dst = "10.0.0.0/28";
   s.set({r});
   EXPECT_EQ(s.match(scan_alert("10.1.1.1", 22), kNow), 4);
 }

@@ -11,7 +11,9 @@ namespace {
 
 constexpr double kT0 = 1772323200;  // 2026-03-01 00:00:00 UTC
 
-std::string id_of(const model::ScoredFlow& f) { return encode_flow_id(*f.flow.stime, f.flow.key); }
+std::string id_of(const model::ScoredFlow& f) {
+  return encode_flow_id(*f.flow.stime, f.flow.key);
+}
 
 // Flows with every numeric feature set (make_flows sets only the ones the tables show).
 std::vector<model::ScoredFlow> full_flows(size_t n) {
