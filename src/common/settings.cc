@@ -31,6 +31,9 @@ constexpr std::array kSettings{
     SettingSpec{"store", "feature_sample", T::kDouble, "0.01", 0, 1,
                 "Share of normal flows whose every feature is stored for retraining with "
                 "feedback (anomalies always are)"},
+    SettingSpec{"store", "keep_features", T::kBool, "true", 0, -1,
+                "Store every feature of anomalies and sampled flows, for retraining with "
+                "feedback (flowsentry train --feedback)"},
 
     SettingSpec{"kafka", "brokers", T::kString, "127.0.0.1:9092", 0, -1,
                 "Kafka bootstrap servers, comma separated"},

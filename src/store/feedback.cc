@@ -44,6 +44,7 @@ uint64_t key_hash(const flow::RecordKey& k) {
 }  // namespace
 
 bool keeps_features(const model::ScoredFlow& f, double sample) {
+  if (sample < 0) return false;
   if (f.verdict.label == 1) return true;
   if (!(sample > 0)) return false;
   if (sample >= 1) return true;

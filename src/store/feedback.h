@@ -73,7 +73,7 @@ struct FeedbackFlow {
 std::vector<flow::FlowRecord> feedback_training_rows(const std::vector<FeedbackFlow>& flows);
 
 // Which flows keep their features: every anomaly (label 1) and a share `sample` of the others,
-// chosen by a hash of the record key so a replay keeps the same ones.
+// chosen by a hash of the record key so a replay keeps the same ones; none when sample < 0.
 bool keeps_features(const model::ScoredFlow& f, double sample);
 // Every feature of the flow (proto, service, state and the numeric fields in kNumFields order)
 // as a compact binary value (version byte, length-prefixed categories, 39 little-endian

@@ -309,7 +309,7 @@ Result<int64_t> PostgresStore::write_on(PgConn& c, std::span<const model::Scored
     if (PQstatus(c.conn) == CONNECTION_OK) (void)exec_on(c, "ROLLBACK");
     return e;
   };
-  const std::string data = pg_binary_copy(batch, options_.feature_sample);
+  const std::string data = pg_binary_copy(batch, options_.effective_feature_sample());
   if (auto st = exec_on(c, "BEGIN"); !st.ok()) return st.error();
   std::vector<model::ScoredFlow> returned;  // slow path: the rows actually inserted
   RollupBuilder rollups;                    // views into batch or returned

@@ -156,8 +156,12 @@ struct StoreOptions {
   int pool_max = 8;          // PostgreSQL connections held at most
   int partitions_ahead = 2;  // PostgreSQL daily partitions created ahead of today
   bool migrate = true;       // apply pending migrations on open
-  // Share of normal flows whose full features are kept for retraining (anomalies always are).
+  // Share of normal flows whose full features are kept for retraining (anomalies always are),
+  // when keep_features is on; off keeps none.
   double feature_sample = 0.01;
+  bool keep_features = true;
+  // The sample keeps_features() takes: -1 (none) when keep_features is off.
+  double effective_feature_sample() const { return keep_features ? feature_sample : -1; }
 };
 
 class Store {

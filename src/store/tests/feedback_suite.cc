@@ -201,6 +201,7 @@ TEST(FeatureSampleTest, KeepsEveryAnomalyAndTheSampledShareOfNormalFlows) {
     EXPECT_TRUE(keeps_features(f, 0.0));
   }
   EXPECT_NEAR(static_cast<double>(kept) / kN, 0.01, 0.002);
+  EXPECT_FALSE(keeps_features(f, -1));  // store.keep_features off: not even anomalies
   f.verdict.label = 0;
   EXPECT_FALSE(keeps_features(f, 0.0));
   EXPECT_TRUE(keeps_features(f, 1.0));
