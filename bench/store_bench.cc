@@ -45,7 +45,7 @@ struct Args {
   size_t reference_rows = 10000;
   int runs = 30;
   long server_pid = 0;
-  size_t hosts = 10000;  // distinct addresses on either side; 0 = flows without identity
+  size_t hosts = 10000;          // distinct addresses on either side; 0 = flows without identity
   double feature_sample = 0.01;  // store.feature_sample; < 0 = store.keep_features off
 };
 
@@ -373,8 +373,9 @@ int main(int argc, char** argv) {
   auto& store = **opened;
   const bool pg = store.backend() == "postgres";
   fmt::print("## {} ({} flows, batch {}, {})\n\n", store.backend(), a.flows, a.batch,
-             so.keep_features ? fmt::format("features of anomalies + {} of the rest", so.feature_sample)
-                              : std::string("no features kept"));
+             so.keep_features
+                 ? fmt::format("features of anomalies + {} of the rest", so.feature_sample)
+                 : std::string("no features kept"));
 
   FlowMaker maker(a.flows, a.hosts);
   std::vector<fs::model::ScoredFlow> batch;

@@ -415,7 +415,8 @@ Result<int64_t> SqliteStore::insert_flows(std::span<const model::ScoredFlow> flo
       const auto ri = static_cast<size_t>(r);
       explanations_[ri] = explanation_json(sf.verdict);
       features_[ri].clear();
-      if (keeps_features(sf, options_.effective_feature_sample())) features_[ri] = encode_features(sf.flow);
+      if (keeps_features(sf, options_.effective_feature_sample()))
+        features_[ri] = encode_features(sf.flow);
       bind_flow(st, 1 + r * kFlowParams, sf, explanations_[ri], features_[ri]);
     }
     if (sqlite3_step(st) != SQLITE_DONE) {

@@ -65,6 +65,8 @@ class SuppressionStageTest : public ::testing::Test {
     dispatcher_ = std::make_unique<detect::Dispatcher>(dispatch, std::move(notifiers));
     options_.drift = false;
     options_.anomaly_alerts = AnomalyAlerts::kOn;
+    // One burst episode per source, so each source's ten anomalies raise their own alert.
+    options_.burst.key = detect::BurstKey::kSource;
   }
   int64_t add_rule(const std::string& src, double expires) {
     store::Suppression r;
@@ -107,13 +109,15 @@ TEST_F(SuppressionStageTest, StoredRuleDropsMatchingAlertsAndCountsThem) {
 }
 
 TEST_F(SuppressionStageTest, DeletedRuleStopsSuppressingAfterReload) {
-  const int64_t id = add_rule("10.0.0.5", wall_seconds() + 3600);
+  const int64_t id = add_rule("10.0.0.0/24", wall_seconds() + 3600);
   DetectionStage stage(options_, {}, *dispatcher_, store_.get());
   stage.observe(burst("10.0.0.5", "tcp"));
   EXPECT_EQ(sent(), 0);
   ASSERT_TRUE(store_->delete_suppression(id).ok());
+  stage.observe(burst("10.0.0.6", "tcp"));  // not reloaded yet: the rule still holds
+  EXPECT_EQ(sent(), 0);
   stage.reload_suppressions(wall_seconds());
-  stage.observe(burst("10.0.0.5", "udp"));
+  stage.observe(burst("10.0.0.7", "tcp"));
   EXPECT_EQ(sent(), 1);
 }
 
