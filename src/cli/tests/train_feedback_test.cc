@@ -105,6 +105,22 @@ TEST(TrainFeedbackTest, HeldOutFalsePositivesAreFlaggedLessAfterRetraining) {
   EXPECT_EQ(r["before"]["false_positives_labelled"], 40);
   EXPECT_EQ(r["before"]["still_flagged"], 40);  // all were alerts of the model before
   EXPECT_LT(r["after"]["still_flagged"].get<int>(), 8) << r.dump();  // >= 80 % fewer
+  // Attacks without the site's signature are still alerted by the retrained model.
+  auto retrained = model::Scorer::load(after);
+  ASSERT_TRUE(retrained.ok()) << retrained.error().to_string();
+  int flagged_before = 0, flagged_after = 0;
+  for (int i = 0; i < 200; ++i) {
+    auto f = gen.next_attack();
+    std::vector<model::Verdict> b, a;
+    ASSERT_TRUE((*scorer)->score(std::span(&f, 1), b).ok());
+    ASSERT_TRUE((*retrained)->score(std::span(&f, 1), a).ok());
+    if (b[0].label != 1) continue;
+    ++flagged_before;
+    flagged_after += a[0].label;
+  }
+  std::cout << "attacks flagged: " << flagged_before << " before, " << flagged_after << " after\n";
+  ASSERT_GT(flagged_before, 100);
+  EXPECT_GE(flagged_after, flagged_before * 9 / 10);
   fsys::remove_all(dir);
 }
 
