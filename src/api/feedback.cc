@@ -42,9 +42,10 @@ std::optional<nlohmann::json> body_object(const Req& req, Res& res,
     return std::nullopt;
   }
   std::vector<Problem> problems;
-  for (const auto& [k, v] : body.items()) {
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; })) {
-      problems.push_back({"/" + k.substr(0, 60), "unknown field"});
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    const std::string& key = it.key();
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
+      problems.push_back({"/" + key.substr(0, 60), "unknown field"});
     }
   }
   if (!problems.empty()) {
