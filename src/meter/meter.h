@@ -14,6 +14,7 @@
 #include "flow/flow_record.h"
 #include "meter/decode.h"
 #include "meter/features.h"
+#include "meter/flow_index.h"
 #include "meter/flow_state.h"
 #include "meter/packet.h"
 
@@ -76,9 +77,10 @@ class Meter {
   static constexpr int kTimeoutClasses = 5;
 
   void add_decoded(const DecodedPacket& p, int64_t ts, uint32_t wirelen);
+  uint32_t find_flow(const FlowKey& k, const FlowKey& rk, bool& from_src) const;
   uint32_t new_flow(const FlowKey& key, int64_t ts);
   void mark_icmp_error(const DecodedPacket& p, int64_t ts);
-  void start_record(FlowState& f, int64_t ts);
+  void start_record(uint32_t id, int64_t ts);
   void account(FlowState& f, const DecodedPacket& p, bool from_src, int64_t ts, uint32_t wirelen,
                bool in_protocol);
   void send_record(uint32_t id);
@@ -94,9 +96,9 @@ class Meter {
 
   MeterSettings settings_;
   MeterCounters counters_;
-  std::vector<FlowState> flows_;
+  FlowSlab flows_;
   std::vector<uint32_t> free_;
-  std::unordered_map<FlowKey, uint32_t, FlowKeyHash> index_;
+  FlowIndex index_;
   std::array<uint32_t, kTimeoutClasses> idle_head_{}, idle_tail_{};
   uint32_t start_head_ = kNoFlow, start_tail_ = kNoFlow;
   std::unordered_map<FlowKey, int64_t, FlowKeyHash> ftp_data_expected_;  // key: dst addr+port
