@@ -128,10 +128,11 @@ size_t Meter::memory_bytes() const {
   return flows_.capacity() * sizeof(FlowState) + index_.capacity() * FlowIndex::kSlotBytes +
          pending_recs_.size() * sizeof(flow::FlowRecord) +
          (free_.capacity() + free_recs_.capacity() + ready_.size()) * sizeof(uint32_t) +
-         pending_.size() * sizeof(Pending);
+         (pending_.size() + closing_.capacity()) * sizeof(Pending);
 }
 
 void Meter::add(const Packet& p) {
+  settle_finish();
   ++counters_.packets;
   if (p.ts_us > now_us_) now_us_ = p.ts_us;
   // Records due at this packet's time go out before it is counted (argus -S 60 puts a packet
@@ -148,6 +149,7 @@ void Meter::add(const Packet& p) {
 }
 
 void Meter::advance(int64_t now_us) {
+  settle_finish();
   if (now_us <= now_us_) return;
   now_us_ = now_us;
   sweep(now_us_);
@@ -365,12 +367,21 @@ void Meter::send_record(uint32_t id) {
 }
 
 void Meter::remove_flow(uint32_t id) {
+  detach_flow(id);
+  free_flow(id);
+}
+
+// Out of the index and the lists; the state stays readable until free_flow().
+void Meter::detach_flow(uint32_t id) {
   FlowState& f = flows_[id];
   index_.erase(f.hash, id);
   idle_unlink(id);
   start_unlink(id);
   f.in_use = false;
-  f.service = ServiceTracker{};
+}
+
+void Meter::free_flow(uint32_t id) {
+  flows_[id].service = ServiceTracker{};
   free_.push_back(id);
 }
 
@@ -429,22 +440,86 @@ void Meter::release(int64_t now, bool all) {
 }
 
 void Meter::finish() {
-  // Send in record start order so equal last times keep a stable order.
-  while (start_head_ != kNoFlow) send_record(start_head_);
+  settle_finish();
+  // Record sequence numbers follow record start order, so equal last times keep a stable order.
+  for (uint32_t id = start_head_; id != kNoFlow; id = flows_[id].start_next) {
+    closing_.push_back({flows_[id].ltime_us, pending_seq_++, id});
+  }
+  std::sort(closing_.begin(), closing_.end(),
+            [](const Pending& a, const Pending& b) { return PendingLater{}(b, a); });
   for (uint32_t id = 0; id < flows_.size(); ++id) {
-    if (flows_[id].in_use) remove_flow(id);
+    if (!flows_[id].in_use) continue;
+    const bool closing = flows_[id].record_open;
+    detach_flow(id);
+    if (!closing) free_flow(id);  // the closing ones are freed once their record is made
   }
   ftp_data_expected_.clear();
+  // Every record is released now (counted here); take() hands them over in order.
+  counters_.records += pending_.size() + closing_.size();
+  finishing_ = true;
+}
+
+// Makes the records finish() left to take() at once (input after finish(), or a second one).
+void Meter::settle_finish() {
+  if (!finishing_) return;
+  for (; closing_next_ < closing_.size(); ++closing_next_) {
+    const Pending& c = closing_[closing_next_];
+    uint32_t slot;
+    if (!free_recs_.empty()) {
+      slot = free_recs_.back();
+      free_recs_.pop_back();
+    } else {
+      slot = static_cast<uint32_t>(pending_recs_.size());
+      pending_recs_.emplace_back();
+    }
+    make_record(flows_[c.slot], pending_recs_[slot]);
+    pending_.push({c.ltime_us, c.seq, slot});
+    free_flow(c.slot);
+  }
+  closing_.clear();
+  closing_next_ = 0;
+  finishing_ = false;
+  counters_.records -= pending_.size();  // counted by finish(), counted again by release()
   release(now_us_, true);
 }
 
 size_t Meter::take(std::vector<flow::FlowRecord>& out, size_t max) {
-  const size_t n = std::min(max, ready_.size());
-  for (size_t i = 0; i < n; ++i) {
+  size_t n = 0;
+  for (; n < max && !ready_.empty(); ++n) {
     const uint32_t slot = ready_.front();
     ready_.pop_front();
     out.push_back(std::move(pending_recs_[slot]));
     free_recs_.push_back(slot);
+  }
+  return finishing_ ? n + take_finishing(out, max - n) : n;
+}
+
+// After finish(): merges the records waiting in `pending_` with those of the closing flows,
+// making the latter on the way, in (last time, sequence) order.
+size_t Meter::take_finishing(std::vector<flow::FlowRecord>& out, size_t max) {
+  size_t n = 0;
+  for (; n < max; ++n) {
+    const bool closing_left = closing_next_ < closing_.size();
+    if (pending_.empty() && !closing_left) break;
+    if (!pending_.empty() &&
+        (!closing_left || PendingLater{}(closing_[closing_next_], pending_.top()))) {
+      const uint32_t slot = pending_.top().slot;
+      pending_.pop();
+      ct_.apply(pending_recs_[slot]);
+      out.push_back(std::move(pending_recs_[slot]));
+      free_recs_.push_back(slot);
+    } else {
+      const uint32_t id = closing_[closing_next_++].slot;
+      flow::FlowRecord& r = out.emplace_back();
+      make_record(flows_[id], r);
+      ct_.apply(r);
+      free_flow(id);
+    }
+  }
+  if (pending_.empty() && closing_next_ == closing_.size()) {
+    closing_ = {};
+    closing_next_ = 0;
+    finishing_ = false;
   }
   return n;
 }

@@ -48,7 +48,9 @@ class Meter {
   void add(const Packet& p);
   // Moves time forward without a packet (live capture on a quiet link), so idle flows close.
   void advance(int64_t now_us);
-  // End of input: closes every flow and releases every record.
+  // End of input: closes every flow and releases every record. The records of flows still
+  // open are made as take() reaches them, so a full table never turns into a second, larger
+  // backlog of records; add() or advance() after finish() makes the rest at once.
   void finish();
   // Appends the records that can no longer change order (ordered by last time, ct_* filled),
   // at most `max` of them, so a caller can write a large backlog in bounded chunks.
@@ -85,6 +87,10 @@ class Meter {
                bool in_protocol);
   void send_record(uint32_t id);
   void remove_flow(uint32_t id);
+  void detach_flow(uint32_t id);
+  void free_flow(uint32_t id);
+  void settle_finish();
+  size_t take_finishing(std::vector<flow::FlowRecord>& out, size_t max);
   void sweep(int64_t now);
   void release(int64_t now, bool all);
   int64_t timeout_of(const FlowState& f) const;
@@ -108,6 +114,11 @@ class Meter {
   uint64_t pending_seq_ = 0;
   // Released records stay in their slots until taken: no second copy of a large backlog.
   std::deque<uint32_t> ready_;
+  // After finish(): the flows that still had an open record, in release order (`slot` is the
+  // flow id); take() makes their records, merged with those waiting in `pending_`.
+  std::vector<Pending> closing_;
+  size_t closing_next_ = 0;
+  bool finishing_ = false;
   CtWindow ct_;
   DecodedPacket scratch_;
   int64_t now_us_ = 0;
