@@ -64,14 +64,15 @@ struct FlowKeyHash {
 };
 
 // The same for a key and its reverse (addresses and ports swapped), so the flow index finds a
-// packet's flow in either direction with one probe sequence.
-uint32_t flow_hash(const FlowKey& k);
+// packet's flow in either direction with one probe sequence. `seed` is random per meter, so
+// crafted traffic cannot aim at one probe sequence (hash flooding).
+uint32_t flow_hash(const FlowKey& k, uint64_t seed);
 
 inline constexpr uint32_t kNoFlow = UINT32_MAX;
 
 struct FlowState {
   FlowKey key;
-  uint32_t hash = 0;  // flow_hash(key), the index's slot hash
+  uint32_t hash = 0;  // flow_hash(key, seed), the index's slot hash
   bool in_use = false;
   bool record_open = false;  // a packet arrived since the last record was sent
   bool first_record = true;  // Argus "cause START": non-TCP one-way flows print INT, later REQ

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 
 namespace flowsentry::meter {
 namespace {
@@ -29,8 +30,13 @@ uint64_t fmix(uint64_t h) {
   return h;
 }
 
-uint64_t address_hash(const Address& a) {
-  return fmix(load64(a.data()) ^ (load64(a.data() + 8) * 0xC2B2AE3D27D4EB4Full));
+uint64_t address_hash(const Address& a, uint64_t seed) {
+  return fmix((load64(a.data()) ^ seed) + (load64(a.data() + 8) * 0xC2B2AE3D27D4EB4Full));
+}
+
+uint64_t random_seed() {
+  std::random_device rd;
+  return (uint64_t{rd()} << 32) | rd();
 }
 
 bool is_icmp(uint8_t proto) {
@@ -97,13 +103,13 @@ size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept {
   return static_cast<size_t>(h);
 }
 
-uint32_t flow_hash(const FlowKey& k) {
+uint32_t flow_hash(const FlowKey& k, uint64_t seed) {
   // Addresses and ports enter as unordered pairs: a key and its reverse hash alike.
-  const uint64_t addrs = address_hash(k.src) + address_hash(k.dst);
+  const uint64_t addrs = address_hash(k.src, seed) + address_hash(k.dst, seed);
   const uint64_t ports = (uint64_t{std::min(k.sport, k.dport)} << 16) | std::max(k.sport, k.dport);
   const uint64_t rest = (uint64_t{k.extra} << 32) | (uint64_t{k.proto} << 48) |
                         (uint64_t{static_cast<uint8_t>(k.network)} << 56);
-  return static_cast<uint32_t>(fmix(addrs ^ ((ports | rest) * 0x9E3779B97F4A7C15ull)) >> 32);
+  return static_cast<uint32_t>(fmix(addrs ^ seed ^ ((ports | rest) * 0x9E3779B97F4A7C15ull)) >> 32);
 }
 
 uint64_t MeterCounters::skipped_total() const {
@@ -112,7 +118,8 @@ uint64_t MeterCounters::skipped_total() const {
   return n;
 }
 
-Meter::Meter(MeterSettings settings) : settings_(settings), ct_(settings.ct_window) {
+Meter::Meter(MeterSettings settings)
+    : settings_(settings), ct_(settings.ct_window), seed_(random_seed()) {
   // Flow ids are 32-bit and the index holds at most 2^32 slots, half of them used.
   settings_.max_flows = std::min(settings_.max_flows, size_t{1} << 31);
   idle_head_.fill(kNoFlow);
@@ -250,7 +257,7 @@ void Meter::add_decoded(const DecodedPacket& p, int64_t ts, uint32_t wirelen) {
 // packet's flow.
 uint32_t Meter::find_flow(const FlowKey& k, const FlowKey& rk, bool& from_src) const {
   const bool reverse = reverse_allowed(k);
-  return index_.find(flow_hash(k), [&](uint32_t id) {
+  return index_.find(flow_hash(k, seed_), [&](uint32_t id) {
     const FlowKey& fk = flows_[id].key;
     if (fk == k) {
       from_src = true;
@@ -274,7 +281,8 @@ void Meter::mark_icmp_error(const DecodedPacket& p, int64_t ts) {
   k.dport = p.inner_dport;
   k.proto = p.inner_proto;
   k.network = p.inner_network;
-  const uint32_t id = index_.find(flow_hash(k), [&](uint32_t i) { return flows_[i].key == k; });
+  const uint32_t id =
+      index_.find(flow_hash(k, seed_), [&](uint32_t i) { return flows_[i].key == k; });
   if (id == kNoFlow) return;
   FlowState& f = flows_[id];
   if (f.record_open && ts > f.ltime_us) f.ltime_us = ts;
@@ -306,7 +314,7 @@ uint32_t Meter::new_flow(const FlowKey& key, int64_t ts) {
   }
   FlowState& f = flows_[id];
   f.key = key;
-  f.hash = flow_hash(key);
+  f.hash = flow_hash(key, seed_);
   f.in_use = true;
   f.last_seen_us = ts;
   index_.insert(f.hash, id);

@@ -120,6 +120,7 @@ class Meter {
   size_t closing_next_ = 0;
   bool finishing_ = false;
   CtWindow ct_;
+  uint64_t seed_;  // of flow_hash: random, so crafted keys cannot all share a probe sequence
   DecodedPacket scratch_;
   int64_t now_us_ = 0;
 };
