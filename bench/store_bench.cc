@@ -258,11 +258,11 @@ bool host_queries(fs::store::Store& store, const Args& a) {
   using namespace fs::store;
   auto range = [](const std::string& text) { return *parse_address_range(text); };
   struct Q {
-    const char* name;
+    std::string name;
     std::function<bool(const Query&, int)> run;
   };
   auto host = [&](int r) { return host_address(static_cast<size_t>(r * 97) % a.hosts); };
-  const std::vector<Q> queries{
+  std::vector<Q> queries{
       {"flows host=IP",
        [&](const Query& q, int r) {
          FlowFilter f{.host = range(host(r))};
@@ -283,14 +283,6 @@ bool host_queries(fs::store::Store& store, const Args& a) {
          auto first = store.list_flows(q, {}, std::nullopt, 100);
          return first.ok() && store.list_flows(q, {}, first->next, 100).ok();
        }},
-      {"hosts/top by anomalies, any",
-       [&](const Query& q, int) {
-         return store.top_hosts(q, HostOrder::kAnomalies, HostRole::kAny, 20).ok();
-       }},
-      {"hosts/top by bytes, src",
-       [&](const Query& q, int) {
-         return store.top_hosts(q, HostOrder::kBytes, HostRole::kSrc, 20).ok();
-       }},
       {"hosts/{ip}",
        [&](const Query& q, int r) {
          const auto ip = host(r);
@@ -298,6 +290,21 @@ bool host_queries(fs::store::Store& store, const Args& a) {
                 store.alerts_naming(q.from, q.to, ip, 50).ok();
        }},
   };
+  // hosts/top for every order and role.
+  for (auto by : {HostOrder::kFlows, HostOrder::kBytes, HostOrder::kAnomalies}) {
+    for (auto role : {HostRole::kSrc, HostRole::kDst, HostRole::kAny}) {
+      queries.push_back({fmt::format("hosts/top by {}, role={}",
+                                     by == HostOrder::kFlows   ? "flows"
+                                     : by == HostOrder::kBytes ? "bytes"
+                                                               : "anomalies",
+                                     role == HostRole::kSrc   ? "src"
+                                     : role == HostRole::kDst ? "dst"
+                                                              : "any"),
+                         [&store, by, role](const Query& q, int) {
+                           return store.top_hosts(q, by, role, 20).ok();
+                         }});
+    }
+  }
   fmt::print("\n### host queries ({} distinct hosts)\n\n", a.hosts);
   fmt::print("| query | window | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|\n");
   bool ok = true;
