@@ -72,13 +72,14 @@ bool Output::push(Record r) {
   return true;
 }
 
-void Output::offer(std::span<const model::ScoredFlow> batch) {
-  if (opt_.filter == Filter::kAlerts) return;
+void Output::offer(std::span<const model::ScoredFlow> batch, bool normal_only) {
+  if (opt_.filter == Filter::kAlerts || (normal_only && opt_.filter == Filter::kAnomalies)) return;
   bool any = false;
   {
     std::lock_guard lock(mu_);
     for (const auto& f : batch) {
       if (opt_.filter == Filter::kAnomalies && !f.verdict.label) continue;
+      if (normal_only && f.verdict.label) continue;
       any = push(f) || any;
     }
   }

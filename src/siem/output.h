@@ -68,8 +68,9 @@ class Output {
   Output(const Output&) = delete;
   Output& operator=(const Output&) = delete;
 
-  // Never blocks on delivery.
-  void offer(std::span<const model::ScoredFlow> batch);
+  // Never blocks on delivery. With `normal_only`, anomalous verdicts are left out (another
+  // process forwards them: a `run` worker's anomalies go through the alerter).
+  void offer(std::span<const model::ScoredFlow> batch, bool normal_only = false);
   void offer(const detect::Alert& alert);
 
   // Waits until the queue is empty and nothing is in flight, or the timeout passes.

@@ -220,8 +220,8 @@ Result<std::unique_ptr<Outputs>> Outputs::from_config(const Config& c) {
   return create(c.get_string("siem.outputs"), output_defaults(c));
 }
 
-void Outputs::observe(std::span<const model::ScoredFlow> batch) {
-  for (auto& o : outputs_) o->offer(batch);
+void Outputs::observe(std::span<const model::ScoredFlow> batch, bool normal_only) {
+  for (auto& o : outputs_) o->offer(batch, normal_only);
 }
 
 void Outputs::alert(const detect::Alert& alert) {

@@ -44,7 +44,8 @@ class Outputs {
   static Result<std::unique_ptr<Outputs>> from_config(const Config& c);
   static Result<std::unique_ptr<Outputs>> create(std::string_view specs, const OutputDefaults& d);
 
-  void observe(std::span<const model::ScoredFlow> batch);
+  // `normal_only`: leave anomalous verdicts to another process (Output::offer).
+  void observe(std::span<const model::ScoredFlow> batch, bool normal_only = false);
   void alert(const detect::Alert& alert);
   bool flush(std::chrono::milliseconds timeout);
   bool empty() const { return outputs_.empty(); }

@@ -109,7 +109,7 @@ std::string host_rollup_insert_head(const HostRollupLevel& level) {
 
 std::string host_rollup_conflict_tail(const HostRollupLevel& level, const char* greatest) {
   return fmt::format(
-      " ON CONFLICT ({}, side, address) DO UPDATE SET flows = r.flows + excluded.flows, "
+      " ON CONFLICT (side, {}, address) DO UPDATE SET flows = r.flows + excluded.flows, "
       "anomalies = r.anomalies + excluded.anomalies, bytes = r.bytes + excluded.bytes, "
       "max_score = {}(r.max_score, excluded.max_score)",
       level.time_column, greatest);

@@ -67,7 +67,7 @@ struct HostRollupKey {
   HostSide side = HostSide::kSrc;
   flow::AddressBytes address{};
 
-  auto tie() const { return std::tie(bucket, side, address); }
+  auto tie() const { return std::tie(side, bucket, address); }  // the tables' key order
   bool operator<(const HostRollupKey& o) const { return tie() < o.tie(); }
 };
 

@@ -100,6 +100,27 @@ TEST(OutputTest, FiltersPickAnomaliesAlertsOrEverything) {
   }
 }
 
+// A `run` worker leaves its anomalies to the alerter, which reads them from the anomalies topic
+// and offers them as a batch of its own: each anomaly is forwarded once.
+TEST(OutputTest, AWorkerLeavesAnomaliesToTheAlerter) {
+  const auto batch = testing::sample_verdicts();  // one anomaly, one normal
+  std::map<Filter, std::vector<std::string>> want = {{Filter::kAnomalies, {"anomaly"}},
+                                                     {Filter::kAll, {"normal", "anomaly"}}};
+  for (const auto& [filter, expected] : want) {
+    auto state = std::make_shared<FakeTransport::State>();
+    Output out(quick(filter, "split-test"), kinds(), std::make_unique<FakeTransport>(state));
+    out.offer(batch, true);  // the worker
+    ASSERT_TRUE(out.flush(seconds(10)));
+    std::vector<model::ScoredFlow> read_back;  // the alerter: anomalies only
+    for (const auto& f : batch) {
+      if (f.verdict.label) read_back.push_back(f);
+    }
+    out.offer(read_back);
+    ASSERT_TRUE(out.flush(seconds(10)));
+    EXPECT_EQ(state->got, expected);
+  }
+}
+
 TEST(OutputTest, RetryableFailuresAreRetriedThenDelivered) {
   auto state = std::make_shared<FakeTransport::State>();
   state->failures = 2;
