@@ -99,14 +99,14 @@ Result<FlowPage> SqlStore::list_flows(const Query& q, const FlowFilter& filter,
     params.insert(params.end(), {*filter.port, *filter.port});
   }
   if (filter.anomalies) sql += *filter.anomalies ? " AND label = 1" : " AND label = 0";
-  if (after) {
+  if (after && !filter.by_score) {
     // Keyset: strictly after the cursor in kNewestFirst order; `stime <= ?` keeps it a range.
     sql += " AND stime <= ? AND (stime, source, source_partition, source_offset) < (?, ?, ?, ?)";
     params.insert(params.end(), {after->stime, after->stime, after->key.source,
                                  after->key.partition, after->key.offset});
   }
   const int n = std::max(limit, 1);
-  sql += fmt::format(" ORDER BY {} LIMIT ?", kNewestFirst);
+  sql += fmt::format(" ORDER BY {}{} LIMIT ?", filter.by_score ? "score DESC, " : "", kNewestFirst);
   params.emplace_back(int64_t{n} + 1);  // one more says whether a next page exists
   auto rows = query_flows(sql, params);
   if (!rows.ok()) return rows.error();
@@ -114,7 +114,7 @@ Result<FlowPage> SqlStore::list_flows(const Query& q, const FlowFilter& filter,
   page.flows = std::move(*rows);
   if (static_cast<int>(page.flows.size()) > n) {
     page.flows.resize(static_cast<size_t>(n));
-    page.next = FlowCursor{page.flows.back().stime, page.flows.back().key};
+    if (!filter.by_score) page.next = FlowCursor{page.flows.back().stime, page.flows.back().key};
   }
   return page;
 }
