@@ -434,7 +434,8 @@ TEST_F(RunTest, AnInjectedBurstRaisesExactlyOneAlert) {
   EXPECT_EQ(from_alerter["normal"] + from_alerter["bad"], 0);
   auto from_worker = kinds(worker_siem);
   EXPECT_GT(from_worker["normal"], 0);
-  EXPECT_EQ(from_worker["anomaly"] + from_worker["alert"] + from_worker["bad"], 0)
+  // (It may send alerts of its own: drift and source-keyed behaviour run on workers.)
+  EXPECT_EQ(from_worker["anomaly"] + from_worker["bad"], 0)
       << "a worker leaves its anomalies to the alerter";
 }
 
