@@ -21,7 +21,7 @@ GRANT USAGE ON SCHEMA public TO flowsentry_worker;
 SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO flowsentry_owner, flowsentry_worker',
               current_database()) \gexec
 
--- Workers insert flows and upsert every rollup (rollup_*, host_rollup_1h): SELECT, INSERT, UPDATE.
+-- Workers insert flows and upsert every rollup (rollup_*, host_rollup_*): SELECT, INSERT, UPDATE.
 -- Tables and sequences the owner creates from now on (migrations, each day's partition)...
 ALTER DEFAULT PRIVILEGES FOR ROLE flowsentry_owner IN SCHEMA public
   GRANT SELECT, INSERT, UPDATE ON TABLES TO flowsentry_worker;

@@ -18,21 +18,6 @@ bool ok_or_503(const Result<T>& r, Res& res) {
   return false;
 }
 
-std::optional<store::AddressRange> range_param(const Req& req, const char* name,
-                                               std::vector<Problem>& problems) {
-  if (!req.has_param(name)) return std::nullopt;
-  if (req.get_param_value_count(name) != 1) {
-    problems.push_back({name, "given more than once"});
-    return std::nullopt;
-  }
-  auto r = store::parse_address_range(req.get_param_value(name));
-  if (!r.ok()) {
-    problems.push_back({name, r.error().message});
-    return std::nullopt;
-  }
-  return *r;
-}
-
 std::optional<bool> bool_param(const Req& req, const char* name, std::vector<Problem>& problems) {
   if (!req.has_param(name)) return std::nullopt;
   auto v = req.get_param_value(name);

@@ -237,4 +237,19 @@ nlohmann::json alert_json(const store::StoredAlert& a) {
            a.snoozed_until ? nlohmann::json(*a.snoozed_until) : nlohmann::json(nullptr)}};
 }
 
+std::optional<store::AddressRange> range_param(const Request& req, const char* name,
+                                               std::vector<Problem>& problems) {
+  if (!req.has_param(name)) return std::nullopt;
+  if (req.get_param_value_count(name) != 1) {
+    problems.push_back({name, "given more than once"});
+    return std::nullopt;
+  }
+  auto r = store::parse_address_range(req.get_param_value(name));
+  if (!r.ok()) {
+    problems.push_back({name, r.error().message});
+    return std::nullopt;
+  }
+  return *r;
+}
+
 }  // namespace flowsentry::api

@@ -41,4 +41,9 @@ nlohmann::json flow_json(const store::StoredFlow& f);
 nlohmann::json alert_json(const store::StoredAlert& a);
 std::string flows_csv(const std::vector<store::StoredFlow>& flows);
 
+// An address or CIDR parameter (store::parse_address_range); a problem naming it when it does
+// not parse or is given twice.
+std::optional<store::AddressRange> range_param(const Request& req, const char* name,
+                                               std::vector<Problem>& problems);
+
 }  // namespace flowsentry::api

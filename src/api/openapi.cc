@@ -186,12 +186,16 @@ json series_schema(json point_props) {
 }
 
 json flows_op(const std::string& summary, int limit) {
-  auto op = get_op(
-      summary,
-      with(window_params(), {limit_param(limit),
-                             query_param("format", {{"type", "string"}, {"enum", {"json", "csv"}}},
-                                         "csv for a CSV download")}),
-      ref("Flows"));
+  auto op =
+      get_op(summary,
+             with(window_params(),
+                  {limit_param(limit),
+                   query_param("format", {{"type", "string"}, {"enum", {"json", "csv"}}},
+                               "csv for a CSV download"),
+                   query_param("host", {{"type", "string"}},
+                               "only this host's anomalies: an address or CIDR on either side "
+                               "(10.0.0.5, 10.0.0.0/8, 2001:db8::/32)")}),
+             ref("Flows"));
   op["responses"]["200"]["content"]["text/csv"] = {{"schema", {{"type", "string"}}}};
   return op;
 }

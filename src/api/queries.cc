@@ -85,6 +85,29 @@ void send_flows(const Req& req, Res& res, const std::vector<store::StoredFlow>& 
   send_json(res, {{"flows", std::move(arr)}});
 }
 
+// The anomaly tables: the window's anomalies, newest first (recent) or highest score first
+// (top); with `host` (an address or CIDR on either side) only that host's, so the dashboard's
+// tables and CSV exports honour its host filter.
+void anomalies(const ApiContext& ctx, const Req& req, Res& res, bool top) {
+  std::vector<Problem> problems;
+  int limit = int_param(req, "limit", top ? 10 : 100, 1, 10000, problems);
+  check_format(req, problems);
+  auto host = range_param(req, "host", problems);
+  auto q = query_or_400(req, res, problems);
+  if (!q) return;
+  if (!host) {
+    auto r = top ? ctx.store->top_scores(*q, limit) : ctx.store->recent_anomalies(*q, limit);
+    if (ok_or_503(r, res)) send_flows(req, res, *r);
+    return;
+  }
+  store::FlowFilter f;
+  f.host = host;
+  f.anomalies = true;
+  f.by_score = top;
+  auto page = ctx.store->list_flows(*q, f, std::nullopt, limit);
+  if (ok_or_503(page, res)) send_flows(req, res, page->flows);
+}
+
 void summary(const ApiContext& ctx, const Req& req, Res& res) {
   std::vector<Problem> problems;
   auto q = query_or_400(req, res, problems);
@@ -255,24 +278,10 @@ void add_query_routes(Router& router, const ApiContext& context) {
         }
         send_json(res, {{"cells", std::move(cells)}});
       }));
-  router.add("GET", "/api/v1/anomalies/recent", with_store([ctx](const Req& req, Res& res) {
-               std::vector<Problem> problems;
-               int limit = int_param(req, "limit", 100, 1, 10000, problems);
-               check_format(req, problems);
-               auto q = query_or_400(req, res, problems);
-               if (!q) return;
-               auto r = ctx->store->recent_anomalies(*q, limit);
-               if (ok_or_503(r, res)) send_flows(req, res, *r);
-             }));
-  router.add("GET", "/api/v1/anomalies/top", with_store([ctx](const Req& req, Res& res) {
-               std::vector<Problem> problems;
-               int limit = int_param(req, "limit", 10, 1, 10000, problems);
-               check_format(req, problems);
-               auto q = query_or_400(req, res, problems);
-               if (!q) return;
-               auto r = ctx->store->top_scores(*q, limit);
-               if (ok_or_503(r, res)) send_flows(req, res, *r);
-             }));
+  router.add("GET", "/api/v1/anomalies/recent",
+             with_store([ctx](const Req& req, Res& res) { anomalies(*ctx, req, res, false); }));
+  router.add("GET", "/api/v1/anomalies/top",
+             with_store([ctx](const Req& req, Res& res) { anomalies(*ctx, req, res, true); }));
   router.add("GET", "/api/v1/drift", with_store([ctx](const Req& req, Res& res) {
                std::vector<Problem> problems;
                int limit = int_param(req, "limit", 100, 1, 10000, problems);

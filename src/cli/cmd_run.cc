@@ -4,6 +4,8 @@
 //   alerter  Kafka `anomalies` -> burst rule -> notifications (one per deployment: global alerts);
 //            Kafka `flow_summaries` -> flood per target, ARP reply storm (kafka.summaries_topic)
 //   all      worker with the burst rule and notifications in the same process
+// SIEM outputs: a worker forwards its normal verdicts and the alerter the anomalous ones it reads
+// from the anomalies topic (each once, from one place); role all and --data forward both.
 // `--data` makes the worker read a flow file instead of Kafka (`--follow`: a growing Zeek
 // conn.log, surviving rotation, never ending).
 #include <atomic>
@@ -128,8 +130,9 @@ int run_run(RunOpts o) {
     result = !o.data.empty() ? run_source(*config, service, o, stop, running)
              : worker ? pipeline::run_kafka_worker(*config, *service.scorer(), *service.store(),
                                                    service.detection(), stop, running,
-                                                   service.siem_observer())
-                      : pipeline::run_alerter(*config, *service.detection(), stop);
+                                                   service.siem_observer(role == "worker"))
+                      : pipeline::run_alerter(*config, *service.detection(), stop,
+                                              service.siem_observer());
     stop = true;
   });
   while (!stop) {

@@ -77,9 +77,11 @@ Status Service::start_detection(bool bursts, bool drift, detect::BehaviourScope 
   return {};
 }
 
-pipeline::Pipeline::Observer Service::siem_observer() {
+pipeline::Pipeline::Observer Service::siem_observer(bool normal_only) {
   if (!siem_ || siem_->empty()) return {};
-  return [s = siem_.get()](std::span<const model::ScoredFlow> batch) { s->observe(batch); };
+  return [s = siem_.get(), normal_only](std::span<const model::ScoredFlow> batch) {
+    s->observe(batch, normal_only);
+  };
 }
 
 Status Service::start_api(int port, std::function<nlohmann::json()> pipeline_status) {

@@ -34,7 +34,8 @@ class Service {
   Status start_detection(bool bursts = true, bool drift = true,
                          detect::BehaviourScope scope = detect::BehaviourScope::kAll);
   // Hands scored batches to the SIEM outputs (never blocks); empty when none are configured.
-  pipeline::Pipeline::Observer siem_observer();
+  // `normal_only`: anomalies are forwarded elsewhere (a `run` worker's, by the alerter).
+  pipeline::Pipeline::Observer siem_observer(bool normal_only = false);
   // Serves the API on `port` (the api.* settings give host, token, limits).
   Status start_api(int port, std::function<nlohmann::json()> pipeline_status = {});
 

@@ -120,6 +120,12 @@ constexpr std::array kSettings{
                 "Wait before a SIEM output's second attempt; doubles each time"},
     SettingSpec{"siem", "backoff_max_s", T::kDouble, "30", 0, 86400,
                 "Longest wait between a SIEM output's attempts"},
+    SettingSpec{"siem", "circuit_failures", T::kInt, "5", 0, 1000,
+                "Failed attempts in a row that open a SIEM output's circuit: records are then "
+                "dropped (counted, reason circuit_open) until a probe succeeds; 0 = never"},
+    SettingSpec{"siem", "circuit_open_s", T::kDouble, "10", 0, 86400,
+                "How long a SIEM output's circuit stays open before one probe record; doubles "
+                "after a failed probe, up to max(this, siem.backoff_max_s)"},
     SettingSpec{"siem", "timeout_s", T::kDouble, "5", 0.05, 300,
                 "Connect and send timeout of syslog and webhook outputs"},
     SettingSpec{"siem", "hostname", T::kString, "", 0, -1,

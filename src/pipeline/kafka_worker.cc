@@ -257,7 +257,8 @@ Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Sto
   return st;
 }
 
-Status run_alerter(const Config& c, DetectionStage& detection, std::atomic<bool>& stop) {
+Status run_alerter(const Config& c, DetectionStage& detection, std::atomic<bool>& stop,
+                   Pipeline::Observer anomalies) {
   auto cc = consumer_config(c, c.get_string("kafka.anomalies_topic"),
                             c.get_string("kafka.group") + "-alerter");
   if (!cc.ok()) return cc.error();
@@ -291,7 +292,10 @@ Status run_alerter(const Config& c, DetectionStage& detection, std::atomic<bool>
                     problem);
       }
     }
-    if (!batch.empty()) detection.observe(batch);
+    if (!batch.empty()) {
+      detection.observe(batch);
+      if (anomalies) anomalies(batch);
+    }
     if (!summaries.empty()) detection.observe_summaries(summaries);
     detection.tick(wall_seconds());
     if (!messages.empty()) {

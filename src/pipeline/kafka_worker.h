@@ -33,7 +33,10 @@ Status run_kafka_worker(const Config& config, const model::Scorer& scorer, store
                         DetectionStage* detection, std::atomic<bool>& stop, Pipeline*& running,
                         Pipeline::Observer also = {});
 
-Status run_alerter(const Config& config, DetectionStage& detection, std::atomic<bool>& stop);
+// `anomalies`, when set, observes every anomalous verdict read from the anomalies topic (the
+// SIEM outputs, which then get each worker's anomalies once, from one place).
+Status run_alerter(const Config& config, DetectionStage& detection, std::atomic<bool>& stop,
+                   Pipeline::Observer anomalies = {});
 
 // The pipeline.* settings (batching, queue, explanations) as PipelineOptions.
 PipelineOptions pipeline_options(const Config& config);

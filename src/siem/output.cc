@@ -16,14 +16,35 @@ Output::Output(OutputOptions options, Formatter format, std::unique_ptr<Transpor
       sent_(MetricsRegistry::global().counter("flowsentry_siem_sent_total",
                                               "Records delivered to a SIEM output",
                                               {{"output", opt_.name}})),
-      dropped_(MetricsRegistry::global().counter(
-          "flowsentry_siem_dropped_total",
-          "Records a SIEM output dropped (queue full, out of attempts, shutdown)",
-          {{"output", opt_.name}})),
       retries_(MetricsRegistry::global().counter("flowsentry_siem_retries_total",
                                                  "Delivery attempts a SIEM output repeated",
-                                                 {{"output", opt_.name}})) {
+                                                 {{"output", opt_.name}})),
+      circuit_opened_(MetricsRegistry::global().counter(
+          "flowsentry_siem_circuit_opened_total",
+          "Times a SIEM output's circuit opened after failed attempts in a row",
+          {{"output", opt_.name}})),
+      circuit_open_(MetricsRegistry::global().gauge(
+          "flowsentry_siem_circuit_open", "1 while a SIEM output's circuit is open, else 0",
+          {{"output", opt_.name}})),
+      circuit_(opt_.circuit) {
+  for (size_t i = 0; i < kDropReasons.size(); ++i) {
+    dropped_[i] = &MetricsRegistry::global().counter(
+        "flowsentry_siem_dropped_total",
+        "Records a SIEM output dropped, by reason (queue_full, attempts, rejected, circuit_open, "
+        "shutdown; delivery_failed for Kafka)",
+        {{"output", opt_.name}, {"reason", kDropReasons[i]}});
+  }
   worker_ = std::thread([this] { run(); });
+}
+
+namespace {
+constexpr size_t kQueueFull = 0, kAttempts = 1, kRejected = 2, kCircuitOpen = 3, kShutdown = 4;
+}  // namespace
+
+void Output::drop(size_t reason, uint64_t n) {
+  dropped_[reason]->inc(static_cast<double>(n));
+  dropped_n_ += n;
+  if (reason == kCircuitOpen) open_drops_n_ += n;
 }
 
 Output::~Output() {
@@ -36,16 +57,14 @@ Output::~Output() {
   worker_.join();
   const auto left = queue_.size();
   if (left > 0) {
-    dropped_.inc(static_cast<double>(left));
-    dropped_n_ += left;
+    drop(kShutdown, left);
     module_logger("siem")->warn("output {}: {} records not delivered at shutdown", opt_.name, left);
   }
 }
 
 bool Output::push(Record r) {
   if (queue_.size() >= opt_.queue_capacity) {
-    dropped_.inc();
-    ++dropped_n_;
+    drop(kQueueFull);
     return false;
   }
   queue_.push_back(std::move(r));
@@ -53,13 +72,14 @@ bool Output::push(Record r) {
   return true;
 }
 
-void Output::offer(std::span<const model::ScoredFlow> batch) {
-  if (opt_.filter == Filter::kAlerts) return;
+void Output::offer(std::span<const model::ScoredFlow> batch, bool normal_only) {
+  if (opt_.filter == Filter::kAlerts || (normal_only && opt_.filter == Filter::kAnomalies)) return;
   bool any = false;
   {
     std::lock_guard lock(mu_);
     for (const auto& f : batch) {
       if (opt_.filter == Filter::kAnomalies && !f.verdict.label) continue;
+      if (normal_only && f.verdict.label) continue;
       any = push(f) || any;
     }
   }
@@ -86,6 +106,8 @@ OutputStats Output::stats() const {
   s.sent = sent_n_;
   s.dropped = dropped_n_;
   s.retries = retries_n_;
+  s.dropped_circuit_open = open_drops_n_;
+  s.circuit_opened = opened_n_;
   std::lock_guard lock(mu_);
   s.queued = queue_.size();
   return s;
@@ -96,20 +118,48 @@ bool Output::sleep_for(std::chrono::duration<double> d) {
   return !wake_.wait_for(lock, d, [&] { return stop_; });
 }
 
+bool Output::circuit_failed() {
+  if (!circuit_.failure(CircuitBreaker::Clock::now())) return false;
+  circuit_opened_.inc();
+  circuit_open_.set(1);
+  ++opened_n_;
+  return true;
+}
+
 void Output::deliver(const Record& r) {
   const auto text = format_(r);
   if (!text) return;  // this format has no form for the record
+  if (!circuit_.allow(CircuitBreaker::Clock::now())) {
+    drop(kCircuitOpen);
+    return;
+  }
+  circuit_open_.set(0);
   auto delay = std::chrono::duration<double>(opt_.backoff_initial_s);
   for (int attempt = 1;; ++attempt) {
+    const bool probe = circuit_.probing();
     const Delivery d = transport_->deliver(*text);
     if (d.ok) {
+      circuit_.success();
       sent_.inc();
       ++sent_n_;
       return;
     }
-    if (!d.retryable || attempt >= opt_.max_attempts || !sleep_for(delay)) {
-      dropped_.inc();
-      ++dropped_n_;
+    // A refused record (not retryable) says nothing about the destination being down.
+    if (!d.retryable) {
+      drop(kRejected);
+      module_logger("siem")->warn("output {}: record rejected: {}", opt_.name, d.error);
+      return;
+    }
+    if (circuit_failed()) {
+      drop(kCircuitOpen);
+      module_logger("siem")->warn(
+          "output {}: {} failed attempts in a row{}: circuit open, records dropped until a "
+          "probe succeeds: {}",
+          opt_.name, probe ? 1 : opt_.circuit.failures, probe ? " (probe)" : "", d.error);
+      return;
+    }
+    if (attempt >= opt_.max_attempts || !sleep_for(delay)) {
+      drop(kAttempts);
       module_logger("siem")->warn("output {}: record dropped after {} attempts: {}", opt_.name,
                                   attempt, d.error);
       return;

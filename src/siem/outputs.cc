@@ -139,8 +139,9 @@ Result<std::unique_ptr<Transport>> make_transport(const OutputSpec& s, const Out
   }
   auto& failed = MetricsRegistry::global().counter(
       "flowsentry_siem_dropped_total",
-      "Records a SIEM output dropped (queue full, out of attempts, shutdown)",
-      {{"output", s.name}});
+      "Records a SIEM output dropped, by reason (queue_full, attempts, rejected, circuit_open, "
+      "shutdown; delivery_failed for Kafka)",
+      {{"output", s.name}, {"reason", "delivery_failed"}});
   return make_kafka_transport({param(s, "brokers", d.kafka_brokers), s.target, d.kafka_properties},
                               [&failed] { failed.inc(); });
 }
@@ -166,6 +167,8 @@ OutputDefaults output_defaults(const Config& c) {
   d.backoff_s = c.get_double("siem.backoff_s");
   d.backoff_max_s = c.get_double("siem.backoff_max_s");
   d.timeout_s = c.get_double("siem.timeout_s");
+  d.circuit_failures = static_cast<int>(c.get_int("siem.circuit_failures"));
+  d.circuit_open_s = c.get_double("siem.circuit_open_s");
   d.hostname = c.get_string("siem.hostname");
   d.facility = static_cast<int>(c.get_int("siem.syslog_facility"));
   d.webhook_secret = c.get_string("siem.webhook_secret");
@@ -194,6 +197,7 @@ Result<std::unique_ptr<Output>> make_output(const OutputSpec& spec, const Output
   o.max_attempts = d.max_attempts;
   o.backoff_initial_s = d.backoff_s;
   o.backoff_max_s = d.backoff_max_s;
+  o.circuit = {d.circuit_failures, d.circuit_open_s, std::max(d.circuit_open_s, d.backoff_max_s)};
   return std::make_unique<Output>(o, make_formatter(spec, d), std::move(transport.value()));
 }
 
@@ -216,8 +220,8 @@ Result<std::unique_ptr<Outputs>> Outputs::from_config(const Config& c) {
   return create(c.get_string("siem.outputs"), output_defaults(c));
 }
 
-void Outputs::observe(std::span<const model::ScoredFlow> batch) {
-  for (auto& o : outputs_) o->offer(batch);
+void Outputs::observe(std::span<const model::ScoredFlow> batch, bool normal_only) {
+  for (auto& o : outputs_) o->offer(batch, normal_only);
 }
 
 void Outputs::alert(const detect::Alert& alert) {

@@ -21,6 +21,8 @@ struct OutputDefaults {
   double backoff_s = 0.5;
   double backoff_max_s = 30;
   double timeout_s = 5;
+  int circuit_failures = 5;  // failed attempts in a row that open an output's circuit; 0 = never
+  double circuit_open_s = 10;
   std::string hostname;  // syslog HOSTNAME; empty = this host's name
   int facility = 16;     // syslog facility (local0)
   std::string webhook_secret;
@@ -42,7 +44,8 @@ class Outputs {
   static Result<std::unique_ptr<Outputs>> from_config(const Config& c);
   static Result<std::unique_ptr<Outputs>> create(std::string_view specs, const OutputDefaults& d);
 
-  void observe(std::span<const model::ScoredFlow> batch);
+  // `normal_only`: leave anomalous verdicts to another process (Output::offer).
+  void observe(std::span<const model::ScoredFlow> batch, bool normal_only = false);
   void alert(const detect::Alert& alert);
   bool flush(std::chrono::milliseconds timeout);
   bool empty() const { return outputs_.empty(); }

@@ -32,6 +32,7 @@ struct FlowFilter {
   std::optional<AddressRange> src, dst;
   std::optional<int64_t> port;    // either side's port
   std::optional<bool> anomalies;  // label 1 (true) or 0 (false)
+  bool by_score = false;  // highest score first instead of newest first: one page, no cursor
 };
 
 // Where a page of the flow list (newest first) ends: the last flow's stime and key.

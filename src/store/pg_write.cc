@@ -189,28 +189,34 @@ std::string pg_rollup_sql(const RollupBuilder& rollups) {
   return sql + pg_host_rollup_sql(rollups);
 }
 
-// The same unnest() form for host_rollup_1h; addresses as inet text (IPv4 as IPv4, as stored).
+// The same unnest() form for each host rollup level; addresses as inet text (IPv4 as IPv4, as
+// stored).
 std::string pg_host_rollup_sql(const RollupBuilder& rollups) {
-  if (rollups.hosts().empty()) return "";
-  std::array<std::string, 7> cols;
-  for (const auto& [k, s] : rollups.hosts()) {
-    const char* sep = cols[0].empty() ? "{" : ",";
-    cols[0] += fmt::format("{}{}", sep, k.hour);
-    cols[1] += fmt::format("{}{}", sep, static_cast<int>(k.side));
-    cols[2] += fmt::format("{}{}", sep, flow::format_address(k.address));
-    cols[3] += fmt::format("{}{}", sep, s.flows);
-    cols[4] += fmt::format("{}{}", sep, s.anomalies);
-    cols[5] += fmt::format("{}{}", sep, array_double(s.bytes));
-    cols[6] += fmt::format("{}{}", sep, array_double(s.max_score));
+  std::string sql;
+  for (size_t level = 0; level < kHostRollupLevels.size(); ++level) {
+    const auto& rows = rollups.hosts(level);
+    if (rows.empty()) continue;
+    std::array<std::string, 7> cols;
+    for (const auto& [k, s] : rows) {
+      const char* sep = cols[0].empty() ? "{" : ",";
+      cols[0] += fmt::format("{}{}", sep, k.bucket);
+      cols[1] += fmt::format("{}{}", sep, static_cast<int>(k.side));
+      cols[2] += fmt::format("{}{}", sep, flow::format_address(k.address));
+      cols[3] += fmt::format("{}{}", sep, s.flows);
+      cols[4] += fmt::format("{}{}", sep, s.anomalies);
+      cols[5] += fmt::format("{}{}", sep, array_double(s.bytes));
+      cols[6] += fmt::format("{}{}", sep, array_double(s.max_score));
+    }
+    static constexpr const char* kTypes[] = {"bigint", "smallint", "inet",  "bigint",
+                                             "bigint", "float8",   "float8"};
+    sql += host_rollup_insert_head(kHostRollupLevels[level]) + " SELECT * FROM unnest(";
+    for (size_t c = 0; c < cols.size(); ++c) {
+      fmt::format_to(std::back_inserter(sql), "{}{}::{}[]", c ? ", " : "",
+                     pg_literal(cols[c] + "}"), kTypes[c]);
+    }
+    sql += ")" + host_rollup_conflict_tail(kHostRollupLevels[level], "greatest") + ";\n";
   }
-  static constexpr const char* kTypes[] = {"bigint", "smallint", "inet",  "bigint",
-                                           "bigint", "float8",   "float8"};
-  std::string sql = host_rollup_insert_head() + " SELECT * FROM unnest(";
-  for (size_t c = 0; c < cols.size(); ++c) {
-    fmt::format_to(std::back_inserter(sql), "{}{}::{}[]", c ? ", " : "", pg_literal(cols[c] + "}"),
-                   kTypes[c]);
-  }
-  return sql + ")" + host_rollup_conflict_tail("greatest") + ";\n";
+  return sql;
 }
 
 }  // namespace flowsentry::store

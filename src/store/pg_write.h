@@ -21,7 +21,7 @@ std::string pg_binary_copy(std::span<const model::ScoredFlow> batch, double feat
 // "INSERT ... VALUES (...), ... ON CONFLICT ... DO UPDATE ...;" for every non-empty table.
 std::string pg_rollup_sql(const RollupBuilder& rollups);
 
-// The host_rollup_1h part of pg_rollup_sql ("" when the batch has no addresses).
+// The host rollups' part of pg_rollup_sql ("" when the batch has no addresses).
 std::string pg_host_rollup_sql(const RollupBuilder& rollups);
 
 // A SQL string literal for s, valid whatever standard_conforming_strings says.

@@ -182,11 +182,23 @@ namespace {
 const flow::AddressBytes kMappedLo{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0};
 const flow::AddressBytes kMappedHi{0, 0, 0,    0,    0,    0,    0,    0,
                                    0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+// The 16-byte address one below (-1) or above (+1) `a`, which is not at the end of the space.
+flow::AddressBytes step(flow::AddressBytes a, int by) {
+  for (size_t i = a.size(); i-- > 0;) {
+    const bool carry = by > 0 ? a[i] == 0xff : a[i] == 0;
+    a[i] = static_cast<uint8_t>(a[i] + by);
+    if (!carry) break;
+  }
+  return a;
+}
 }  // namespace
 
-// Stored host addresses are all /32 or /128 and IPv4 is stored as IPv4 (family 2), so a range
-// between two host addresses of one family is exact. A block holding all of ::ffff:0:0/96
-// (::/0, say) also holds every IPv4 address, which SQLite's mapped blobs include by order.
+// PostgreSQL orders inet by family first (all IPv4 before all IPv6) and IPv4 is stored as IPv4,
+// so a range is cut where it meets ::ffff:0:0/96: that part is compared as IPv4 (the mapped
+// form written in either notation selects the same flows as on SQLite, whose blobs keep the
+// mapped order), what lies below or above it as IPv6. Stored host addresses are all /32 or /128,
+// so each BETWEEN is exact.
 std::string PostgresStore::address_condition(const char* column, const AddressRange& r,
                                              std::vector<SqlParam>& params) const {
   auto text = [](const flow::AddressBytes& a) { return flow::format_address(a); };
@@ -194,13 +206,18 @@ std::string PostgresStore::address_condition(const char* column, const AddressRa
     params.emplace_back(text(r.lo));
     return fmt::format("{} = ?::inet", column);
   }
-  params.insert(params.end(), {text(r.lo), text(r.hi)});
-  std::string sql = fmt::format("{} BETWEEN ?::inet AND ?::inet", column);
-  if (!flow::is_ipv4_mapped(r.lo) && r.contains(kMappedLo) && r.contains(kMappedHi)) {
-    params.insert(params.end(), {std::string("0.0.0.0"), std::string("255.255.255.255")});
-    sql = fmt::format("({} OR {} BETWEEN ?::inet AND ?::inet)", sql, column);
+  std::vector<AddressRange> parts;
+  if (r.lo < kMappedLo) parts.push_back({r.lo, std::min(r.hi, step(kMappedLo, -1))});
+  if (r.lo <= kMappedHi && kMappedLo <= r.hi) {
+    parts.push_back({std::max(r.lo, kMappedLo), std::min(r.hi, kMappedHi)});
   }
-  return sql;
+  if (kMappedHi < r.hi) parts.push_back({std::max(r.lo, step(kMappedHi, 1)), r.hi});
+  std::string sql;
+  for (const auto& p : parts) {
+    params.insert(params.end(), {text(p.lo), text(p.hi)});
+    sql += fmt::format("{}{} BETWEEN ?::inet AND ?::inet", sql.empty() ? "" : " OR ", column);
+  }
+  return parts.size() == 1 ? sql : "(" + sql + ")";
 }
 
 std::string PostgresStore::bucket_expr(int64_t seconds) const {
@@ -505,8 +522,10 @@ Result<int64_t> PostgresStore::apply_retention(double now) {
        {"DELETE FROM rollup_10s WHERE bucket < ?", "DELETE FROM rollup_5m WHERE bucket < ?",
         "DELETE FROM rollup_10s_total WHERE bucket < ?",
         "DELETE FROM rollup_5m_total WHERE bucket < ?", "DELETE FROM host_rollup_1h WHERE hour < ?",
-        "DELETE FROM alerts WHERE created < ?", "DELETE FROM drift_events WHERE event_time < ?",
-        "DELETE FROM feedback WHERE created < ?", "DELETE FROM suppressions WHERE expires < ?"}) {
+        "DELETE FROM host_rollup_5m WHERE bucket < ?",
+        "DELETE FROM host_rollup_6h WHERE bucket < ?", "DELETE FROM alerts WHERE created < ?",
+        "DELETE FROM drift_events WHERE event_time < ?", "DELETE FROM feedback WHERE created < ?",
+        "DELETE FROM suppressions WHERE expires < ?"}) {
     std::vector<SqlParam> params{cutoff};
     auto r = query(sql, params);
     if (!r.ok()) return r.error();

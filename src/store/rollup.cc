@@ -47,21 +47,31 @@ void RollupBuilder::add(const model::ScoredFlow& sf) {
   add_to(fine_, k, s);
   k.bucket = bucket_of(*f.stime, kRollupCoarse);
   add_to(coarse_, k, s);
-  const int64_t hour = bucket_of(*f.stime, kHostRollupSeconds);
-  add_host(hour, HostSide::kSrc, f.srcip, sf);
-  add_host(hour, HostSide::kDst, f.dstip, sf);
+  // check_batch has made sure a present address parses.
+  if (f.srcip) {
+    if (auto a = flow::parse_address(*f.srcip)) {
+      add_host(*a, HostSide::kSrc, sf);
+      add_host(*a, HostSide::kAny, sf);
+    }
+  }
+  if (f.dstip) {
+    if (auto a = flow::parse_address(*f.dstip)) {
+      add_host(*a, HostSide::kDst, sf);
+      add_host(*a, HostSide::kAny, sf);
+    }
+  }
 }
 
-// check_batch has made sure a present address parses.
-void RollupBuilder::add_host(int64_t hour, HostSide side, const std::optional<std::string>& ip,
+void RollupBuilder::add_host(const flow::AddressBytes& a, HostSide side,
                              const model::ScoredFlow& sf) {
-  auto a = ip ? flow::parse_address(*ip) : std::nullopt;
-  if (!a) return;
-  auto& h = hosts_[HostRollupKey{hour, side, *a}];
-  ++h.flows;
-  h.anomalies += sf.verdict.label;
-  h.bytes += sf.flow[flow::kSbytes] + sf.flow[flow::kDbytes];
-  h.max_score = h.flows == 1 ? sf.verdict.score : std::max(h.max_score, sf.verdict.score);
+  for (size_t level = 0; level < kHostRollupLevels.size(); ++level) {
+    const int64_t bucket = bucket_of(*sf.flow.stime, kHostRollupLevels[level].seconds);
+    auto& h = hosts_[level][HostRollupKey{bucket, side, a}];
+    ++h.flows;
+    h.anomalies += sf.verdict.label;
+    h.bytes += sf.flow[flow::kSbytes] + sf.flow[flow::kDbytes];
+    h.max_score = h.flows == 1 ? sf.verdict.score : std::max(h.max_score, sf.verdict.score);
+  }
 }
 
 std::array<RollupTable, 4> RollupBuilder::tables() const {
@@ -92,17 +102,17 @@ std::string rollup_conflict_tail(const RollupTable& t) {
   return sql;
 }
 
-std::string host_rollup_insert_head() {
-  return "INSERT INTO host_rollup_1h AS r (hour, side, address, flows, anomalies, bytes, "
-         "max_score)";
+std::string host_rollup_insert_head(const HostRollupLevel& level) {
+  return fmt::format("INSERT INTO {} AS r ({}, side, address, flows, anomalies, bytes, max_score)",
+                     level.table, level.time_column);
 }
 
-std::string host_rollup_conflict_tail(const char* greatest) {
+std::string host_rollup_conflict_tail(const HostRollupLevel& level, const char* greatest) {
   return fmt::format(
-      " ON CONFLICT (hour, side, address) DO UPDATE SET flows = r.flows + excluded.flows, "
+      " ON CONFLICT (side, {}, address) DO UPDATE SET flows = r.flows + excluded.flows, "
       "anomalies = r.anomalies + excluded.anomalies, bytes = r.bytes + excluded.bytes, "
       "max_score = {}(r.max_score, excluded.max_score)",
-      greatest);
+      level.time_column, greatest);
 }
 
 int rollup_columns(const RollupTable& t) {

@@ -46,16 +46,28 @@ struct RollupTable {
   std::map<RollupKey, RollupSums> groups;
 };
 
-// host_rollup_1h: per hour, side (source or destination) and address, what top_hosts sums.
-inline constexpr int64_t kHostRollupSeconds = 3600;
-enum class HostSide : int { kSrc = 0, kDst = 1 };
+// Host rollups: per bucket, side and address, what top_hosts sums, at three sizes (coarsest
+// first) so a window reads whole 6 h blocks, then whole hours, then whole 5 minutes, and raw
+// flows only for the sub-5-minute remainder at each edge. Side kAny holds src + dst (a flow
+// counts once per side the host is on), so role=any reads one row per host and bucket.
+struct HostRollupLevel {
+  const char* table;
+  const char* time_column;
+  int64_t seconds;
+};
+inline constexpr std::array<HostRollupLevel, 3> kHostRollupLevels{{
+    {"host_rollup_6h", "bucket", 6 * 3600},
+    {"host_rollup_1h", "hour", 3600},
+    {"host_rollup_5m", "bucket", 300},
+}};
+enum class HostSide : int { kSrc = 0, kDst = 1, kAny = 2 };
 
 struct HostRollupKey {
-  int64_t hour = 0;
+  int64_t bucket = 0;
   HostSide side = HostSide::kSrc;
   flow::AddressBytes address{};
 
-  auto tie() const { return std::tie(hour, side, address); }
+  auto tie() const { return std::tie(side, bucket, address); }  // the tables' key order
   bool operator<(const HostRollupKey& o) const { return tie() < o.tie(); }
 };
 
@@ -65,6 +77,7 @@ struct HostRollupSums {
   double bytes = 0;  // sbytes + dbytes
   double max_score = 0;
 };
+using HostRollupRows = std::map<HostRollupKey, HostRollupSums>;
 
 class RollupBuilder {
  public:
@@ -73,21 +86,21 @@ class RollupBuilder {
   bool empty() const { return fine_.empty(); }
   // rollup_10s, rollup_5m, rollup_10s_total, rollup_5m_total.
   std::array<RollupTable, 4> tables() const;
-  // host_rollup_1h's additions in key order (the same lock order for concurrent writers).
-  const std::map<HostRollupKey, HostRollupSums>& hosts() const { return hosts_; }
+  // A host rollup level's additions (kHostRollupLevels[level]) in key order (the same lock
+  // order for concurrent writers).
+  const HostRollupRows& hosts(size_t level) const { return hosts_[level]; }
 
  private:
-  void add_host(int64_t hour, HostSide side, const std::optional<std::string>& ip,
-                const model::ScoredFlow& sf);
+  void add_host(const flow::AddressBytes& a, HostSide side, const model::ScoredFlow& sf);
   std::map<RollupKey, RollupSums> fine_, coarse_;
-  std::map<HostRollupKey, HostRollupSums> hosts_;
+  std::array<HostRollupRows, kHostRollupLevels.size()> hosts_;
 };
 
-// The host rollup's upsert: "INSERT INTO host_rollup_1h AS r (hour, side, address, flows,
+// A host rollup's upsert: "INSERT INTO host_rollup_1h AS r (hour, side, address, flows,
 // anomalies, bytes, max_score)" and the conflict tail that adds counts and keeps the larger
 // max_score (`greatest` names max(a, b) of the backend: "max" on SQLite, "greatest" on PostgreSQL).
-std::string host_rollup_insert_head();
-std::string host_rollup_conflict_tail(const char* greatest);
+std::string host_rollup_insert_head(const HostRollupLevel& level);
+std::string host_rollup_conflict_tail(const HostRollupLevel& level, const char* greatest);
 
 // "INSERT INTO <table> AS r (<key>, n, score_sum, <kpi>_sum...)" — the rows follow, in that
 // column order — and the " ON CONFLICT (<key>) DO UPDATE SET ..." that adds to an existing row.

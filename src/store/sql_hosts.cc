@@ -39,19 +39,44 @@ const char* host_order(HostOrder by) {
   return "flows DESC, anomalies DESC, ip";
 }
 
-// Whole hours of a window that host_rollup_1h answers, [first, last); none (first == last)
-// when the window holds no whole hour or filters by proto/service/state, which the rollup does
-// not keep. Clamped to the times a store holds, so any pair of doubles is fine.
-std::pair<int64_t, int64_t> host_rollup_hours(const Query& q) {
-  constexpr double kHour = static_cast<double>(kHostRollupSeconds);
-  if (!q.proto.empty() || !q.service.empty() || !q.state.empty()) return {0, 0};
-  const double a = std::clamp(std::ceil(q.from / kHour) * kHour, 0.0, kMaxStoredTime);
-  const double b = std::clamp(std::floor(q.to / kHour) * kHour, 0.0, kMaxStoredTime);
-  if (!(a < b)) return {0, 0};
-  return {static_cast<int64_t>(a), static_cast<int64_t>(b)};
+// Splits [lo, hi) into whole buckets of `level` and the edges left over, which go to the next
+// finer level (or to the raw flows after the finest). Clamped to the times a store holds, so
+// any pair of doubles is fine.
+void split_window(double lo, double hi, size_t level, std::vector<HostWindowPart>& out) {
+  if (!(lo < hi)) return;
+  if (level == kHostRollupLevels.size()) {
+    out.push_back({-1, lo, hi});
+    return;
+  }
+  const auto seconds = static_cast<double>(kHostRollupLevels[level].seconds);
+  const double a = std::clamp(std::ceil(lo / seconds) * seconds, 0.0, kMaxStoredTime);
+  const double b = std::clamp(std::floor(hi / seconds) * seconds, 0.0, kMaxStoredTime);
+  if (!(a < b)) {
+    split_window(lo, hi, level + 1, out);
+    return;
+  }
+  split_window(lo, a, level + 1, out);
+  out.push_back({static_cast<int>(level), a, b});
+  split_window(b, hi, level + 1, out);
+}
+
+int side_of(HostRole role) {
+  return static_cast<int>(role == HostRole::kSrc   ? HostSide::kSrc
+                          : role == HostRole::kDst ? HostSide::kDst
+                                                   : HostSide::kAny);
 }
 
 }  // namespace
+
+std::vector<HostWindowPart> host_window_parts(const Query& q) {
+  std::vector<HostWindowPart> parts;
+  if (!q.proto.empty() || !q.service.empty() || !q.state.empty()) {
+    parts.push_back({-1, q.from, q.to});
+  } else {
+    split_window(q.from, q.to, 0, parts);
+  }
+  return parts;
+}
 
 Result<FlowPage> SqlStore::list_flows(const Query& q, const FlowFilter& filter,
                                       const std::optional<FlowCursor>& after, int limit) {
@@ -74,14 +99,14 @@ Result<FlowPage> SqlStore::list_flows(const Query& q, const FlowFilter& filter,
     params.insert(params.end(), {*filter.port, *filter.port});
   }
   if (filter.anomalies) sql += *filter.anomalies ? " AND label = 1" : " AND label = 0";
-  if (after) {
+  if (after && !filter.by_score) {
     // Keyset: strictly after the cursor in kNewestFirst order; `stime <= ?` keeps it a range.
     sql += " AND stime <= ? AND (stime, source, source_partition, source_offset) < (?, ?, ?, ?)";
     params.insert(params.end(), {after->stime, after->stime, after->key.source,
                                  after->key.partition, after->key.offset});
   }
   const int n = std::max(limit, 1);
-  sql += fmt::format(" ORDER BY {} LIMIT ?", kNewestFirst);
+  sql += fmt::format(" ORDER BY {}{} LIMIT ?", filter.by_score ? "score DESC, " : "", kNewestFirst);
   params.emplace_back(int64_t{n} + 1);  // one more says whether a next page exists
   auto rows = query_flows(sql, params);
   if (!rows.ok()) return rows.error();
@@ -89,7 +114,7 @@ Result<FlowPage> SqlStore::list_flows(const Query& q, const FlowFilter& filter,
   page.flows = std::move(*rows);
   if (static_cast<int>(page.flows.size()) > n) {
     page.flows.resize(static_cast<size_t>(n));
-    page.next = FlowCursor{page.flows.back().stime, page.flows.back().key};
+    if (!filter.by_score) page.next = FlowCursor{page.flows.back().stime, page.flows.back().key};
   }
   return page;
 }
@@ -119,8 +144,8 @@ std::string SqlStore::host_side_sql(const Query& q, const char* column, double l
   return s + fmt::format(" GROUP BY {}", column);
 }
 
-Status SqlStore::add_host_rollup(int64_t, int64_t, HostRole, HostSums&) {
-  return make_error(ErrorCode::kInternal, "this backend sums host_rollup_1h in SQL", "store");
+Status SqlStore::add_host_rollup(std::span<const HostWindowPart>, HostRole, HostSums&) {
+  return make_error(ErrorCode::kInternal, "this backend sums the host rollups in SQL", "store");
 }
 
 void add_host_sums(HostStat& h, int64_t flows, int64_t anomalies, double bytes, double max_score) {
@@ -130,30 +155,24 @@ void add_host_sums(HostStat& h, int64_t flows, int64_t anomalies, double bytes, 
   h.bytes += bytes;
 }
 
-// Top hosts: whole hours come from host_rollup_1h and the partial hours at the window's edges
-// from the flows (range scans of the stime index), summed per address: exactly what grouping
-// every flow of the window gives. A window without whole hours (or with filters the rollup does
-// not keep) groups only flows. Summed in SQL, or here where the backend scans the rollup faster
-// than its GROUP BY sorts ~24 × hosts rows (SQLite).
+// Top hosts: whole 6 h blocks, hours and 5 minutes come from the host rollups and the rest at
+// the window's edges (under 5 minutes each) from the flows (range scans of the stime index),
+// summed per address: exactly what grouping every flow of the window gives. Summed in SQL, or
+// here where the backend scans the rollups faster than its GROUP BY sorts their rows (SQLite).
 Result<std::vector<HostStat>> SqlStore::top_hosts(const Query& q, HostOrder by, HostRole role,
                                                   int limit) {
   if (auto st = check_window(q); !st.ok()) return st.error();
-  const auto [first_hour, end_hour] = host_rollup_hours(q);
-  if (first_hour == end_hour || !sums_host_rollup_here()) {
-    return top_hosts_in_sql(q, by, role, limit, first_hour, end_hour);
-  }
+  const auto parts = host_window_parts(q);
+  if (!sums_host_rollup_here()) return top_hosts_in_sql(q, by, role, limit, parts);
   HostSums sums;
-  if (auto st = add_host_rollup(first_hour, end_hour, role, sums); !st.ok()) return st.error();
-  const double a = static_cast<double>(first_hour), b = static_cast<double>(end_hour);
-  std::vector<std::pair<double, double>> edges;
-  if (q.from < a) edges.emplace_back(q.from, a);
-  if (b < q.to) edges.emplace_back(b, q.to);
-  for (const auto& [lo, hi] : edges) {
+  if (auto st = add_host_rollup(parts, role, sums); !st.ok()) return st.error();
+  for (const auto& part : parts) {
+    if (part.level >= 0) continue;
     for (HostRole side : {HostRole::kSrc, HostRole::kDst}) {
       if (role != HostRole::kAny && role != side) continue;
       const char* column = side == HostRole::kSrc ? "srcip" : "dstip";
       std::vector<SqlParam> params;
-      const std::string sql = host_side_sql(q, column, lo, hi, params);  // fills params first
+      const std::string sql = host_side_sql(q, column, part.lo, part.hi, params);
       auto rows = query(sql, params);
       if (!rows.ok()) return rows.error();
       for (const auto& r : *rows) {
@@ -196,42 +215,36 @@ std::vector<HostStat> SqlStore::ranked_hosts(HostSums& sums, HostOrder by, int l
   return out;
 }
 
-// The whole query in SQL: the rollup's hours [first_hour, end_hour) (if any) and the flows of
-// the rest of the window, grouped per address; the server keeps only the top rows.
+// The whole query in SQL: the rollup parts on the role's side and the flows of the raw parts,
+// grouped per address; the server keeps only the top rows.
 Result<std::vector<HostStat>> SqlStore::top_hosts_in_sql(const Query& q, HostOrder by,
                                                          HostRole role, int limit,
-                                                         int64_t first_hour, int64_t end_hour) {
-  std::vector<std::pair<double, double>> raw;  // windows read from the flows
-  if (first_hour < end_hour) {
-    const double a = static_cast<double>(first_hour), b = static_cast<double>(end_hour);
-    if (q.from < a) raw.emplace_back(q.from, a);
-    if (b < q.to) raw.emplace_back(b, q.to);
-  } else {
-    raw.emplace_back(q.from, q.to);
-  }
+                                                         std::span<const HostWindowPart> parts) {
   std::vector<SqlParam> params;
-  std::vector<std::string> parts;
-  if (first_hour < end_hour) {
-    std::string s =
-        "SELECT address AS ip, flows, anomalies, bytes, max_score FROM host_rollup_1h WHERE "
-        "hour >= ? AND hour < ?";
-    params.insert(params.end(), {first_hour, end_hour});
-    if (role != HostRole::kAny) {
-      s += " AND side = ?";
-      params.emplace_back(int64_t{role == HostRole::kSrc ? 0 : 1});
+  std::vector<std::string> selects;
+  for (const auto& part : parts) {
+    if (part.level >= 0) {
+      const auto& l = kHostRollupLevels[static_cast<size_t>(part.level)];
+      selects.push_back(fmt::format(
+          "SELECT address AS ip, flows, anomalies, bytes, max_score FROM {} WHERE {} >= ? AND {} "
+          "< ? AND side = ?",
+          l.table, l.time_column, l.time_column));
+      params.insert(params.end(), {static_cast<int64_t>(part.lo), static_cast<int64_t>(part.hi),
+                                   int64_t{side_of(role)}});
+      continue;
     }
-    parts.push_back(std::move(s));
+    if (role != HostRole::kDst)
+      selects.push_back(host_side_sql(q, "srcip", part.lo, part.hi, params));
+    if (role != HostRole::kSrc)
+      selects.push_back(host_side_sql(q, "dstip", part.lo, part.hi, params));
   }
-  for (const auto& [lo, hi] : raw) {
-    if (role != HostRole::kDst) parts.push_back(host_side_sql(q, "srcip", lo, hi, params));
-    if (role != HostRole::kSrc) parts.push_back(host_side_sql(q, "dstip", lo, hi, params));
-  }
+  if (selects.empty()) return std::vector<HostStat>{};
   std::string sql;
-  if (parts.size() == 1 && first_hour == end_hour) {
-    sql = parts.front();  // one side's flows, already grouped
+  if (selects.size() == 1 && parts.front().level < 0) {
+    sql = selects.front();  // one side's flows, already grouped
   } else {
-    std::string all = parts.front();
-    for (size_t i = 1; i < parts.size(); ++i) all += " UNION ALL " + parts[i];
+    std::string all = selects.front();
+    for (size_t i = 1; i < selects.size(); ++i) all += " UNION ALL " + selects[i];
     sql = fmt::format(
         "SELECT ip, sum(flows) AS flows, sum(anomalies) AS anomalies, sum(bytes) AS bytes, "
         "max(max_score) AS max_score FROM ({}) AS parts GROUP BY ip",

@@ -15,6 +15,16 @@
 
 namespace flowsentry::store {
 
+// Where top hosts reads a window from: whole buckets [lo, hi) of kHostRollupLevels[level], or
+// (level < 0) the raw flows of [lo, hi). Coarsest level first, so the raw parts are the
+// sub-5-minute remainders at the edges; all raw when the query filters by proto/service/state,
+// which the rollups do not keep.
+struct HostWindowPart {
+  int level = -1;
+  double lo = 0, hi = 0;
+};
+std::vector<HostWindowPart> host_window_parts(const Query& q);
+
 using SqlParam = std::variant<std::nullptr_t, int64_t, double, std::string>;
 using SqlRow = std::vector<std::optional<std::string>>;  // NULL = nullopt; numbers as text
 
@@ -77,12 +87,12 @@ class SqlStore : public Store {
   // indexes.
   virtual std::string address_condition(const char* column, const AddressRange& r,
                                         std::vector<SqlParam>& params) const = 0;
-  // Whether top_hosts sums host_rollup_1h here (add_host_rollup) rather than in SQL.
+  // Whether top_hosts sums the host rollups here (add_host_rollup) rather than in SQL.
   virtual bool sums_host_rollup_here() const { return false; }
-  // Per address (its cell, as address_from_cell reads it), sums of host_rollup_1h over hours
-  // [first_hour, end_hour) on the role's side(s), added into `out`.
+  // Per address (its cell, as address_from_cell reads it), sums of the rollup parts of `parts`
+  // (level >= 0) on the role's side, added into `out`.
   using HostSums = std::unordered_map<std::string, HostStat>;
-  virtual Status add_host_rollup(int64_t first_hour, int64_t end_hour, HostRole role,
+  virtual Status add_host_rollup(std::span<const HostWindowPart> parts, HostRole role,
                                  HostSums& out);
   // Whether `FETCH FIRST n ROWS WITH TIES` is available (PostgreSQL).
   virtual bool fetch_with_ties() const { return false; }
@@ -94,7 +104,7 @@ class SqlStore : public Store {
   std::string host_side_sql(const Query& q, const char* column, double lo, double hi,
                             std::vector<SqlParam>& params) const;
   Result<std::vector<HostStat>> top_hosts_in_sql(const Query& q, HostOrder by, HostRole role,
-                                                 int limit, int64_t first_hour, int64_t end_hour);
+                                                 int limit, std::span<const HostWindowPart> parts);
   std::vector<HostStat> ranked_hosts(HostSums& sums, HostOrder by, int limit) const;
   std::string host_where(const Query& q, const AddressRange& host,
                          std::vector<SqlParam>& params) const;

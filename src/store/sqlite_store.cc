@@ -228,55 +228,58 @@ Result<std::vector<SqlRow>> SqliteStore::query(const std::string& sql,
   return run(c, sql, params);
 }
 
-namespace {
-struct AddressHash {
-  size_t operator()(const flow::AddressBytes& a) const {
-    uint64_t hi = 0, lo = 0;
-    std::memcpy(&hi, a.data(), 8);
-    std::memcpy(&lo, a.data() + 8, 8);
-    return std::hash<uint64_t>{}(lo ^ (hi * 0x9e3779b97f4a7c15ULL));
-  }
-};
-}  // namespace
+size_t SqliteStore::AddressHash::operator()(const flow::AddressBytes& a) const {
+  uint64_t hi = 0, lo = 0;
+  std::memcpy(&hi, a.data(), 8);
+  std::memcpy(&lo, a.data() + 8, 8);
+  return std::hash<uint64_t>{}(lo ^ (hi * 0x9e3779b97f4a7c15ULL));
+}
 
-// A covering range scan of the rollup's primary key (hour first), summed in a hash table keyed
-// by the 16-byte address: about 10x cheaper than GROUP BY's sorter over ~24 x hosts rows.
-Status SqliteStore::add_host_rollup(int64_t first_hour, int64_t end_hour, HostRole role,
+// Covering range scans of the rollups' primary keys (bucket first), summed in a hash table keyed
+// by the 16-byte address: about 10x cheaper than GROUP BY's sorter over the rows.
+Status SqliteStore::add_host_rollup(std::span<const HostWindowPart> parts, HostRole role,
                                     HostSums& out) {
-  const char* sql =
-      role == HostRole::kAny
-          ? "SELECT address, flows, anomalies, bytes, max_score FROM host_rollup_1h WHERE hour "
-            ">= ? AND hour < ?"
-          : "SELECT address, flows, anomalies, bytes, max_score FROM host_rollup_1h WHERE hour "
-            ">= ? AND hour < ? AND side = ?";
-  std::unordered_map<flow::AddressBytes, HostStat, AddressHash> sums;
+  const int side = static_cast<int>(role == HostRole::kSrc   ? HostSide::kSrc
+                                    : role == HostRole::kDst ? HostSide::kDst
+                                                             : HostSide::kAny);
+  AddressSums sums;
+  Conn& c = shared_conn_ ? writer_ : reader_;
   {
-    Conn& c = shared_conn_ ? writer_ : reader_;
     std::lock_guard lock(c.mu);
-    auto st = prepare(c, sql);
-    if (!st.ok()) return st.error();
-    sqlite3_bind_int64(*st, 1, first_hour);
-    sqlite3_bind_int64(*st, 2, end_hour);
-    if (role != HostRole::kAny) sqlite3_bind_int(*st, 3, role == HostRole::kSrc ? 0 : 1);
-    int rc = SQLITE_ROW;
-    while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
-      flow::AddressBytes a{};
-      if (sqlite3_column_bytes(*st, 0) != static_cast<int>(a.size())) continue;
-      std::memcpy(a.data(), sqlite3_column_blob(*st, 0), a.size());
-      add_host_sums(sums[a], sqlite3_column_int64(*st, 1), sqlite3_column_int64(*st, 2),
-                    sqlite3_column_double(*st, 3), sqlite3_column_double(*st, 4));
+    for (const auto& part : parts) {
+      if (part.level < 0) continue;
+      const auto& l = kHostRollupLevels[static_cast<size_t>(part.level)];
+      if (auto st = sum_host_rollup(c, l, part, side, sums); !st.ok()) return st;
     }
-    if (rc != SQLITE_DONE) {
-      auto e = sqlite_error(c, "host rollup read failed");
-      sqlite3_reset(*st);
-      return e;
-    }
-    sqlite3_reset(*st);
   }
   for (const auto& [a, h] : sums) {
     add_host_sums(out[std::string(a.begin(), a.end())], h.flows, h.anomalies, h.bytes, h.max_score);
   }
   return {};
+}
+
+// One level's buckets [part.lo, part.hi) on one side, added to `sums`; `c` is locked.
+Status SqliteStore::sum_host_rollup(Conn& c, const HostRollupLevel& level,
+                                    const HostWindowPart& part, int side, AddressSums& sums) {
+  auto st = prepare(c, fmt::format("SELECT address, flows, anomalies, bytes, max_score FROM {} "
+                                   "WHERE {} >= ? AND {} < ? AND side = ?",
+                                   level.table, level.time_column, level.time_column));
+  if (!st.ok()) return st.error();
+  sqlite3_bind_int64(*st, 1, static_cast<int64_t>(part.lo));
+  sqlite3_bind_int64(*st, 2, static_cast<int64_t>(part.hi));
+  sqlite3_bind_int(*st, 3, side);
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
+    flow::AddressBytes a{};
+    if (sqlite3_column_bytes(*st, 0) != static_cast<int>(a.size())) continue;
+    std::memcpy(a.data(), sqlite3_column_blob(*st, 0), a.size());
+    add_host_sums(sums[a], sqlite3_column_int64(*st, 1), sqlite3_column_int64(*st, 2),
+                  sqlite3_column_double(*st, 3), sqlite3_column_double(*st, 4));
+  }
+  Status result;
+  if (rc != SQLITE_DONE) result = sqlite_error(c, fmt::format("{} read failed", level.table));
+  sqlite3_reset(*st);
+  return result;
 }
 
 std::optional<std::string> SqliteStore::address_from_cell(
@@ -506,26 +509,29 @@ Status SqliteStore::upsert_rollups(const RollupBuilder& rollups) {
 }
 
 Status SqliteStore::upsert_host_rollup(const RollupBuilder& rollups) {
-  static const std::string kSql = host_rollup_insert_head() + " VALUES (?, ?, ?, ?, ?, ?, ?)" +
-                                  host_rollup_conflict_tail("max");
-  auto up = prepare(writer_, kSql);
-  if (!up.ok()) return up.error();
-  for (const auto& [k, s] : rollups.hosts()) {
-    sqlite3_reset(*up);
-    sqlite3_bind_int64(*up, 1, k.hour);
-    sqlite3_bind_int(*up, 2, static_cast<int>(k.side));
-    sqlite3_bind_blob(*up, 3, k.address.data(), static_cast<int>(k.address.size()), SQLITE_STATIC);
-    sqlite3_bind_int64(*up, 4, s.flows);
-    sqlite3_bind_int64(*up, 5, s.anomalies);
-    sqlite3_bind_double(*up, 6, s.bytes);
-    sqlite3_bind_double(*up, 7, s.max_score);
-    if (sqlite3_step(*up) != SQLITE_DONE) {
-      auto e = sqlite_error(writer_, "rollup update of host_rollup_1h failed");
+  for (size_t level = 0; level < kHostRollupLevels.size(); ++level) {
+    const auto& l = kHostRollupLevels[level];
+    auto up = prepare(writer_, host_rollup_insert_head(l) + " VALUES (?, ?, ?, ?, ?, ?, ?)" +
+                                   host_rollup_conflict_tail(l, "max"));
+    if (!up.ok()) return up.error();
+    for (const auto& [k, s] : rollups.hosts(level)) {
       sqlite3_reset(*up);
-      return e;
+      sqlite3_bind_int64(*up, 1, k.bucket);
+      sqlite3_bind_int(*up, 2, static_cast<int>(k.side));
+      sqlite3_bind_blob(*up, 3, k.address.data(), static_cast<int>(k.address.size()),
+                        SQLITE_STATIC);
+      sqlite3_bind_int64(*up, 4, s.flows);
+      sqlite3_bind_int64(*up, 5, s.anomalies);
+      sqlite3_bind_double(*up, 6, s.bytes);
+      sqlite3_bind_double(*up, 7, s.max_score);
+      if (sqlite3_step(*up) != SQLITE_DONE) {
+        auto e = sqlite_error(writer_, fmt::format("rollup update of {} failed", l.table));
+        sqlite3_reset(*up);
+        return e;
+      }
     }
+    sqlite3_reset(*up);
   }
-  sqlite3_reset(*up);
   return {};
 }
 
@@ -538,8 +544,10 @@ Result<int64_t> SqliteStore::apply_retention(double now) {
        {"DELETE FROM anomaly_scores WHERE stime < ?", "DELETE FROM rollup_10s WHERE bucket < ?",
         "DELETE FROM rollup_5m WHERE bucket < ?", "DELETE FROM rollup_10s_total WHERE bucket < ?",
         "DELETE FROM rollup_5m_total WHERE bucket < ?", "DELETE FROM host_rollup_1h WHERE hour < ?",
-        "DELETE FROM alerts WHERE created < ?", "DELETE FROM drift_events WHERE event_time < ?",
-        "DELETE FROM feedback WHERE created < ?", "DELETE FROM suppressions WHERE expires < ?"}) {
+        "DELETE FROM host_rollup_5m WHERE bucket < ?",
+        "DELETE FROM host_rollup_6h WHERE bucket < ?", "DELETE FROM alerts WHERE created < ?",
+        "DELETE FROM drift_events WHERE event_time < ?", "DELETE FROM feedback WHERE created < ?",
+        "DELETE FROM suppressions WHERE expires < ?"}) {
     std::vector<SqlParam> params{cutoff};
     auto r = run(writer_, sql, params);
     if (!r.ok()) {

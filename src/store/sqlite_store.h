@@ -7,7 +7,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
+#include "store/rollup.h"
 #include "store/sql_store.h"
 
 struct sqlite3;
@@ -40,7 +42,7 @@ class SqliteStore final : public SqlStore {
                                 std::vector<SqlParam>& params) const override;
   // Steps through the rollup's hours and sums them here: SQLite would sort every row first.
   bool sums_host_rollup_here() const override { return true; }
-  Status add_host_rollup(int64_t first_hour, int64_t end_hour, HostRole role,
+  Status add_host_rollup(std::span<const HostWindowPart> parts, HostRole role,
                          HostSums& out) override;
   std::string migrations_table_exists_sql() const override {
     return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
@@ -66,6 +68,12 @@ class SqliteStore final : public SqlStore {
                       int64_t inserted, RollupBuilder& rollups);
   Status upsert_rollups(const RollupBuilder& rollups);
   Status upsert_host_rollup(const RollupBuilder& rollups);
+  struct AddressHash {
+    size_t operator()(const flow::AddressBytes& a) const;
+  };
+  using AddressSums = std::unordered_map<flow::AddressBytes, HostStat, AddressHash>;
+  Status sum_host_rollup(Conn& c, const HostRollupLevel& level, const HostWindowPart& part,
+                         int side, AddressSums& sums);
 
   StoreOptions options_;
   std::string path_;

@@ -18,9 +18,6 @@ const cache = {
   summary: null, points: null, sorted: null, kpis: null, mixProto: null, mixState: null, heatmap: null, recent: null, top: null, drift: null, alerts: null, model: null,
   talkers: null, anomalous: null, host: null, hostFlows: null,
 };
-// With a host filter the anomaly tables come from /api/v1/flows; the top 10 by score is taken
-// from this many of the host's newest anomalies.
-const HOST_TOP_SCAN = 1000;
 const debug = { refreshes: 0, errors: [], charts: allCharts, state, cache, derived: {} };
 window.__flowsentry = debug;
 
@@ -171,8 +168,7 @@ async function renderData() {
       $('host-filter-badge').textContent = state.host ? `host ${state.host}` : '';
       $('host-filter-badge').classList.toggle('hidden', !state.host);
       for (const id of ['csv-recent', 'csv-top']) {
-        $(id).disabled = Boolean(state.host);
-        $(id).title = state.host ? 'CSV export takes no host filter: clear it to export' : '';
+        $(id).title = state.host ? `CSV of the anomalies of ${state.host}` : '';
       }
       if (cache.recent) renderFlowTable('table-recent', 'recent-empty', cache.recent);
       if (cache.top) renderFlowTable('table-top', 'top-empty', cache.top);
@@ -215,12 +211,9 @@ async function refresh(restart = false) {
     mixProto: getJson('/api/v1/mix', with_({ column: 'proto', k: 8 }), ctl.signal),
     mixState: getJson('/api/v1/mix', with_({ column: 'state', k: 8 }), ctl.signal),
     heatmap: getJson('/api/v1/heatmap', p, ctl.signal),
-    recent: state.host
-      ? getJson('/api/v1/flows', with_({ host: state.host, anomalies: true, limit: state.rows }), ctl.signal)
-      : getJson('/api/v1/anomalies/recent', with_({ limit: state.rows }), ctl.signal),
-    top: state.host
-      ? getJson('/api/v1/flows', with_({ host: state.host, anomalies: true, limit: HOST_TOP_SCAN }), ctl.signal)
-      : getJson('/api/v1/anomalies/top', with_({ limit: Math.min(10, state.rows) }), ctl.signal),
+    // With a host filter the tables (and their CSV exports) are that host's anomalies.
+    recent: getJson('/api/v1/anomalies/recent', with_(hostParam({ limit: state.rows })), ctl.signal),
+    top: getJson('/api/v1/anomalies/top', with_(hostParam({ limit: Math.min(10, state.rows) })), ctl.signal),
     drift: getJson('/api/v1/drift', with_({ limit: 500 }), ctl.signal),
     alerts: getJson('/api/v1/alerts', with_({ limit: state.rows }), ctl.signal),
   };
@@ -260,7 +253,7 @@ async function refresh(restart = false) {
         cache.recent = v.flows || [];
         break;
       case 'top':
-        cache.top = state.host ? [...(v.flows || [])].sort((a, b) => b.score - a.score).slice(0, Math.min(10, state.rows)) : v.flows || [];
+        cache.top = v.flows || [];
         break;
       case 'drift':
         cache.drift = v.events || [];
@@ -481,10 +474,15 @@ function toggleTheme() {
   if (view() === 'hosts') renderHosts();
 }
 
+// The anomaly routes' parameters plus the host filter (`host=`, an address or CIDR) when set.
+function hostParam(extra) {
+  return state.host ? { ...extra, host: state.host } : extra;
+}
+
+// The same query as the table's, as CSV: with a host filter, that host's anomalies.
 function csv(kind) {
-  if (state.host) return; // the buttons are off: the CSV routes take no host filter
   const limit = kind === 'top' ? Math.min(10, state.rows) : state.rows;
-  downloadCsv(`/api/v1/anomalies/${kind}`, apiParams(state, { limit, format: 'csv' }), `flowsentry-anomalies-${kind}.csv`).catch((e) => showError(e.message));
+  downloadCsv(`/api/v1/anomalies/${kind}`, apiParams(state, hostParam({ limit, format: 'csv' })), `flowsentry-anomalies-${kind}.csv`).catch((e) => showError(e.message));
 }
 
 function init() {

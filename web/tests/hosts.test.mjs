@@ -290,6 +290,12 @@ describe('hosts view and time axes in chromium', { timeout: 300000 }, () => {
     }
     const scores = await flowsentry(() => window.__flowsentry.cache.top.map((f) => f.score));
     assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'top 10 ordered by score');
+    // The CSV export honours the filter: the table's rows, each involving the host.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=csv-recent]').click()]);
+    const [head, ...lines] = (await readFile(await download.path(), 'utf8')).trim().split(/\r?\n/);
+    const [si, di] = ['srcip', 'dstip'].map((c) => head.split(',').indexOf(c));
+    assert.equal(lines.length, await rowCount('table-recent'), 'the CSV has the rows of the table');
+    for (const l of lines) assert.ok([si, di].some((i) => l.split(',')[i] === ip), `CSV row involves ${ip}: ${l}`);
     if (!ip.includes(':')) {
       const net = ip.split('.').slice(0, 3).join('.');
       await refreshed(`${net}.0/24`);

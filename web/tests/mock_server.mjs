@@ -360,7 +360,8 @@ async function handle(req, res) {
   const anomalies = /^\/api\/v1\/anomalies\/(recent|top)$/.exec(path);
   if (anomalies) {
     const limit = limitOf(q, anomalies[1] === 'top' ? 10 : 100, 10000);
-    const rows = selection(q).rows.filter((f) => f.label === 1);
+    const host = rangeParam(q, 'host');
+    const rows = selection(q).rows.filter((f) => f.label === 1 && (!host || inRange(f.srcip, host) || inRange(f.dstip, host)));
     rows.sort(anomalies[1] === 'top' ? (a, b) => b.score - a.score : (a, b) => b.stime - a.stime);
     const out = rows.slice(0, limit);
     if (q.get('format') === 'csv' || (req.headers.accept || '').includes('text/csv')) {

@@ -813,6 +813,41 @@ TEST_F(ApiTest, AnomalyListsCarryAddressesAndPortsWhenTheFlowHasThem) {
   EXPECT_NE(csv.find(",,,,,\r\n"), std::string::npos);  // a flow without identity
 }
 
+// The dashboard's anomaly tables and CSV exports under a host filter: that host's (or block's)
+// anomalies, newest first or highest score first, the same rows in JSON and CSV.
+TEST_F(ApiTest, AnomalyTablesAndTheirCsvHonourAHostFilter) {
+  const auto all = body(client_->Get("/api/v1/anomalies/recent?window=1h&limit=1000"))["flows"];
+  size_t in_block = 0, with_identity = 0;
+  for (const auto& f : all) {
+    with_identity += f.contains("srcip");
+    in_block += f.contains("srcip") && f["srcip"].get<std::string>().starts_with("10.0.");
+  }
+  ASSERT_GT(in_block, 1u);
+  for (const char* kind : {"recent", "top"}) {
+    const std::string path =
+        fmt::format("/api/v1/anomalies/{}?window=1h&limit=1000&host=10.0.0.0/16", kind);
+    const auto flows = body(client_->Get(path))["flows"];
+    ASSERT_EQ(flows.size(), in_block) << kind;
+    for (size_t i = 0; i < flows.size(); ++i) {
+      EXPECT_TRUE(flows[i]["srcip"].get<std::string>().starts_with("10.0.")) << flows[i].dump();
+      EXPECT_EQ(flows[i]["label"], 1);
+      if (i == 0) continue;
+      const char* order = std::string(kind) == "top" ? "score" : "stime";
+      EXPECT_GE(flows[i - 1][order].get<double>(), flows[i][order].get<double>()) << kind;
+    }
+    auto c = client_->Get(path + "&format=csv");
+    ASSERT_EQ(c->status, 200);
+    EXPECT_EQ(static_cast<size_t>(std::count(c->body.begin(), c->body.end(), '\n')), in_block + 1);
+    EXPECT_NE(c->body.find(",2001:db8::80,80\r\n"), std::string::npos);
+  }
+  const auto one = body(client_->Get("/api/v1/anomalies/top?window=1h&limit=3&host=2001:db8::80"));
+  ASSERT_EQ(one["flows"].size(), std::min<size_t>(3, with_identity));
+  for (const auto& f : one["flows"]) EXPECT_EQ(f["dstip"], "2001:db8::80");
+  auto bad = client_->Get("/api/v1/anomalies/recent?host=10.0.0.0/33&format=csv");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(body(bad)["details"][0]["field"], "host");
+}
+
 TEST_F(ApiTest, BadQueryParametersAre400WithTheField) {
   auto r = client_->Get("/api/v1/anomalies/recent?limit=0");
   EXPECT_EQ(r->status, 400);

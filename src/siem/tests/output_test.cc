@@ -1,5 +1,9 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -96,6 +100,27 @@ TEST(OutputTest, FiltersPickAnomaliesAlertsOrEverything) {
   }
 }
 
+// A `run` worker leaves its anomalies to the alerter, which reads them from the anomalies topic
+// and offers them as a batch of its own: each anomaly is forwarded once.
+TEST(OutputTest, AWorkerLeavesAnomaliesToTheAlerter) {
+  const auto batch = testing::sample_verdicts();  // one anomaly, one normal
+  std::map<Filter, std::vector<std::string>> want = {{Filter::kAnomalies, {"anomaly"}},
+                                                     {Filter::kAll, {"normal", "anomaly"}}};
+  for (const auto& [filter, expected] : want) {
+    auto state = std::make_shared<FakeTransport::State>();
+    Output out(quick(filter, "split-test"), kinds(), std::make_unique<FakeTransport>(state));
+    out.offer(batch, true);  // the worker
+    ASSERT_TRUE(out.flush(seconds(10)));
+    std::vector<model::ScoredFlow> read_back;  // the alerter: anomalies only
+    for (const auto& f : batch) {
+      if (f.verdict.label) read_back.push_back(f);
+    }
+    out.offer(read_back);
+    ASSERT_TRUE(out.flush(seconds(10)));
+    EXPECT_EQ(state->got, expected);
+  }
+}
+
 TEST(OutputTest, RetryableFailuresAreRetriedThenDelivered) {
   auto state = std::make_shared<FakeTransport::State>();
   state->failures = 2;
@@ -118,7 +143,7 @@ TEST(OutputTest, ARecordOutOfAttemptsIsDroppedAndCounted) {
   EXPECT_EQ(state->attempts, 3);
   EXPECT_EQ(out.stats().dropped, 1u);
   EXPECT_NE(MetricsRegistry::global().render().find(
-                "flowsentry_siem_dropped_total{output=\"giveup-test\"} 1"),
+                "flowsentry_siem_dropped_total{output=\"giveup-test\",reason=\"attempts\"} 1"),
             std::string::npos);
 }
 
@@ -136,6 +161,79 @@ TEST(OutputTest, AdversarialFloodOverflowsTheQueueWithoutBlockingTheCaller) {
   EXPECT_EQ(s.sent + s.dropped, 100u);
   EXPECT_LE(s.sent, 6u);  // the queue plus the one in the worker's hands
   EXPECT_GE(s.dropped, 94u);
+}
+
+// A destination that is down costs `failures` attempts, not max_attempts per record: the
+// circuit opens and the rest are dropped at once, counted by reason.
+TEST(OutputTest, AdversarialDownDestinationOpensTheCircuitAndDropsTheRestAtOnce) {
+  auto state = std::make_shared<FakeTransport::State>();
+  state->failures = 1000000;
+  auto o = quick(Filter::kAlerts, "circuit-test");
+  o.max_attempts = 5;
+  o.circuit = {3, 3600, 3600};
+  Output out(o, kinds(), std::make_unique<FakeTransport>(state));
+  for (int i = 0; i < 50; ++i) out.offer(testing::burst_alert());
+  ASSERT_TRUE(out.flush(seconds(10)));
+  EXPECT_EQ(state->attempts, 3);
+  const auto s = out.stats();
+  EXPECT_EQ(s.dropped, 50u);
+  EXPECT_EQ(s.dropped_circuit_open, 50u);
+  EXPECT_EQ(s.circuit_opened, 1u);
+  const auto metrics = MetricsRegistry::global().render();
+  EXPECT_NE(
+      metrics.find(
+          "flowsentry_siem_dropped_total{output=\"circuit-test\",reason=\"circuit_open\"} 50"),
+      std::string::npos);
+  EXPECT_NE(metrics.find("flowsentry_siem_circuit_open{output=\"circuit-test\"} 1"),
+            std::string::npos);
+}
+
+// With no open time left, each record after the circuit opened is a probe with one attempt;
+// the first that gets through closes the circuit and the rest flow normally.
+TEST(OutputTest, AProbeThatSucceedsClosesTheCircuit) {
+  auto state = std::make_shared<FakeTransport::State>();
+  state->failures = 3;
+  auto o = quick(Filter::kAlerts, "probe-test");
+  o.max_attempts = 5;
+  o.circuit = {2, 0, 0};
+  Output out(o, kinds(), std::make_unique<FakeTransport>(state));
+  for (int i = 0; i < 5; ++i) out.offer(testing::burst_alert());
+  ASSERT_TRUE(out.flush(seconds(10)));
+  // Record 1: two failures open it; record 2: the probe fails; record 3: the probe succeeds.
+  EXPECT_EQ(state->attempts, 6);
+  const auto s = out.stats();
+  EXPECT_EQ(s.sent, 3u);
+  EXPECT_EQ(s.dropped_circuit_open, 2u);
+  EXPECT_EQ(s.circuit_opened, 2u);
+  EXPECT_EQ(s.retries, 1u);
+}
+
+// A real closed port: connection refused on every attempt.
+TEST(OutputsTest, AdversarialSyslogToAClosedPortOpensTheCircuit) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  ::close(fd);  // nobody listens there now
+  OutputDefaults d;
+  d.backoff_s = 0;
+  d.circuit_failures = 2;
+  d.circuit_open_s = 3600;
+  auto outputs = Outputs::create(
+      "syslog tcp://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + " name=closed-port", d);
+  ASSERT_TRUE(outputs.ok()) << outputs.error().to_string();
+  auto& out = *(*outputs)->outputs()[0];
+  for (int i = 0; i < 20; ++i) out.offer(testing::burst_alert());
+  ASSERT_TRUE(out.flush(seconds(20)));
+  const auto s = out.stats();
+  EXPECT_EQ(s.sent, 0u);
+  EXPECT_EQ(s.dropped_circuit_open, 20u);
+  EXPECT_EQ(s.circuit_opened, 1u);
+  EXPECT_EQ(s.retries, 1u);  // two attempts in all
 }
 
 TEST(OutputTest, AdversarialPeerClosingTheSocketCannotEndTheProcess) {

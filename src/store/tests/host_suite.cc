@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "store/sql_store.h"
 #include "store/tests/store_suite.h"
 #include "store/write_batch.h"
 
@@ -271,23 +272,69 @@ TEST_P(StoreTest, HostQueriesMatchABruteForceComputation) {
   }
 }
 
-// Whole hours come from host_rollup_1h, the partial hours at both edges from the flows; replays
-// (a batch half stored before, a whole batch again) must not count anything twice.
-TEST_P(StoreTest, TopHostsMergeTheHourlyRollupWithPartialHoursExactly) {
+// Whole 6 h blocks, hours and 5 minutes come from the host rollups, the sub-5-minute edges from
+// the flows; replays (a batch half stored before, a whole batch again) must not count anything
+// twice.
+TEST_P(StoreTest, TopHostsMergeTheRollupLevelsWithRawEdgesExactly) {
   auto s = open();
   ASSERT_TRUE(s);
-  const auto rows = host_flows(4000, 4 * 3600 - 600);
+  const auto rows = host_flows(4000, 30 * 3600 - 600);
   const std::span<const model::ScoredFlow> all(rows);
   ASSERT_EQ(*s->write(all.first(2000)), 2000);
   ASSERT_EQ(*s->write(all.subspan(1000, 2000)), 1000);
   ASSERT_EQ(*s->write(all.subspan(2500)), 1000);
   ASSERT_EQ(*s->write(all), 0);
-  for (const Query& q : {Query{kT0 + 1800.5, kT0 + 9000.25}, Query{kT0 + 1000, kT0 + 12000},
-                         Query{kT0, kT0 + 3 * 3600 + 0.5}, Query{kT0 - 1e9, kT0 + 1e12},
-                         Query{kT0 + 3599.75, kT0 + 7200}}) {
+  constexpr double kH = 3600;
+  for (const Query& q :
+       {Query{kT0 + 1800.5, kT0 + 9000.25}, Query{kT0 + 1000, kT0 + 12000},
+        Query{kT0, kT0 + 3 * kH + 0.5}, Query{kT0 - 1e9, kT0 + 1e12},
+        Query{kT0 + 3599.75, kT0 + 7200}, Query{kT0 + 1234.5, kT0 + 1234.5 + 24 * kH},
+        Query{kT0 + 6 * kH, kT0 + 18 * kH}, Query{kT0 + 5 * kH + 299, kT0 + 19 * kH + 301},
+        Query{kT0 + 610, kT0 + 890}, Query{kT0 + 12 * kH - 0.5, kT0 + 12 * kH + 0.5}}) {
     SCOPED_TRACE(fmt::format("[{}, {})", q.from - kT0, q.to - kT0));
     check_all_tops(*s, rows, q);
   }
+}
+
+// The window split: coarsest whole buckets in the middle, finer ones and raw flows at the edges.
+TEST(HostWindowPartsTest, ASplitWindowReadsRawFlowsOnlyUnderFiveMinutesAtEachEdge) {
+  const auto parts = host_window_parts({kT0 + 1234.5, kT0 + 1234.5 + 86400});
+  std::vector<std::tuple<int, double, double>> got;
+  for (const auto& p : parts) got.emplace_back(p.level, p.lo - kT0, p.hi - kT0);
+  const std::vector<std::tuple<int, double, double>> want{{-1, 1234.5, 1500}, {2, 1500, 3600},
+                                                          {1, 3600, 21600},   {0, 21600, 86400},
+                                                          {2, 86400, 87600},  {-1, 87600, 87634.5}};
+  EXPECT_EQ(got, want);
+  Query tcp{kT0 + 1234.5, kT0 + 86400};
+  tcp.proto = "tcp";
+  ASSERT_EQ(host_window_parts(tcp).size(), 1u);
+  EXPECT_EQ(host_window_parts(tcp).front().level, -1);
+}
+
+// An IPv4 block or address written in its IPv6-mapped form (::ffff:10.0.0.0/104) selects the
+// IPv4 flows, as the IPv4 form does, on both stores; a block around ::ffff:0:0/96 also keeps
+// its IPv6 neighbours.
+TEST_P(StoreTest, AnIpv4MappedCidrSelectsTheSameFlowsAsItsIpv4Form) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  auto rows = host_flows(400);
+  rows[3].flow.srcip = "::fffe:0:1";  // just below the mapped block
+  rows[5].flow.dstip = "::1:0:0:1";   // just above it
+  ASSERT_EQ(*s->write(rows), 400);
+  const Query q{kT0, kT0 + 7200};
+  for (const char* h : {"::ffff:10.0.0.0/104", "::ffff:10.0.0.1", "::ffff:10.1.0.0/112",
+                        "::ffff:0:0/96", "::fffe:0:0/95", "::/64", "::ffff:192.168.1.250/127"}) {
+    check_list(*s, rows, q, {.host = range(h)}, std::string("host=") + h);
+    check_list(*s, rows, q, {.src = range(h)}, std::string("src=") + h);
+  }
+  auto mapped = s->list_flows(q, {.host = range("::ffff:10.0.0.0/104")}, std::nullopt, 1000);
+  auto v4 = s->list_flows(q, {.host = range("10.0.0.0/8")}, std::nullopt, 1000);
+  ASSERT_TRUE(mapped.ok() && v4.ok());
+  EXPECT_FALSE(v4->flows.empty());
+  EXPECT_EQ(mapped->flows.size(), v4->flows.size());
+  auto detail = s->host_detail(q, range("::ffff:10.0.0.1").lo, 100);
+  ASSERT_TRUE(detail.ok());
+  EXPECT_GT(detail->summary.flows, 0);
 }
 
 TEST_P(StoreTest, RetentionRemovesOldHostRollupHours) {

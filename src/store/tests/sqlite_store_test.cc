@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -231,6 +233,51 @@ TEST(SqliteStoreTest, Migration8FillsTheHostRollupFromStoredFlows) {
   EXPECT_EQ(top->front().anomalies, 1);
   EXPECT_DOUBLE_EQ(top->front().bytes, 240);
   EXPECT_DOUBLE_EQ(top->front().max_score, 0.75);
+}
+
+// Migration 12 fills the 5-minute and 6-hour levels and the "any" rows from what a version 7
+// database stored (migration 8 fills the hours first): every split of a window then agrees with
+// counting the flows.
+TEST(SqliteStoreTest, Migration12FillsTheHostRollupLevelsFromStoredFlows) {
+  auto path = (temp_dir() / "v7-levels.db").string();
+  make_database_at(path, 7);
+  constexpr double kDay = 1772323200;
+  const char* hosts[] = {"x'00000000000000000000ffff0a000001'",
+                         "x'00000000000000000000ffff0a000002'",
+                         "x'20010db8000000000000000000000001'"};
+  std::string sql = "BEGIN;";
+  std::vector<std::tuple<double, int, int>> flows;  // stime, src, dst
+  for (int i = 0; i < 60; ++i) {
+    const double stime = kDay + i * 1777.25;  // about 29.6 h, every level's edges
+    flows.emplace_back(stime, i % 3, (i / 3) % 3);
+    sql += fmt::format(
+        "INSERT INTO anomaly_scores (stime, source, source_partition, source_offset, score, "
+        "label, attack_cat, proto, state, service, sload, dload, spkts, dpkts, sjit, djit, sttl, "
+        "dttl, dur, tcprtt, synack, ackdat, ct_state_ttl, model_version, srcip, dstip, sbytes, "
+        "dbytes) VALUES ({}, 'old', 0, {}, 0.5, {}, 'Normal', 'tcp', 'FIN', '-', 0, 0, 0, 0, 0, "
+        "0, 0, 0, 0, 0, 0, 0, 1, 'v1', {}, {}, 10, 5);",
+        stime, i, i % 2, hosts[i % 3], hosts[(i / 3) % 3]);
+  }
+  sqlite_exec(path, sql + "COMMIT;");
+  auto s = open_store(path);
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  const std::string names[] = {"10.0.0.1", "10.0.0.2", "2001:db8::1"};
+  for (const Query& q : {Query{kDay, kDay + 86400}, Query{kDay + 1000.5, kDay + 1000.5 + 86400},
+                         Query{kDay + 21600, kDay + 43200}, Query{kDay + 300, kDay + 3900}}) {
+    for (auto role : {HostRole::kSrc, HostRole::kDst, HostRole::kAny}) {
+      std::map<std::string, int64_t> want;
+      for (const auto& [stime, src, dst] : flows) {
+        if (stime < q.from || stime >= q.to) continue;
+        if (role != HostRole::kDst) ++want[names[src]];
+        if (role != HostRole::kSrc) ++want[names[dst]];
+      }
+      auto top = (*s)->top_hosts(q, HostOrder::kFlows, role, 5);
+      ASSERT_TRUE(top.ok()) << top.error().to_string();
+      std::map<std::string, int64_t> got;
+      for (const auto& h : *top) got[h.ip] = h.flows;
+      EXPECT_EQ(got, want) << q.from - kDay << " role " << static_cast<int>(role);
+    }
+  }
 }
 
 }  // namespace flowsentry::store::testing
