@@ -2,7 +2,7 @@
 // on one Scorer), no per-flow allocation once a thread's buffers and the caller's output vector
 // have grown; SHAP explanations only when asked. score and attack_cat come from the native
 // Forest evaluator (forest.h) when the models allow it, XGBoost's in-place prediction
-// otherwise; SHAP always comes from XGBoost.
+// otherwise; SHAP from the forest's linear TreeSHAP when it has the covers, else XGBoost.
 #pragma once
 
 #include <memory>
@@ -22,8 +22,8 @@ namespace flowsentry::model {
 struct ExplainOptions {
   int top_k = 0;                // 0 = no explanations
   bool anomalies_only = false;  // explain only flows with label 1
-  // At most this many rows per call, the highest scores first: TreeSHAP costs milliseconds a
-  // flow, so a stream explains the anomalies that matter most and stays at line rate.
+  // At most this many rows per call, the highest scores first: a stream bounds the CPU its
+  // explanations take (~0.1 ms a flow) and explains the anomalies that matter most.
   size_t max_rows = SIZE_MAX;
 };
 
