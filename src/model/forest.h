@@ -32,6 +32,7 @@ constexpr unsigned kMaxPaddedDepth = 10;
 namespace shap {
 struct PathElement;  // one step of the decision path TreeSHAP keeps while it descends
 }
+struct LinearShap;  // the linear-time explainer (forest_shap.cc)
 
 class Forest {
  public:
@@ -63,6 +64,7 @@ class Forest {
   size_t trees() const { return roots_.size(); }
 
  private:
+  friend struct LinearShap;
   // The trees as loaded: TreeSHAP walks these, and so does prediction for a tree too deep to
   // pad. Children of a node are adjacent (right = left + 1), so a step is one add.
   struct Node {
@@ -95,8 +97,6 @@ class Forest {
   // contributions added to acc (num_features() x kShapLanes doubles, lanes summed at the end).
   void prepare_shap();
   bool prepare_linear_tree(size_t tree, size_t lanes);
-  template <size_t kLanes>
-  void linear_tree_shap(size_t tree, const float* row, double* acc) const;
   void path_tree_shap(size_t tree, const float* row, double* acc) const;
   void add_row(const float* row, float* out) const;
   template <bool kMissing>
@@ -111,20 +111,26 @@ class Forest {
   std::vector<float> cover_;     // per node: sum_hessian, the training weight reaching it
   std::vector<float> mean_;      // per node: cover-weighted mean of the leaves below it
   // Linear TreeSHAP, per tree: lanes (quadrature points, 4 or 8; 0: the path-dependent
-  // algorithm) and where its nodes' 1/q values start in shap_inv_q_.
+  // algorithm), where its slots start in shap_above_ and shap_zero_ (one per node, in tree
+  // order, then one spare), its 1/q values in shap_inv_q_ (lanes a slot) and its internal
+  // nodes in shap_internal_.
   struct ShapTree {
+    uint32_t slots;
     uint32_t at;
+    uint32_t internal;
+    uint16_t internal_count;
     uint8_t lanes;
   };
   std::vector<ShapTree> shap_tree_;
-  // Per node of a linear tree (see forest_shap.cc): the node's child edge of the nearest
-  // ancestor splitting on the same feature (kNoNode: none), the zero fraction of the feature
-  // split on just above the node (the product of the cover ratios of its edges so far), that
-  // edge's own cover ratio, and 1 / (t + z (1 - t)) at each quadrature point t.
-  static constexpr uint32_t kNoNode = UINT32_MAX;
+  // Per slot of a linear tree (see forest_shap.cc): for an internal node, the slot of its
+  // nearest ancestor's child edge on the same feature (the spare slot when there is none); the
+  // zero fraction z of the feature split on just above the node (the product of the cover
+  // ratios of its edges so far; 1 in the spare); 1 / (t + z (1 - t)) at each quadrature point
+  // t (float: it only scales). Internal nodes are listed parents first, as tree-local indices.
   static constexpr size_t kShapLanes = 8;  // lanes of a contribution accumulator
-  std::vector<uint32_t> shap_above_;
-  std::vector<double> shap_zero_, shap_ratio_, shap_inv_q_;
+  std::vector<uint16_t> shap_above_, shap_internal_;
+  std::vector<double> shap_zero_;
+  std::vector<float> shap_inv_q_;
   std::vector<Padded> padded_;           // per tree
   std::vector<float> split_value_;       // padded trees: thresholds, then leaf values
   std::vector<uint16_t> split_feature_;  // padded trees: feature, top bit: NaN goes right

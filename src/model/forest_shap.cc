@@ -82,149 +82,197 @@ size_t Forest::linear_shap_trees() const {
 }
 
 size_t Forest::shap_bytes() const {
-  return shap_above_.size() * sizeof(uint32_t) +
-         (shap_zero_.size() + shap_ratio_.size() + shap_inv_q_.size()) * sizeof(double) +
+  return (shap_above_.size() + shap_internal_.size()) * sizeof(uint16_t) +
+         shap_zero_.size() * sizeof(double) + shap_inv_q_.size() * sizeof(float) +
          shap_tree_.size() * sizeof(ShapTree);
 }
 
 void Forest::prepare_shap() {
-  shap_tree_.assign(roots_.size(), {0, 0});
-  shap_above_.assign(nodes_.size(), kNoNode);
-  shap_zero_.assign(nodes_.size(), 1.0);
-  shap_ratio_.assign(nodes_.size(), 1.0);
+  shap_tree_.assign(roots_.size(), {0, 0, 0, 0, 0});
+  shap_above_.clear();
+  shap_internal_.clear();
+  shap_zero_.clear();
   shap_inv_q_.clear();
-  const size_t per_node = sizeof(uint32_t) + 2 * sizeof(double);
-  size_t bytes = nodes_.size() * per_node;
   for (size_t t = 0; t < roots_.size(); ++t) {
     const size_t lanes = lanes_for(depth_[t]);
-    const size_t end = t + 1 < roots_.size() ? roots_[t + 1] : nodes_.size();
-    const size_t need = (end - roots_[t]) * lanes * sizeof(double);
-    if (lanes == 0 || bytes + need > kMaxShapBytes) continue;
-    if (prepare_linear_tree(t, lanes)) bytes += need;
+    const size_t nodes = (t + 1 < roots_.size() ? roots_[t + 1] : nodes_.size()) - roots_[t];
+    const size_t need =
+        (nodes + 1) * (2 * sizeof(uint16_t) + sizeof(double) + lanes * sizeof(float));
+    if (lanes == 0 || shap_bytes() + need > kMaxShapBytes) continue;
+    prepare_linear_tree(t, lanes);
   }
+  shap_above_.shrink_to_fit();
+  shap_internal_.shrink_to_fit();
+  shap_zero_.shrink_to_fit();
   shap_inv_q_.shrink_to_fit();
 }
 
-// The per-node numbers of one tree; false (the tree keeps the path-dependent algorithm) when a
-// cover is not positive, where XGBoost's fractions would be 0/0.
+// The slots of one tree; false (the tree keeps the path-dependent algorithm) when a cover is
+// not positive, where XGBoost's fractions would be 0/0.
 bool Forest::prepare_linear_tree(size_t tree, size_t lanes) {
   const uint32_t root = roots_[tree];
   const size_t n = (tree + 1 < roots_.size() ? roots_[tree + 1] : nodes_.size()) - root;
   for (size_t i = root; i < root + n; ++i) {
     if (!(cover_[i] > 0) || !std::isfinite(cover_[i])) return false;
   }
-  std::vector<uint32_t> parent(n, kNoNode);
+  const auto spare = static_cast<uint16_t>(n);  // a depth-12 tree has at most 8191 nodes
+  std::vector<uint32_t> parent(n, UINT32_MAX);
   for (uint32_t i = 0; i < n; ++i) {
     const Node& nd = nodes_[root + i];
     if (!nd.leaf) parent[nd.left - root] = parent[nd.left + 1 - root] = i;
   }
-  const auto at = static_cast<uint32_t>(shap_inv_q_.size());
-  shap_inv_q_.resize(at + n * lanes, 1.0);
+  const ShapTree st{static_cast<uint32_t>(shap_zero_.size()),
+                    static_cast<uint32_t>(shap_inv_q_.size()),
+                    static_cast<uint32_t>(shap_internal_.size()), 0, static_cast<uint8_t>(lanes)};
+  shap_above_.resize(st.slots + n + 1, spare);
+  shap_zero_.resize(st.slots + n + 1, 1.0);
+  shap_inv_q_.resize(st.at + (n + 1) * lanes, 1.0f);
+  uint16_t* above = &shap_above_[st.slots];
+  double* zero = &shap_zero_[st.slots];
   const double* t = lanes == 4 ? quadrature<4>().t.data() : quadrature<8>().t.data();
   // Parents come before their children, so an ancestor's numbers are ready when a node needs them.
   for (uint32_t i = 0; i < n; ++i) {
     const Node& nd = nodes_[root + i];
     if (nd.leaf) continue;
+    shap_internal_.push_back(static_cast<uint16_t>(i));
     uint32_t below = i;  // the nearest ancestor split on this feature, through its child `below`
-    for (uint32_t a = parent[i]; a != kNoNode; below = a, a = parent[a]) {
+    for (uint32_t a = parent[i]; a != UINT32_MAX; below = a, a = parent[a]) {
       if (nodes_[root + a].feature == nd.feature) {
-        shap_above_[root + i] = root + below;
+        above[i] = static_cast<uint16_t>(below);
         break;
       }
     }
-    const uint32_t above = shap_above_[root + i];
-    const double zero_before = above == kNoNode ? 1.0 : shap_zero_[above];
-    for (uint32_t c = nd.left; c < nd.left + 2; ++c) {
-      shap_ratio_[c] = static_cast<double>(cover_[c]) / static_cast<double>(cover_[root + i]);
-      shap_zero_[c] = zero_before * shap_ratio_[c];
-      double* inv = &shap_inv_q_[at + (c - root) * lanes];
-      for (size_t k = 0; k < lanes; ++k) inv[k] = 1 / (t[k] + shap_zero_[c] * (1 - t[k]));
+    for (uint32_t c = nd.left - root; c < nd.left - root + 2; ++c) {
+      const double ratio =
+          static_cast<double>(cover_[root + c]) / static_cast<double>(cover_[root + i]);
+      zero[c] = zero[above[i]] * ratio;
+      float* inv = &shap_inv_q_[st.at + c * lanes];
+      for (size_t k = 0; k < lanes; ++k)
+        inv[k] = static_cast<float>(1 / (t[k] + zero[c] * (1 - t[k])));
     }
   }
-  shap_tree_[tree] = {at, static_cast<uint8_t>(lanes)};
+  shap_tree_[tree] = st;
+  shap_tree_[tree].internal_count = static_cast<uint16_t>(shap_internal_.size() - st.internal);
   return true;
 }
 
-// One tree's contributions at kLanes quadrature points, added to acc's lanes (feature f's at
-// acc[f * kShapLanes]). The row's per-node values live in per-thread buffers.
-template <size_t kLanes>
-void Forest::linear_tree_shap(size_t tree, const float* row, double* acc) const {
-  const auto& q = quadrature<kLanes>();
-  const uint32_t root = roots_[tree];
-  const size_t n = (tree + 1 < roots_.size() ? roots_[tree + 1] : nodes_.size()) - root;
-  thread_local std::vector<double> buffer;
-  thread_local std::vector<uint8_t> takes_all;  // per node: o of the feature split above it
-  buffer.resize(3 * n * kLanes);
-  takes_all.resize(n);
-  double* prod = buffer.data();     // product of the path's q down to the node
-  double* sum = prod + n * kLanes;  // G: the leaves' v * prod below the node
-  double* next = sum + n * kLanes;  // G of the same feature's next splits below this edge
-  uint8_t* one = takes_all.data();
-  const Node* nodes = nodes_.data() + root;
-  const uint32_t* above = shap_above_.data();
-  const double* zero = shap_zero_.data();
-  const double* ratio = shap_ratio_.data();
-  const double* inv = shap_inv_q_.data() + shap_tree_[tree].at;
-  static constexpr std::array<double, kLanes> kOnes = [] {
-    std::array<double, kLanes> a{};
-    a.fill(1.0);
-    return a;
-  }();
+// Four lanes of doubles; V4u and V4fu are for memory aligned for one element. Values of these
+// types never cross a function boundary (the ABI would depend on the target).
+using V4 = double __attribute__((vector_size(32)));
+using V4u = double __attribute__((vector_size(32), aligned(8)));
+using V4fu = float __attribute__((vector_size(16), aligned(4)));
 
-  std::fill_n(prod, kLanes, 1.0);
-  for (uint32_t i = 0; i < n; ++i) {
-    const Node& nd = nodes[i];
-    const double* pi = prod + i * kLanes;
-    if (nd.leaf) {
-      for (size_t k = 0; k < kLanes; ++k) sum[i * kLanes + k] = nd.value * pi[k];
-      continue;
+// The linear-time explainer over a Forest's trees, compiled twice: for the baseline x86-64 and,
+// chosen at run time, for AVX2 with FMA (twice the lanes per instruction).
+struct LinearShap {
+  // One tree's contributions at kLanes quadrature points, added to acc's lanes (feature f's
+  // at acc[f * Forest::kShapLanes]). The row's per-slot values live in per-thread buffers. No
+  // branch depends on the row: which child the row takes and whether it took every earlier
+  // edge on the feature select between values computed both ways.
+  template <size_t kLanes>
+  [[gnu::always_inline]] static inline void tree(const Forest& f, size_t tree, const float* row,
+                                                 double* acc) {
+    using M4 = int64_t __attribute__((vector_size(32)));  // lane masks: 0 or -1
+    constexpr size_t kVecs = kLanes / 4;                  // vectors per slot
+    const auto& q = quadrature<kLanes>();
+    V4 t[kVecs], one_minus_t[kVecs], weight[kVecs], cold[kVecs];
+    for (size_t v = 0; v < kVecs; ++v) {
+      t[v] = *reinterpret_cast<const V4u*>(&q.t[4 * v]);
+      one_minus_t[v] = *reinterpret_cast<const V4u*>(&q.one_minus_t[4 * v]);
+      weight[v] = *reinterpret_cast<const V4u*>(&q.weight[4 * v]);
+      cold[v] = *reinterpret_cast<const V4u*>(&q.cold[4 * v]);
     }
-    const float v = row[nd.feature];
-    const bool left = std::isnan(v) ? nd.default_left != 0 : v < nd.value;
-    const uint32_t l = nd.left - root, hot = l + (left ? 0u : 1u);
-    const uint32_t a = above[root + i];
-    const bool all_before = a == kNoNode || one[a - root];
-    const double* inv_before = a == kNoNode ? kOnes.data() : inv + (a - root) * kLanes;
-    for (uint32_t c = l; c < l + 2; ++c) {
-      double* pc = prod + c * kLanes;
-      std::fill_n(next + c * kLanes, kLanes, 0.0);
-      if (!all_before) {  // q = z (1 - t) before and after: only z changes
-        const double r = ratio[root + c];
-        for (size_t k = 0; k < kLanes; ++k) pc[k] = pi[k] * r;
-        one[c] = 0;
-        continue;
+    const Forest::ShapTree st = f.shap_tree_[tree];
+    const uint32_t root = f.roots_[tree];
+    const size_t n = (tree + 1 < f.roots_.size() ? f.roots_[tree + 1] : f.nodes_.size()) - root;
+    const size_t slots = n + 1;
+    // Doubles, accessed as V4u: a 32-byte vector is only 16-byte aligned outside AVX code.
+    thread_local std::vector<double> buffer;
+    thread_local std::vector<uint8_t> takes_all;  // per slot: o of the feature split above it
+    if (buffer.size() < 3 * slots * kLanes) buffer.resize(3 * slots * kLanes);  // only grows
+    if (takes_all.size() < slots) takes_all.resize(slots);
+    V4u* prod = reinterpret_cast<V4u*>(buffer.data());  // product of the path's q to the node
+    V4u* sum = prod + slots * kVecs;                    // G: the leaves' v * prod below the node
+    V4u* next = sum + slots * kVecs;  // G of the same feature's next splits below this edge
+    uint8_t* one = takes_all.data();
+    one[n] = 1;  // the spare slot: "no earlier edge on this feature", q = 1
+    const Forest::Node* nodes = f.nodes_.data() + root;
+    const uint16_t* internal = f.shap_internal_.data() + st.internal;
+    const uint16_t* above = f.shap_above_.data() + st.slots;
+    const double* zero = f.shap_zero_.data() + st.slots;
+    const float* inv = f.shap_inv_q_.data() + st.at;
+    auto inv_at = [inv](size_t slot, size_t v, V4& out) {  // 1 / q at o = 1, lanes 4v..4v+3
+      out =
+          __builtin_convertvector(*reinterpret_cast<const V4fu*>(inv + slot * kLanes + 4 * v), V4);
+    };
+
+    for (size_t v = 0; v < kVecs; ++v) prod[v] = V4{1, 1, 1, 1};
+    for (size_t k = 0; k < st.internal_count; ++k) {
+      const uint32_t i = internal[k];
+      const Forest::Node& nd = nodes[i];
+      const float x = row[nd.feature];
+      const uint32_t right = std::isnan(x) ? nd.default_left == 0 : !(x < nd.value);
+      const uint32_t l = nd.left - root, a = above[i];
+      const M4 before = M4{} - static_cast<int64_t>(one[a]);  // took every earlier edge on it
+      const double zero_before = zero[a];
+      for (uint32_t side = 0; side < 2; ++side) {
+        const uint32_t c = l + side;
+        const double z = zero[c], take = side == right ? 1.0 : 0.0;
+        const double ratio = z / zero_before;  // q = z (1 - t) before and after
+        const double value = nodes[c].value;   // a leaf's value; garbage for a split, unused
+        for (size_t v = 0; v < kVecs; ++v) {
+          V4 inv_before;
+          inv_at(a, v, inv_before);
+          const V4 q_one = (z * one_minus_t[v] + take * t[v]) * inv_before;
+          const V4 q_zero = V4{} + ratio;
+          const V4 pc = prod[i * kVecs + v] * (before ? q_one : q_zero);
+          prod[c * kVecs + v] = pc;
+          sum[c * kVecs + v] = value * pc;
+          next[c * kVecs + v] = V4{};
+        }
+        one[c] = static_cast<uint8_t>(one[a] & (side == right));
       }
-      const double z = zero[root + c], take = c == hot ? 1.0 : 0.0;
-      for (size_t k = 0; k < kLanes; ++k) {
-        pc[k] = pi[k] * (take * q.t[k] + z * q.one_minus_t[k]) * inv_before[k];
+    }
+    for (size_t k = st.internal_count; k-- > 0;) {
+      const uint32_t i = internal[k];
+      const Forest::Node& nd = nodes[i];
+      const uint32_t l = nd.left - root;
+      V4u* out = reinterpret_cast<V4u*>(acc + size_t{nd.feature} * Forest::kShapLanes);
+      for (uint32_t c = l; c < l + 2; ++c) {
+        const M4 took = M4{} - static_cast<int64_t>(one[c]);
+        const double s = 1 - zero[c];
+        for (size_t v = 0; v < kVecs; ++v) {
+          V4 w;
+          inv_at(c, v, w);
+          const V4 hot = (s * weight[v]) * w;
+          out[v] += (took ? hot : cold[v]) * (sum[c * kVecs + v] - next[c * kVecs + v]);
+        }
       }
-      one[c] = c == hot;
+      for (size_t v = 0; v < kVecs; ++v) {
+        const V4 g = sum[l * kVecs + v] + sum[(l + 1) * kVecs + v];
+        sum[i * kVecs + v] = g;
+        next[above[i] * kVecs + v] += g;  // the spare slot takes it when there is no such edge
+      }
     }
   }
-  for (uint32_t i = static_cast<uint32_t>(n); i-- > 0;) {
-    const Node& nd = nodes[i];
-    if (nd.leaf) continue;
-    const uint32_t l = nd.left - root;
-    double* out = acc + size_t{nd.feature} * kShapLanes;
-    for (uint32_t c = l; c < l + 2; ++c) {
-      const double* gc = sum + c * kLanes;
-      const double* nc = next + c * kLanes;
-      if (one[c]) {
-        const double s = 1 - zero[root + c];
-        const double* ic = inv + c * kLanes;
-        for (size_t k = 0; k < kLanes; ++k) out[k] += s * q.weight[k] * ic[k] * (gc[k] - nc[k]);
-      } else {
-        for (size_t k = 0; k < kLanes; ++k) out[k] += q.cold[k] * (gc[k] - nc[k]);
-      }
-    }
-    double* gi = sum + i * kLanes;
-    for (size_t k = 0; k < kLanes; ++k) gi[k] = sum[l * kLanes + k] + sum[(l + 1) * kLanes + k];
-    if (const uint32_t a = above[root + i]; a != kNoNode) {
-      double* na = next + (a - root) * kLanes;
-      for (size_t k = 0; k < kLanes; ++k) na[k] += gi[k];
-    }
+
+#define FLOWSENTRY_LINEAR_TREES                                           \
+  for (size_t t = 0; t < f.roots_.size(); ++t) {                          \
+    double* a = acc + f.group_[t] * f.num_features_ * Forest::kShapLanes; \
+    if (f.shap_tree_[t].lanes == 4) tree<4>(f, t, row, a);                \
+    if (f.shap_tree_[t].lanes == 8) tree<8>(f, t, row, a);                \
   }
-}
+
+  // Every linear tree's contributions, added to acc.
+  static void trees(const Forest& f, const float* row, double* acc) {
+    FLOWSENTRY_LINEAR_TREES
+  }
+  __attribute__((target("avx2,fma"))) static void trees_avx2(const Forest& f, const float* row,
+                                                             double* acc) {
+    FLOWSENTRY_LINEAR_TREES
+  }
+#undef FLOWSENTRY_LINEAR_TREES
+};
 
 void Forest::contributions(const float* row, float* phi) const {
   const size_t nf = num_features_, width = nf + 1;
@@ -232,18 +280,14 @@ void Forest::contributions(const float* row, float* phi) const {
   if (!explainable()) return;
   thread_local std::vector<double> acc;
   acc.assign(outputs_ * nf * kShapLanes, 0.0);
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx2) {
+    LinearShap::trees_avx2(*this, row, acc.data());
+  } else {
+    LinearShap::trees(*this, row, acc.data());
+  }
   for (size_t t = 0; t < roots_.size(); ++t) {
-    double* a = acc.data() + group_[t] * nf * kShapLanes;
-    switch (shap_tree_[t].lanes) {
-      case 4:
-        linear_tree_shap<4>(t, row, a);
-        break;
-      case 8:
-        linear_tree_shap<8>(t, row, a);
-        break;
-      default:
-        path_tree_shap(t, row, a);
-    }
+    if (shap_tree_[t].lanes == 0) path_tree_shap(t, row, acc.data() + group_[t] * nf * kShapLanes);
     // The bias in float, tree by tree, as XGBoost adds it.
     phi[group_[t] * width + nf] += mean_[roots_[t]];
   }
