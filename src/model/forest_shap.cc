@@ -164,6 +164,11 @@ using V4fu = float __attribute__((vector_size(16), aligned(4)));
 
 // The linear-time explainer over a Forest's trees, compiled twice: for the baseline x86-64 and,
 // chosen at run time, for AVX2 with FMA (twice the lanes per instruction).
+// 1 / q at o = 1 of a slot, lanes 4v..4v+3, as doubles. A macro, not a lambda: a lambda would
+// be compiled for the baseline target even inside AVX2 code.
+#define FLOWSENTRY_INV(slot, v) \
+  __builtin_convertvector(*reinterpret_cast<const V4fu*>(inv + (slot)*kLanes + 4 * (v)), V4)
+
 struct LinearShap {
   // One tree's contributions at kLanes quadrature points, added to acc's lanes (feature f's
   // at acc[f * Forest::kShapLanes]). The row's per-slot values live in per-thread buffers. No
@@ -201,10 +206,6 @@ struct LinearShap {
     const uint16_t* above = f.shap_above_.data() + st.slots;
     const double* zero = f.shap_zero_.data() + st.slots;
     const float* inv = f.shap_inv_q_.data() + st.at;
-    auto inv_at = [inv](size_t slot, size_t v, V4& out) {  // 1 / q at o = 1, lanes 4v..4v+3
-      out =
-          __builtin_convertvector(*reinterpret_cast<const V4fu*>(inv + slot * kLanes + 4 * v), V4);
-    };
 
     for (size_t v = 0; v < kVecs; ++v) prod[v] = V4{1, 1, 1, 1};
     for (size_t k = 0; k < st.internal_count; ++k) {
@@ -221,9 +222,7 @@ struct LinearShap {
         const double ratio = z / zero_before;  // q = z (1 - t) before and after
         const double value = nodes[c].value;   // a leaf's value; garbage for a split, unused
         for (size_t v = 0; v < kVecs; ++v) {
-          V4 inv_before;
-          inv_at(a, v, inv_before);
-          const V4 q_one = (z * one_minus_t[v] + take * t[v]) * inv_before;
+          const V4 q_one = (z * one_minus_t[v] + take * t[v]) * FLOWSENTRY_INV(a, v);
           const V4 q_zero = V4{} + ratio;
           const V4 pc = prod[i * kVecs + v] * (before ? q_one : q_zero);
           prod[c * kVecs + v] = pc;
@@ -242,9 +241,7 @@ struct LinearShap {
         const M4 took = M4{} - static_cast<int64_t>(one[c]);
         const double s = 1 - zero[c];
         for (size_t v = 0; v < kVecs; ++v) {
-          V4 w;
-          inv_at(c, v, w);
-          const V4 hot = (s * weight[v]) * w;
+          const V4 hot = (s * weight[v]) * FLOWSENTRY_INV(c, v);
           out[v] += (took ? hot : cold[v]) * (sum[c * kVecs + v] - next[c * kVecs + v]);
         }
       }
@@ -273,6 +270,7 @@ struct LinearShap {
   }
 #undef FLOWSENTRY_LINEAR_TREES
 };
+#undef FLOWSENTRY_INV
 
 void Forest::contributions(const float* row, float* phi) const {
   const size_t nf = num_features_, width = nf + 1;
