@@ -215,11 +215,11 @@ struct LinearShap {
       const uint32_t right = std::isnan(x) ? nd.default_left == 0 : !(x < nd.value);
       const uint32_t l = nd.left - root, a = above[i];
       const M4 before = M4{} - static_cast<int64_t>(one[a]);  // took every earlier edge on it
-      const double zero_before = zero[a];
+      const double inv_zero_before = 1 / zero[a];
       for (uint32_t side = 0; side < 2; ++side) {
         const uint32_t c = l + side;
         const double z = zero[c], take = side == right ? 1.0 : 0.0;
-        const double ratio = z / zero_before;  // q = z (1 - t) before and after
+        const double ratio = z * inv_zero_before;  // q = z (1 - t) before and after
         const double value = nodes[c].value;   // a leaf's value; garbage for a split, unused
         for (size_t v = 0; v < kVecs; ++v) {
           const V4 q_one = (z * one_minus_t[v] + take * t[v]) * FLOWSENTRY_INV(a, v);
