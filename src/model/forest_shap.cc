@@ -220,7 +220,7 @@ struct LinearShap {
         const uint32_t c = l + side;
         const double z = zero[c], take = side == right ? 1.0 : 0.0;
         const double ratio = z * inv_zero_before;  // q = z (1 - t) before and after
-        const double value = nodes[c].value;   // a leaf's value; garbage for a split, unused
+        const double value = nodes[c].value;       // a leaf's value; garbage for a split, unused
         for (size_t v = 0; v < kVecs; ++v) {
           const V4 q_one = (z * one_minus_t[v] + take * t[v]) * FLOWSENTRY_INV(a, v);
           const V4 q_zero = V4{} + ratio;
