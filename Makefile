@@ -53,7 +53,7 @@ bench: build
 	cmake --build $(BUILD) --target meter_gen_pcaps
 	bench/meter --build $(BUILD) $(if $(QUICK),--quick)
 	bench/http_soak.py --binary $(BUILD)/flowsentry
-	$(if $(QUICK),FLOWS=200000 RUNS=10) bench/store_bench.sh $(BUILD)
+	$(if $(QUICK),FLOWS=200000 RUNS=10 FAIR_ROWS=50000) bench/store_bench.sh $(BUILD)
 
 # The HTTP soak (bench/http_soak.py): 16 unauthenticated 8 MiB uploads and 1,000 slow
 # connections from other loopback addresses for 60 s while /healthz and /predict are measured.

@@ -5,8 +5,11 @@
 //
 //   bench_store --store URL [--flows N] [--batch N] [--reference-rows N] [--runs N] [--hosts N]
 //               [--feature-sample S] (default 0.01; -1 keeps no features, the write path before
-//               features were stored)
+//               features were stored) [--fair-writer SCRIPT [--python PATH] [--fair-rows N]]
 // With --hosts (default 10,000) flows carry addresses and the host queries are timed too.
+// With --fair-writer (PostgreSQL), the fair Python baseline (bench/baseline/pg_copy_writer.py:
+// psycopg COPY, one per batch) and Store::write take turns writing the same rows, and the ratio
+// is printed.
 // Run through bench/store_bench.sh, which starts a PostgreSQL server and runs both backends.
 #include <libpq-fe.h>
 
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "common/log.h"
 #include "store/store.h"
@@ -47,6 +51,9 @@ struct Args {
   long server_pid = 0;
   size_t hosts = 10000;          // distinct addresses on either side; 0 = flows without identity
   double feature_sample = 0.01;  // store.feature_sample; < 0 = store.keep_features off
+  std::string fair_writer;       // the fair Python writer's script; empty = not run
+  std::string python = "/usr/bin/python3";
+  size_t fair_rows = 200000;
 };
 
 // Host h of the bench's address space: 10.x.y.z, with every 50th host an IPv6 one.
@@ -189,7 +196,8 @@ class FlowMaker {
 int usage(const char* msg) {
   std::cerr << "bench_store: " << msg
             << "\nusage: bench_store --store URL [--flows N] [--batch N] [--reference-rows N] "
-               "[--runs N] [--hosts N] [--feature-sample S]\n";
+               "[--runs N] [--hosts N] [--feature-sample S] "
+               "[--fair-writer SCRIPT [--python PATH] [--fair-rows N]]\n";
   return 2;
 }
 
@@ -247,6 +255,86 @@ double reference_insert_rate(const std::string& url, size_t rows) {
   PQclear(PQexec(c, "DELETE FROM anomaly_scores WHERE source = 'reference'"));
   PQfinish(c);
   return rate;
+}
+
+// The rows as JSON lines, one array per row in kPgFlowColumns' order (null = NULL), for the
+// fair Python writer.
+bool write_rows_json(const std::string& path, std::span<const fs::model::ScoredFlow> flows) {
+  std::ofstream out(path);
+  using fs::flow::NumField;
+  static constexpr NumField kNums[] = {fs::flow::kSload,  fs::flow::kDload,  fs::flow::kSpkts,
+                                       fs::flow::kDpkts,  fs::flow::kSjit,   fs::flow::kDjit,
+                                       fs::flow::kSttl,   fs::flow::kDttl,   fs::flow::kDur,
+                                       fs::flow::kTcprtt, fs::flow::kSynack, fs::flow::kAckdat};
+  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+  for (const auto& sf : flows) {
+    const auto& f = sf.flow;
+    const auto& v = sf.verdict;
+    nlohmann::json row = {*f.stime, f.key.source, f.key.partition, f.key.offset, v.score,
+                          v.label,  v.attack_cat, f.proto,         f.state,      f.service};
+    for (NumField k : kNums) row.push_back(f[k]);
+    row.push_back(static_cast<int64_t>(f[fs::flow::kCtStateTtl]));
+    row.push_back(v.model_version);
+    row.push_back(fs::store::explanation_json(v));
+    for (auto x : {opt(f.ltime), opt(f.srcip), opt(f.sport), opt(f.dstip), opt(f.dsport)}) {
+      row.push_back(x);
+    }
+    row.push_back(f[fs::flow::kSbytes]);
+    row.push_back(f[fs::flow::kDbytes]);
+    out << row.dump() << '\n';
+  }
+  return static_cast<bool>(out);
+}
+
+// Runs the fair Python writer on the rows file under `source`; its rows/s, or 0 on failure.
+double python_copy_rate(const Args& a, const std::string& rows, const std::string& source) {
+  const std::string cmd = fmt::format("'{}' '{}' --url '{}' --rows '{}' --source '{}' --batch {}",
+                                      a.python, a.fair_writer, a.store, rows, source, a.batch);
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return 0;
+  std::string text;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) text.append(buf, n);
+  if (pclose(p) != 0) {
+    std::cerr << "bench_store: the fair Python writer failed: " << text << "\n";
+    return 0;
+  }
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  return j.is_object() && j.contains("rate") ? j["rate"].get<double>() : 0;
+}
+
+// flowsentry's Store::write and the fair Python writer (psycopg, one COPY per batch) take turns
+// on the same rows, twice each, into the same table; each round under its own source, deleted
+// afterwards. Prints the best of each and the ratio.
+bool fair_copy_comparison(fs::store::Store& store, const Args& a) {
+  FlowMaker maker(a.fair_rows, a.hosts);
+  std::vector<fs::model::ScoredFlow> flows;
+  maker.fill(flows, 0, a.fair_rows, "fair");
+  const std::string rows = fmt::format("/tmp/flowsentry-fair-rows-{}.jsonl", getpid());
+  if (!write_rows_json(rows, flows)) return false;
+  double best_fs = 0, best_py = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (auto& sf : flows) sf.flow.key.source = fmt::format("fair-flowsentry-{}", round);
+    auto t0 = Clock::now();
+    for (size_t first = 0; first < flows.size(); first += a.batch) {
+      const auto part = std::span(flows).subspan(first, std::min(a.batch, flows.size() - first));
+      if (!store.write(part).ok()) return false;
+    }
+    best_fs = std::max(best_fs, static_cast<double>(flows.size()) / seconds_since(t0));
+    best_py = std::max(best_py, python_copy_rate(a, rows, fmt::format("fair-python-{}", round)));
+  }
+  std::filesystem::remove(rows);
+  PGconn* c = PQconnectdb(a.store.c_str());
+  PQclear(PQexec(c, "DELETE FROM anomaly_scores WHERE source LIKE 'fair-%'"));
+  PQfinish(c);
+  if (best_py <= 0) return false;
+  fmt::print(
+      "\nfair baseline (Python, psycopg, one CSV COPY per batch of {}, the same {} rows, best of 2 "
+      "rounds each, taking turns): flowsentry Store::write {:.0f} flows/s, Python COPY {:.0f} "
+      "flows/s; ratio {:.2f}x (flowsentry also maintains the rollups; Python writes the rows "
+      "only)\n",
+      a.batch, a.fair_rows, best_fs, best_py, best_fs / best_py);
+  return true;
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -367,6 +455,12 @@ int main(int argc, char** argv) {
       a.runs = std::stoi(v);
     } else if (k == "--feature-sample") {
       a.feature_sample = std::stod(v);  // < 0: no features kept (store.keep_features = false)
+    } else if (k == "--fair-writer") {
+      a.fair_writer = v;
+    } else if (k == "--python") {
+      a.python = v;
+    } else if (k == "--fair-rows") {
+      a.fair_rows = std::stoul(v);
     } else {
       return usage(("unknown option " + k).c_str());
     }
@@ -477,6 +571,13 @@ int main(int argc, char** argv) {
   }
   fmt::print("\nworst query p95: {:.1f} ms\n", worst);
   if (a.hosts > 0) ok = host_queries(store, a) && ok;
+  if (pg && !a.fair_writer.empty() && a.fair_rows > 0) {
+    // After the queries, so its rows (deleted again) do not change what they read.
+    if (!fair_copy_comparison(store, a)) {
+      std::cerr << "bench_store: the fair baseline comparison failed\n";
+      ok = false;
+    }
+  }
   if (!ok) {
     std::cerr << "bench_store: a query failed\n";
     return 1;

@@ -156,6 +156,7 @@ def main():
         from pipeline import Db
         db = Db(ctx.store)
         stages = [("scoring", scoring.SEC_SCORE, lambda: scoring.scoring(ctx)),
+                  ("explanations", scoring.SEC_EXPLAIN, lambda: scoring.explanations(ctx)),
                   ("/predict", http_api.SEC, lambda: http_api.predict(ctx)),
                   ("pipeline drain", pipeline.SEC_PIPE, lambda: pipeline.drain(ctx, db)),
                   ("pipeline latency", pipeline.SEC_PIPE, lambda: pipeline.latency(ctx, db)),
@@ -185,7 +186,7 @@ def main():
     dump(os.path.join(ctx.work, "raw.json"), {"machine": machine, "raw": ctx.raw})
     if ok:
         # Sections in a fixed reading order.
-        order = [scoring.SEC_SCORE, http_api.SEC, pipeline.SEC_PIPE, pipeline.SEC_BURST,
+        order = [scoring.SEC_SCORE, scoring.SEC_EXPLAIN, http_api.SEC, pipeline.SEC_PIPE, pipeline.SEC_BURST,
                  scoring.SEC_QUALITY, pipeline.SEC_RES]
         all_rows.sort(key=lambda r: order.index(r.section) if r.section in order else 99)
         print()

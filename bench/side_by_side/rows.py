@@ -18,7 +18,7 @@ class Side:
 def fmt_num(v, unit):
     if v is None:
         return "—"
-    if unit == "flows/s" or unit == "req/s":
+    if unit in ("flows/s", "req/s", "anomalies/s"):
         s = f"{v:,.0f}" if v >= 100 else f"{v:,.1f}"
         return f"{s} {unit}"
     if unit == "ms":

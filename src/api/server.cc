@@ -136,7 +136,7 @@ class Workers {
 
 // Where a request runs. On the loop: what is quick enough, a scrape, a liveness probe, an
 // unexplained /predict of a few flows (~20 us each). On the work pool: what may take seconds
-// (an explanation costs ~2 ms a flow; alert tests wait for webhooks). On the query pool:
+// (a batch of explanations, ~0.4 ms a flow; alert tests wait for webhooks). On the query pool:
 // /readyz, the dashboard's queries and files, so a queue of slow work never delays them.
 enum class Lane { kLoop, kQuery, kWork };
 

@@ -1,5 +1,6 @@
 // `flowsentry bench`: in-process measurements. Sub-subcommands register here; `score` times
-// the model Scorer in batches and one flow at a time.
+// the model Scorer in batches and one flow at a time, `pipeline` (cmd_bench_pipeline.cc) the
+// pipeline's explained anomalies at a fixed rate.
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -156,7 +157,13 @@ Command add_bench_command(CLI::App& root) {
                    "allows) or xgboost")
       ->check(CLI::IsMember({"auto", "xgboost"}))
       ->capture_default_str();
-  return {app, [opts, score] { return score->parsed() ? run_bench_score(*opts) : kExitUsage; }};
+  std::function<int()> run_pipeline;
+  add_bench_pipeline(*app, run_pipeline);
+  return {app, [opts, score, run_pipeline] {
+            if (score->parsed()) return run_bench_score(*opts);
+            const int code = run_pipeline();
+            return code >= 0 ? code : kExitUsage;
+          }};
 }
 
 }  // namespace flowsentry::cli

@@ -35,6 +35,8 @@ Command add_train_command(CLI::App& root);
 Command add_evaluate_command(CLI::App& root);
 Command add_score_command(CLI::App& root);
 Command add_bench_command(CLI::App& root);
+// `bench pipeline`, under `bench`: `run` returns its exit code, or -1 when it was not chosen.
+void add_bench_pipeline(CLI::App& bench, std::function<int()>& run);
 Command add_demo_command(CLI::App& root);
 Command add_serve_command(CLI::App& root);
 Command add_run_command(CLI::App& root);

@@ -285,7 +285,16 @@ Status Scorer::explain_rows(std::span<const float> features, std::span<const siz
 Status Scorer::contributions(const float* x, size_t n, std::vector<float>& out) const {
   if (binary_forest_ && binary_forest_->explainable()) {
     out.resize(n * (nf_ + 1));
-    for (size_t r = 0; r < n; ++r) binary_forest_->contributions(x + r * nf_, &out[r * (nf_ + 1)]);
+    auto rows = [this, x, &out](size_t begin, size_t end) {
+      for (size_t r = begin; r < end; ++r) {
+        binary_forest_->contributions(x + r * nf_, &out[r * (nf_ + 1)]);
+      }
+    };
+    // Many rows (a batch's anomalies): the second half on the Assist thread when it is free.
+    const size_t half = n >= kParallelExplain && nthread_ > 1 ? n / 2 : n;
+    const bool assisted = half < n && Assist::global().start([&rows, half, n] { rows(half, n); });
+    rows(0, assisted ? half : n);
+    if (assisted) Assist::global().wait();
     return {};
   }
   // XGBoost's TreeSHAP needs a DMatrix; it documents prediction, SHAP included, as thread safe

@@ -1,6 +1,7 @@
-// ExplainBudget: how many anomalies the pipeline may explain. TreeSHAP costs milliseconds a
-// flow, far more than scoring, so explanations come from a token bucket: `per_second` on
-// average, at most one second's worth at once. Not thread-safe (one per pipeline).
+// ExplainBudget: how many anomalies the pipeline may explain. An explanation costs several
+// times a flow's scoring, so explanations come from a token bucket: `per_second` on average,
+// at most one second's worth at once, which bounds their CPU under a flood of anomalies. Not
+// thread-safe (one per pipeline).
 // ExplainFloor: the few explanations made whatever the budget.
 #pragma once
 

@@ -70,36 +70,39 @@ void expect_same_as_xgboost(const xgb::Booster& booster, const std::vector<float
   }
 }
 
-// Native TreeSHAP must equal XGBoost's pred_contribs, to float rounding, for every row,
-// feature and bias.
+// Native TreeSHAP must equal XGBoost's pred_contribs within 1e-5 (absolute) for every row,
+// feature and bias. `x` holds rows of `cols` values.
 void expect_same_contributions(const xgb::Booster& booster, const std::vector<float>& x,
-                               size_t outputs, const char* what) {
-  const size_t rows = x.size() / kF, width = (kF + 1) * outputs;
+                               size_t cols, size_t outputs, const char* what) {
+  const size_t rows = x.size() / cols, width = (cols + 1) * outputs;
   auto bytes = booster.save_buffer("ubj");
   ASSERT_TRUE(bytes.ok()) << bytes.error().to_string();
   auto forest = Forest::load(*bytes);
   ASSERT_TRUE(forest.ok()) << forest.error().to_string();
   ASSERT_TRUE(forest->explainable());
-  auto m = xgb::DMatrix::dense(x, rows, kF, 1);
+  auto m = xgb::DMatrix::dense(x, rows, cols, 1);
   ASSERT_TRUE(m.ok());
   std::vector<float> expected, native(width);
   ASSERT_TRUE(booster.predict(*m, 2, expected).ok());
   ASSERT_EQ(expected.size(), rows * width);
-  size_t differ = 0, nonzero = 0;
+  size_t nonzero = 0, worst_at = 0;
   float worst = 0;
   for (size_t r = 0; r < rows; ++r) {
-    forest->contributions(&x[r * kF], native.data());
+    forest->contributions(&x[r * cols], native.data());
     for (size_t c = 0; c < width; ++c) {
       const float want = expected[r * width + c];
-      differ += native[c] != want;
       nonzero += want != 0;
-      worst = std::max(worst, std::fabs(native[c] - want) / std::max(1.0f, std::fabs(want)));
+      if (std::fabs(native[c] - want) > worst || std::isnan(native[c]) != std::isnan(want)) {
+        worst = std::isnan(native[c]) != std::isnan(want) ? kInf : std::fabs(native[c] - want);
+        worst_at = r * width + c;
+      }
     }
   }
-  EXPECT_LE(worst, 1e-5f) << what;
-  std::cout << what << ": " << differ << " of " << rows * width
-            << " contributions not bit-equal to XGBoost's, worst relative difference " << worst
-            << "\n";
+  EXPECT_LE(worst, 1e-5f) << what << ": row " << worst_at / width << ", column " << worst_at % width
+                          << " of " << width;
+  std::cout << what << ": " << rows << " rows, " << forest->linear_shap_trees() << " of "
+            << forest->trees() << " trees in linear time (" << forest->shap_bytes()
+            << " bytes), worst absolute difference from XGBoost " << worst << "\n";
   EXPECT_GT(nonzero, rows) << what << ": contributions are all zero";
 }
 
@@ -115,8 +118,8 @@ TEST(ForestTest, MatchesXgboostOnGeneratedRowsWithMissingValuesAndUnseenCategori
   const auto x = encode_with_missing((*a)->meta.features, rows);
   expect_same_as_xgboost((*a)->binary, x, 1, "binary");
   expect_same_as_xgboost((*a)->attack_cat, x, (*a)->meta.classes.size(), "attack_cat");
-  expect_same_contributions((*a)->binary, x, 1, "binary");
-  expect_same_contributions((*a)->attack_cat, x, (*a)->meta.classes.size(), "attack_cat");
+  expect_same_contributions((*a)->binary, x, kF, 1, "binary");
+  expect_same_contributions((*a)->attack_cat, x, kF, (*a)->meta.classes.size(), "attack_cat");
 }
 
 TEST(ForestTest, MatchesXgboostOnTheDefaultModelWithTestCsvRows) {
@@ -140,7 +143,7 @@ TEST(ForestTest, MatchesXgboostOnTheDefaultModelWithTestCsvRows) {
     some.insert(some.end(), x.begin() + static_cast<long>(r * kF),
                 x.begin() + static_cast<long>((r + 1) * kF));
   }
-  expect_same_contributions((*a)->binary, some, 1, "binary");
+  expect_same_contributions((*a)->binary, some, kF, 1, "binary");
 }
 
 TEST(ForestTest, NativeAndXgboostScorersGiveTheSameVerdicts) {
@@ -291,6 +294,53 @@ TEST(ForestTest, PaddedTreesOfEveryDepthPredictExactlyAsXgboostWithAndWithoutMis
       }
     }
   }
+}
+
+// Trees of 1 to 14 levels with splits on one feature repeated along a path, NaN at splits of
+// both default directions, binary and three classes: trees up to kMaxLinearShapDepth deep take
+// linear TreeSHAP, deeper ones the path-dependent algorithm, and both give XGBoost's values.
+TEST(ForestTest, LinearTreeShapAndItsFallbackForDeepTreesEqualXgboostContributions) {
+  for (const auto& [objective, classes] :
+       {std::pair{"binary:logistic", 2}, std::pair{"multi:softprob", 3}}) {
+    const auto booster = noise_booster(objective, classes);
+    auto json_model = booster.save_buffer("json");
+    ASSERT_TRUE(json_model.ok());
+    const auto j = nlohmann::json::parse(*json_model);
+    size_t deep = 0, trees = 0;
+    for (const auto& tree : j["learner"]["gradient_booster"]["model"]["trees"]) {
+      unsigned shallowest = 0;
+      nlohmann::json one = j;
+      one["learner"]["gradient_booster"]["model"]["trees"] = nlohmann::json::array({tree});
+      deep += deepest_tree(one.dump(), &shallowest) > kMaxLinearShapDepth;
+      ++trees;
+    }
+    auto bytes = booster.save_buffer("ubj");
+    ASSERT_TRUE(bytes.ok());
+    auto forest = Forest::load(*bytes);
+    ASSERT_TRUE(forest.ok()) << forest.error().to_string();
+    ASSERT_GT(deep, 0u) << objective;
+    EXPECT_EQ(forest->linear_shap_trees(), trees - deep) << objective;
+    const size_t cols = forest->num_features();
+    const auto all = mixed_rows(cols);
+    std::vector<float> x;  // every 8th row, finite and NaN values (a DMatrix refuses inf)
+    for (size_t r = 0; r < all.size() / cols; r += 8) {
+      x.insert(x.end(), all.begin() + static_cast<long>(r * cols),
+               all.begin() + static_cast<long>((r + 1) * cols));
+    }
+    for (auto& v : x) v = std::isinf(v) ? 1e9f : v;
+    expect_same_contributions(booster, x, cols, forest->outputs(), objective);
+  }
+}
+
+// The committed model without the data set: generated flows, and the same with missing values.
+TEST(ForestTest, DefaultModelContributionsEqualXgboostsOnGeneratedFlows) {
+  auto a = load_artifact(std::string(FLOWSENTRY_SOURCE_DIR) + "/models/default");
+  ASSERT_TRUE(a.ok()) << a.error().to_string();
+  const auto x = encode_with_missing((*a)->meta.features, testing::synthetic_data(50, 21).rows);
+  expect_same_contributions((*a)->binary, x, kF, 1, "default binary");
+  const std::vector<float> some(x.begin(), x.begin() + 20 * kF);
+  expect_same_contributions((*a)->attack_cat, some, kF, (*a)->meta.classes.size(),
+                            "default attack_cat");
 }
 
 TEST(ForestTest, RejectsWhatIsNotAnXgboostModel) {
