@@ -33,6 +33,13 @@ struct TrainOptions {
   double class_weight_power = 0.3;
   int cat_max_depth = 8;
   double cat_eta = 0.2;
+  double min_child_weight = 1;      // binary booster
+  double cat_min_child_weight = 1;  // attack_cat booster
+  // What the attack_cat booster's early stopping watches on the weighted validation split:
+  // mlogloss, or merror (closer to the argmax decisions that accuracy and macro-F1 score).
+  std::string cat_stop_metric = "mlogloss";
+  // > 0: both boosters run exactly this many rounds, no early stopping (the plain baseline).
+  int fixed_rounds = 0;
   size_t category_min_count = 5;  // rarer proto/service/state values go to `other`
 };
 
@@ -46,6 +53,11 @@ struct TrainingData {
 Result<TrainingData> load_training_data(const std::vector<std::string>& paths);
 
 Result<std::unique_ptr<Artifact>> train(const TrainingData& data, const TrainOptions& opts);
+
+// A plain, untuned XGBoost to measure the default against: `rounds` rounds of depth 8 with
+// XGBoost's defaults otherwise (eta 0.3, no row or column sampling, min_child_weight 1), no
+// class weights, no early stopping; seed, threads, profile and split as in `base`.
+TrainOptions plain_options(const TrainOptions& base, int rounds = 400);
 
 // Indices of a stratified split (by class): roughly `fraction` of each class goes to
 // `validation`. Deterministic for a seed.
