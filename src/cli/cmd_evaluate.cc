@@ -45,8 +45,8 @@ int record_baseline(const EvaluateOpts& o, const nlohmann::json& report) {
                        r["multiclass"]["accuracy"].get<double>(),
                        r["multiclass"]["macro_f1"].get<double>());
   };
-  std::cerr << fmt::format("{:<16} {:>8} {:>11} {:>10} {:>10}\n", "", "AUC", "FPR@R0.95",
-                           "cat acc", "macro-F1")
+  std::cerr << fmt::format("{:<16} {:>8} {:>11} {:>10} {:>10}\n", "", "AUC", "FPR@R0.95", "cat acc",
+                           "macro-F1")
             << row("this model", report) << row("plain XGBoost", *base);
   return kExitOk;
 }

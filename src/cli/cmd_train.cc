@@ -25,20 +25,14 @@ struct TrainOpts {
   model::TrainOptions tuning;
 };
 
-// The plain XGBoost baseline on the same data, split and seed, for `evaluate --baseline`.
-int train_baseline(const model::TrainingData& data, const model::TrainOptions& to,
-                   const std::string& out) {
-  auto plain = model::train(data, model::plain_options(to));
-  if (!plain) {
-    std::cerr << "flowsentry train: baseline: " << plain.error().to_string() << "\n";
-    return kExitRuntime;
-  }
-  if (auto st = model::save_artifact(**plain, out); !st) {
+// The plain XGBoost baseline, trained beside the model, for `evaluate --baseline`.
+int save_baseline(model::Artifact& plain, const std::string& out) {
+  if (auto st = model::save_artifact(plain, out); !st) {
     std::cerr << "flowsentry train: baseline: " << st.error().to_string() << "\n";
     return kExitRuntime;
   }
   std::cerr << fmt::format("flowsentry train: wrote the plain XGBoost baseline to {} ({:.0f}s)\n",
-                           out, (*plain)->meta.training.value("seconds", 0.0));
+                           out, plain.meta.training.value("seconds", 0.0));
   return kExitOk;
 }
 
@@ -63,25 +57,27 @@ int run_train(const TrainOpts& o) {
       return kExitUsage;
     }
   }
-  auto artifact =
-      grid ? model::train_chosen(*data, to, *grid, o.cv_folds) : model::train(*data, to);
-  if (!artifact) {
-    std::cerr << "flowsentry train: " << artifact.error().to_string() << "\n";
+  const bool with_baseline = !o.baseline_out.empty();
+  auto trained = grid ? model::train_chosen(*data, to, *grid, o.cv_folds, with_baseline)
+                      : model::train_with_baseline(*data, to, with_baseline);
+  if (!trained) {
+    std::cerr << "flowsentry train: " << trained.error().to_string() << "\n";
     return kExitRuntime;
   }
-  if (auto st = model::save_artifact(**artifact, o.out); !st) {
+  auto& artifact = trained->model;
+  if (auto st = model::save_artifact(*artifact, o.out); !st) {
     std::cerr << "flowsentry train: " << st.error().to_string() << "\n";
     return kExitRuntime;
   }
   if (!o.baseline_out.empty()) {
-    if (int rc = train_baseline(*data, to, o.baseline_out); rc != kExitOk) return rc;
+    if (int rc = save_baseline(*trained->baseline, o.baseline_out); rc != kExitOk) return rc;
   }
-  const auto& v = (*artifact)->metrics["validation"];
+  const auto& v = artifact->metrics["validation"];
   std::cerr << fmt::format(
       "flowsentry train: wrote {} (model {}, profile {}, {} features); validation AUC {:.5f}, "
       "recall {:.4f} at FPR "
       "{:.4f}, attack_cat accuracy {:.4f} macro-F1 {:.4f}\n",
-      o.out, (*artifact)->meta.model_version, o.profile, (*artifact)->meta.features.size(),
+      o.out, artifact->meta.model_version, o.profile, artifact->meta.features.size(),
       v["auc"].get<double>(), v["recall"].get<double>(), v["fpr"].get<double>(),
       v["multiclass"]["accuracy"].get<double>(), v["multiclass"]["macro_f1"].get<double>());
   return kExitOk;
@@ -134,9 +130,10 @@ Command add_train_command(CLI::App& root) {
                   "Choose the settings by stratified K-fold cross-validation on the training "
                   "data (e.g. 5) over --grid, then train with the chosen ones")
       ->check(CLI::Range(2, 20));
-  app->add_option("--grid", opts->grid, "Candidates for --cv: quality (the search behind the "
-                                        "default model) or default (the defaults and the plain "
-                                        "baseline only)")
+  app->add_option("--grid", opts->grid,
+                  "Candidates for --cv: quality (the search behind the "
+                  "default model) or default (the defaults and the plain "
+                  "baseline only)")
       ->check(CLI::IsMember(model::cv_grid_names()))
       ->capture_default_str();
   app->add_option("--baseline-out", opts->baseline_out,

@@ -55,7 +55,8 @@ std::vector<float> class_weights(const std::vector<int>& cat, const std::vector<
   const double largest = static_cast<double>(*std::max_element(count.begin(), count.end()));
   std::vector<float> w(count.size());
   for (size_t c = 0; c < count.size(); ++c) {
-    w[c] = static_cast<float>(std::pow(largest / static_cast<double>(std::max<int64_t>(count[c], 1)), power));
+    w[c] = static_cast<float>(
+        std::pow(largest / static_cast<double>(std::max<int64_t>(count[c], 1)), power));
   }
   return w;
 }
@@ -116,8 +117,8 @@ Result<BoostResult> boost(const char* what, const Params& params, const xgb::DMa
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (log_progress) {
     log->info("{}: stopped after {} rounds, keeping {} (valid {:.6f}) in {:.1f}s", what,
-              std::min(it + 1, fixed ? o.fixed_rounds : o.max_rounds), r.best_rounds,
-              r.best_metric, r.seconds);
+              std::min(it + 1, fixed ? o.fixed_rounds : o.max_rounds), r.best_rounds, r.best_metric,
+              r.seconds);
   }
   return r;
 }

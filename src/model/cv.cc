@@ -1,10 +1,13 @@
 #include "model/cv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -20,9 +23,12 @@ using Clock = std::chrono::steady_clock;
 
 const char* booster_name(CvBooster b) {
   switch (b) {
-    case CvBooster::kBinary: return "binary";
-    case CvBooster::kAttackCat: return "attack_cat";
-    case CvBooster::kBoth: return "both";
+    case CvBooster::kBinary:
+      return "binary";
+    case CvBooster::kAttackCat:
+      return "attack_cat";
+    case CvBooster::kBoth:
+      return "both";
   }
   return "both";
 }
@@ -149,25 +155,136 @@ std::string minutes(double seconds) {
   return seconds < 90 ? fmt::format("{:.0f}s", seconds) : fmt::format("{:.1f}min", seconds / 60);
 }
 
-// Seconds still to go: each remaining run at its candidate's mean so far (or the mean of all
-// runs so far, for a candidate not yet run).
-double eta_seconds(const std::vector<CvRow>& rows, int folds, double elapsed, int done) {
-  double eta = 0;
-  for (const auto& r : rows) {
-    double sum = 0;
-    for (const auto& s : r.folds) sum += s.seconds;
-    const double each = r.folds.empty() ? elapsed / std::max(done, 1) : sum / r.folds.size();
-    eta += each * static_cast<double>(folds - static_cast<int>(r.folds.size()));
+// Every (fold, candidate) run, spread over worker threads of one XGBoost thread each: on a
+// shared machine independent single-threaded boosters keep the cores busy where one booster's
+// OpenMP threads wait for each other. The plain baseline's long runs go first, so no worker is
+// left with one at the end; each worker keeps the DMatrix set of the fold it last used.
+struct Runs {
+  const TrainingData& data;
+  const std::vector<int>& cat;
+  const std::vector<int>& fold_of;
+  const TrainOptions& base;
+  const flow::Profile& profile;
+  int folds;
+  std::vector<CvRow>& rows;
+
+  struct Task {
+    int fold, candidate;
+  };
+  std::vector<Task> tasks;
+  std::vector<std::vector<std::optional<FoldScore>>> scores;  // [candidate][fold]
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  std::optional<Error> failed;
+  int done = 0, workers = 1;
+  Clock::time_point start = Clock::now();
+
+  Status run(int threads) {
+    for (size_t c = 0; c < rows.size(); ++c) {
+      if (rows[c].candidate.booster == CvBooster::kBoth) {
+        for (int k = 0; k < folds; ++k) tasks.push_back({k, static_cast<int>(c)});
+      }
+    }
+    for (int k = 0; k < folds; ++k) {
+      for (size_t c = 0; c < rows.size(); ++c) {
+        if (rows[c].candidate.booster != CvBooster::kBoth)
+          tasks.push_back({k, static_cast<int>(c)});
+      }
+    }
+    scores.assign(rows.size(), std::vector<std::optional<FoldScore>>(static_cast<size_t>(folds)));
+    workers = std::clamp(threads, 1, static_cast<int>(tasks.size()));
+    std::vector<std::thread> pool;
+    for (int w = 1; w < workers; ++w) pool.emplace_back([this] { work(); });
+    work();
+    for (auto& t : pool) t.join();
+    if (failed) return *failed;
+    for (size_t c = 0; c < rows.size(); ++c) {
+      for (const auto& s : scores[c]) rows[c].folds.push_back(*s);
+    }
+    return {};
   }
-  return eta;
-}
+
+  void work() {
+    std::optional<FoldData> f;
+    int fold = -1;
+    for (size_t t = next++; t < tasks.size(); t = next++) {
+      const Task task = tasks[t];
+      auto st = run_one(task, f, fold);
+      std::lock_guard lock(mu);
+      if (!st) {
+        if (!failed) failed = st.error();
+        next = tasks.size();
+        return;
+      }
+    }
+  }
+
+  Status run_one(const Task& task, std::optional<FoldData>& f, int& fold) {
+    if (fold != task.fold) {
+      f.reset();  // one fold's matrices per worker at a time
+      TrainOptions one = base;
+      one.nthread = 1;
+      auto fd = make_fold(data, cat, fold_of, task.fold, one, profile);
+      if (!fd) return fd.error();
+      f = std::move(*fd);
+      fold = task.fold;
+    }
+    CvCandidate c = rows[static_cast<size_t>(task.candidate)].candidate;
+    c.options.nthread = 1;
+    const auto t0 = Clock::now();
+    FoldScore s;
+    if (c.booster != CvBooster::kAttackCat) {
+      if (auto st = score_binary(c, *f, data, cat, s); !st) return st;
+    }
+    if (c.booster != CvBooster::kBinary) {
+      if (auto st = score_attack_cat(c, *f, data, cat, s); !st) return st;
+    }
+    s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::lock_guard lock(mu);
+    scores[static_cast<size_t>(task.candidate)][static_cast<size_t>(task.fold)] = s;
+    ++done;
+    report(task, c, s);
+    return {};
+  }
+
+  // Seconds still to go: each remaining run at its candidate's mean so far (or the mean of
+  // all runs so far), spread over the workers.
+  double eta_seconds(double elapsed) const {
+    double left = 0;
+    for (const auto& per_fold : scores) {
+      double sum = 0;
+      int n = 0;
+      for (const auto& s : per_fold) {
+        if (s) sum += s->seconds, ++n;
+      }
+      const double each = n > 0 ? sum / n : elapsed * workers / std::max(done, 1);
+      left += each * static_cast<double>(folds - n);
+    }
+    return left / workers;
+  }
+
+  void report(const Task& task, const CvCandidate& c, const FoldScore& s) const {
+    std::string text;
+    if (c.booster != CvBooster::kAttackCat) {
+      text += fmt::format("AUC {:.5f} FPR@recall0.95 {:.4f} ", s.auc, s.fpr_at_recall_95);
+    }
+    if (c.booster != CvBooster::kBinary) {
+      text += fmt::format("accuracy {:.4f} macro-F1 {:.4f} ", s.accuracy, s.macro_f1);
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    module_logger("model")->info(
+        "cv fold {}/{} config {}/{} {}: {}in {}; {}/{} runs, elapsed {}, ETA {}", task.fold + 1,
+        folds, task.candidate + 1, rows.size(), c.name, text, minutes(s.seconds), done,
+        tasks.size(), minutes(elapsed), minutes(eta_seconds(elapsed)));
+  }
+};
 
 // Index of the best row of `kind` by kCvObjective, -1 when the grid has none.
 int choose(const std::vector<CvRow>& rows, CvBooster kind, int baseline) {
   const bool binary = kind == CvBooster::kBinary;
   const auto gate = binary ? &FoldScore::auc : &FoldScore::accuracy;
-  const double floor = baseline >= 0 ? mean_sd(rows[static_cast<size_t>(baseline)].folds, gate).mean
-                                     : -INFINITY;
+  const double floor =
+      baseline >= 0 ? mean_sd(rows[static_cast<size_t>(baseline)].folds, gate).mean : -INFINITY;
   // Higher is better for both keys (FPR negated).
   auto key = [&](const CvRow& r) {
     return binary ? -mean_sd(r.folds, &FoldScore::fpr_at_recall_95).mean
@@ -242,19 +359,21 @@ std::optional<CvGrid> cv_grid(std::string_view name, const TrainOptions& base) {
   // score is already near its ceiling, so only the step size is tried there. Macro-F1 over
   // ten classes, four of them under 1 % of the rows, moves with the class weights and with how
   // long the attack_cat booster runs (early stopping on the weighted mlogloss stops early).
-  return CvGrid{
-      "quality",
-      {plain_candidate(base),
-       binary_candidate(base, "the previous default", 8, 0.1),
-       binary_candidate(base, "smaller steps, more rounds", 8, 0.05),
-       attack_cat_candidate(base, "the previous default", 0.3, 0.2),
-       attack_cat_candidate(base, "no class weights, smaller steps", 0, 0.1),
-       attack_cat_candidate(base, "stronger class weights, smaller steps", 0.5, 0.1),
-       attack_cat_candidate(base, "stop on the weighted error instead of mlogloss", 0.3, 0.1,
-                            "merror")}};
+  return CvGrid{"quality",
+                {plain_candidate(base), binary_candidate(base, "the previous default", 8, 0.1),
+                 binary_candidate(base, "smaller steps, more rounds", 8, 0.05),
+                 binary_candidate(base, "smaller steps, shallower trees", 6, 0.05),
+                 binary_candidate(base, "smaller steps, deeper trees", 10, 0.05),
+                 attack_cat_candidate(base, "the previous default", 0.3, 0.2),
+                 attack_cat_candidate(base, "stronger class weights", 0.5, 0.2),
+                 attack_cat_candidate(base, "stronger class weights still", 0.7, 0.2),
+                 attack_cat_candidate(base, "stop on the weighted error instead of mlogloss", 0.3,
+                                      0.1, "merror")}};
 }
 
-std::vector<std::string> cv_grid_names() { return {"quality", "default"}; }
+std::vector<std::string> cv_grid_names() {
+  return {"quality", "default"};
+}
 
 MeanSd mean_sd(const std::vector<FoldScore>& folds, double FoldScore::*metric) {
   MeanSd m;
@@ -286,10 +405,10 @@ std::vector<int> stratified_folds(const std::vector<int>& classes, int k, uint64
 
 Result<CvResult> cross_validate(const TrainingData& data, const TrainOptions& base,
                                 const CvGrid& grid, int folds) {
-  auto log = module_logger("model");
   const flow::Profile* profile = flow::profile_by_name(base.profile);
   if (!profile) return make_error(ErrorCode::kInvalidArgument, "unknown profile " + base.profile);
-  if (folds < 2) return make_error(ErrorCode::kInvalidArgument, "cross-validation needs >= 2 folds");
+  if (folds < 2)
+    return make_error(ErrorCode::kInvalidArgument, "cross-validation needs >= 2 folds");
   std::vector<int> cat(data.rows.size());
   for (size_t i = 0; i < data.rows.size(); ++i) {
     cat[i] = class_index(*data.rows[i].attack_cat);
@@ -303,37 +422,8 @@ Result<CvResult> cross_validate(const TrainingData& data, const TrainOptions& ba
   r.folds = folds;
   for (const auto& c : grid.candidates) r.rows.push_back({c, {}});
   const auto start = Clock::now();
-  const int n = static_cast<int>(grid.candidates.size());
-  int done = 0;
-  for (int k = 0; k < folds; ++k) {
-    auto f = make_fold(data, cat, fold_of, k, base, *profile);
-    if (!f) return f.error();
-    for (int i = 0; i < n; ++i) {
-      auto& row = r.rows[static_cast<size_t>(i)];
-      const auto t0 = Clock::now();
-      FoldScore s;
-      if (row.candidate.booster != CvBooster::kAttackCat) {
-        if (auto st = score_binary(row.candidate, *f, data, cat, s); !st) return st.error();
-      }
-      if (row.candidate.booster != CvBooster::kBinary) {
-        if (auto st = score_attack_cat(row.candidate, *f, data, cat, s); !st) return st.error();
-      }
-      s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-      row.folds.push_back(s);
-      ++done;
-      const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-      std::string scores;
-      if (row.candidate.booster != CvBooster::kAttackCat) {
-        scores += fmt::format("AUC {:.5f} FPR@recall0.95 {:.4f} ", s.auc, s.fpr_at_recall_95);
-      }
-      if (row.candidate.booster != CvBooster::kBinary) {
-        scores += fmt::format("accuracy {:.4f} macro-F1 {:.4f} ", s.accuracy, s.macro_f1);
-      }
-      log->info("cv fold {}/{} config {}/{} {}: {}in {}; elapsed {}, ETA {}", k + 1, folds, i + 1,
-                n, row.candidate.name, scores, minutes(s.seconds), minutes(elapsed),
-                minutes(eta_seconds(r.rows, folds, elapsed, done)));
-    }
-  }
+  Runs runs{data, cat, fold_of, base, *profile, folds, r.rows};
+  if (auto st = runs.run(std::max(base.nthread, 1)); !st) return st.error();
   for (size_t i = 0; i < r.rows.size(); ++i) {
     if (r.rows[i].candidate.booster == CvBooster::kBoth) {
       r.baseline = static_cast<int>(i);
@@ -392,42 +482,73 @@ json CvResult::to_json() const {
   auto name_of = [&](int i) {
     return i >= 0 ? json(rows[static_cast<size_t>(i)].candidate.name) : json(nullptr);
   };
-  return {{"grid", grid},
-          {"folds", folds},
-          {"method",
-           "stratified k-fold on the training file only; in each fold the other folds are split "
-           "like train does (stratified, validation_fraction) for early stopping, and the fold "
-           "itself is scored"},
-          {"objective", kCvObjective},
-          {"candidates", cands},
-          {"baseline", name_of(baseline)},
-          {"chosen", {{"binary", name_of(chosen_binary)}, {"attack_cat", name_of(chosen_attack_cat)}}},
-          {"threads", chosen.nthread},
-          {"seconds", seconds}};
+  return {
+      {"grid", grid},
+      {"folds", folds},
+      {"method",
+       "stratified k-fold on the training file only; in each fold the other folds are split "
+       "like train does (stratified, validation_fraction) for early stopping, and the fold "
+       "itself is scored"},
+      {"objective", kCvObjective},
+      {"candidates", cands},
+      {"baseline", name_of(baseline)},
+      {"chosen", {{"binary", name_of(chosen_binary)}, {"attack_cat", name_of(chosen_attack_cat)}}},
+      {"threads", chosen.nthread},
+      {"seconds", seconds}};
 }
 
-Result<std::unique_ptr<Artifact>> train_chosen(const TrainingData& data, const TrainOptions& base,
-                                               const CvGrid& grid, int folds) {
+Result<Trained> train_with_baseline(const TrainingData& data, const TrainOptions& opts,
+                                    bool with_baseline) {
+  Trained out;
+  if (!with_baseline) {
+    auto a = train(data, opts);
+    if (!a) return a.error();
+    out.model = std::move(*a);
+    return out;
+  }
+  const bool together = opts.nthread >= 2;
+  TrainOptions mine = opts;
+  TrainOptions plain = plain_options(opts);
+  if (together) mine.nthread = plain.nthread = std::max(opts.nthread / 2, 1);
+  std::optional<Result<std::unique_ptr<Artifact>>> b;
+  std::thread side;
+  if (together) {
+    side = std::thread([&] { b.emplace(train(data, plain)); });
+  }
+  auto a = train(data, mine);
+  if (side.joinable()) side.join();
+  if (!b) b.emplace(train(data, plain));
+  if (!a) return a.error();
+  if (!*b) return b->error();
+  out.model = std::move(*a);
+  out.baseline = std::move(**b);
+  return out;
+}
+
+Result<Trained> train_chosen(const TrainingData& data, const TrainOptions& base, const CvGrid& grid,
+                             int folds, bool with_baseline) {
   auto log = module_logger("model");
   auto cv = cross_validate(data, base, grid, folds);
   if (!cv) return cv.error();
   const auto cvj = cv->to_json();
   log->info("cross-validation ({} folds, {}):\n{}", folds, minutes(cv->seconds),
             cv_table_text(cvj));
-  auto a = train(data, cv->chosen);
-  if (!a) return a.error();
-  (*a)->meta.training["cv"] = cvj;
-  return a;
+  auto t = train_with_baseline(data, cv->chosen, with_baseline);
+  if (!t) return t.error();
+  t->model->meta.training["cv"] = cvj;
+  return t;
 }
 
 std::string cv_table_text(const json& cv) {
   std::string out =
-      "| candidate | booster | AUC | FPR at recall 0.95 | attack_cat accuracy | attack_cat macro-F1 "
+      "| candidate | booster | AUC | FPR at recall 0.95 | attack_cat accuracy | attack_cat "
+      "macro-F1 "
       "| rounds | seconds per fold |\n|---|---|---|---|---|---|---|---|\n";
   const auto& chosen = cv.at("chosen");
   for (const auto& c : cv.at("candidates")) {
     const auto name = c.at("name").get<std::string>();
-    const bool picked = chosen.value("binary", json()) == name || chosen.value("attack_cat", json()) == name;
+    const bool picked =
+        chosen.value("binary", json()) == name || chosen.value("attack_cat", json()) == name;
     auto cell = [&](const char* key, double scale, int digits, const char* unit) -> std::string {
       if (!c.at("mean").contains(key)) return "";
       return fmt::format("{:.{}f} ± {:.{}f}{}", scale * c["mean"][key].get<double>(), digits,
@@ -455,9 +576,10 @@ json baseline_record(const ModelMeta& baseline, json report) {
   const auto& t = baseline.training;
   return {{"model_version", baseline.model_version},
           {"name", "plain XGBoost"},
-          {"params", "400 rounds, depth 8, XGBoost defaults otherwise (eta 0.3, no row or "
-                     "column sampling, min_child_weight 1), no class weights; same features, "
-                     "split and seed as the default model"},
+          {"params",
+           "400 rounds, depth 8, XGBoost defaults otherwise (eta 0.3, no row or "
+           "column sampling, min_child_weight 1), no class weights; same features, "
+           "split and seed as the default model"},
           {"rounds_rule", t.value("rounds_rule", "")},
           {"training_seconds", t.value("seconds", 0.0)},
           {"report", report}};

@@ -81,10 +81,21 @@ std::vector<int> stratified_folds(const std::vector<int>& classes, int k, uint64
 Result<CvResult> cross_validate(const TrainingData& data, const TrainOptions& base,
                                 const CvGrid& grid, int folds);
 
-// Cross-validates, then trains on all of `data` with the chosen options; meta.json
-// training.cv records the grid, the fold table and the choice.
-Result<std::unique_ptr<Artifact>> train_chosen(const TrainingData& data, const TrainOptions& base,
-                                               const CvGrid& grid, int folds);
+struct Trained {
+  std::unique_ptr<Artifact> model;
+  std::unique_ptr<Artifact> baseline;  // the plain XGBoost, when asked for
+};
+
+// Trains `opts` on all of `data` and, with `with_baseline`, the plain XGBoost
+// (plain_options) beside it on the same split, at the same time when opts.nthread >= 2 (one
+// XGBoost thread each).
+Result<Trained> train_with_baseline(const TrainingData& data, const TrainOptions& opts,
+                                    bool with_baseline);
+
+// Cross-validates, then trains on all of `data` with the chosen options (and the baseline, as
+// train_with_baseline); meta.json training.cv records the grid, the fold table and the choice.
+Result<Trained> train_chosen(const TrainingData& data, const TrainOptions& base, const CvGrid& grid,
+                             int folds, bool with_baseline);
 
 // The terminal table of a CvResult: mean ± sd of each metric per candidate.
 std::string cv_table_text(const nlohmann::json& cv);

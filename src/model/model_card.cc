@@ -156,13 +156,13 @@ std::string baseline_section(const ModelMeta& m, const nlohmann::json& metrics) 
   const nlohmann::json* plain = cv ? cv_row(*cv, (*cv)["baseline"]) : nullptr;
   auto row = [](const char* name, const nlohmann::json& r, double seconds,
                 const nlohmann::json* cvb, const nlohmann::json* cvc) {
-    return fmt::format(
-        "| {} | {:.4f} | {:.2f}% | {:.4f} | {:.4f} | {:.0f} | {} | {} | {} | {} |\n", name,
-        r.at("auc").get<double>(), 100 * r.at("fpr_at_recall_95").get<double>(),
-        r.at("multiclass").at("accuracy").get<double>(),
-        r.at("multiclass").at("macro_f1").get<double>(), seconds, cv_cell(cvb, "auc", 1, 4),
-        cv_cell(cvb, "fpr_at_recall_95", 100, 2), cv_cell(cvc, "accuracy", 1, 4),
-        cv_cell(cvc, "macro_f1", 1, 4));
+    return fmt::format("| {} | {:.4f} | {:.2f}% | {:.4f} | {:.4f} | {:.0f} | {} | {} | {} | {} |\n",
+                       name, r.at("auc").get<double>(),
+                       100 * r.at("fpr_at_recall_95").get<double>(),
+                       r.at("multiclass").at("accuracy").get<double>(),
+                       r.at("multiclass").at("macro_f1").get<double>(), seconds,
+                       cv_cell(cvb, "auc", 1, 4), cv_cell(cvb, "fpr_at_recall_95", 100, 2),
+                       cv_cell(cvc, "accuracy", 1, 4), cv_cell(cvc, "macro_f1", 1, 4));
   };
   return fmt::format(
       "\n## Against a plain XGBoost\n"

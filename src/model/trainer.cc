@@ -254,6 +254,7 @@ TrainOptions plain_options(const TrainOptions& base, int rounds) {
   o.subsample = o.colsample = 1;
   o.min_child_weight = o.cat_min_child_weight = 1;
   o.class_weight_power = 0;
+  o.cat_stop_metric = "mlogloss";
   return o;
 }
 
