@@ -73,12 +73,13 @@ bench-micro: build
 # chosen by 5-fold cross-validation on train.csv (grid `quality`, src/model/cv.cc), and a plain
 # XGBoost is trained in the same run on the same split. Both are evaluated on test.csv once;
 # models/default/metrics.json ("test", "baseline") and the model card record them side by side.
-# One thread: on a busy machine XGBoost's two OpenMP threads wait on each other.
+# --threads 2 runs two single-threaded XGBoost workers: on a busy machine one booster's two
+# OpenMP threads wait on each other. About 42 min at load 15-20 on 2 cores (33 of them CV).
 DATASET_DIR ?= ../shared/datasets/unsw-nb15
 .PHONY: model
 model: build
 	$(BUILD)/flowsentry train --data $(DATASET_DIR)/train.csv --out models/default --seed 42 \
-	  --cv 5 --grid quality --threads 1 --baseline-out $(BUILD)/plain-xgboost
+	  --cv 5 --grid quality --threads 2 --baseline-out $(BUILD)/plain-xgboost
 	$(BUILD)/flowsentry evaluate --model models/default --data $(DATASET_DIR)/test.csv \
 	  --format text --record test --baseline $(BUILD)/plain-xgboost
 
