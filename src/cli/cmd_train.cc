@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/train_feedback.h"
 #include "flow/profile.h"
 #include "model/cv.h"
 #include "model/trainer.h"
@@ -23,6 +24,7 @@ struct TrainOpts {
   std::string grid = "quality";
   std::string baseline_out;
   model::TrainOptions tuning;
+  FeedbackTrainOpts feedback;
 };
 
 // The plain XGBoost baseline, trained beside the model, for `evaluate --baseline`.
@@ -41,6 +43,15 @@ int run_train(const TrainOpts& o) {
   if (!data) {
     std::cerr << "flowsentry train: " << data.error().to_string() << "\n";
     return kExitRuntime;
+  }
+  std::vector<store::FeedbackFlow> holdout;
+  if (!o.feedback.url.empty()) {
+    auto h = add_feedback_rows(o.feedback, *data);
+    if (!h.ok()) {
+      std::cerr << "flowsentry train: feedback: " << h.error().to_string() << "\n";
+      return kExitRuntime;
+    }
+    holdout = std::move(*h);
   }
   model::TrainOptions to = o.tuning;
   to.seed = o.seed;
@@ -80,6 +91,13 @@ int run_train(const TrainOpts& o) {
       o.out, artifact->meta.model_version, o.profile, artifact->meta.features.size(),
       v["auc"].get<double>(), v["recall"].get<double>(), v["fpr"].get<double>(),
       v["multiclass"]["accuracy"].get<double>(), v["multiclass"]["macro_f1"].get<double>());
+  if (o.feedback.url.empty()) return kExitOk;
+  auto report = holdout_report(holdout, o.feedback.before, o.out);
+  if (!report.ok()) {
+    std::cerr << "flowsentry train: feedback hold-out: " << report.error().to_string() << "\n";
+    return kExitRuntime;
+  }
+  std::cout << nlohmann::json{{"feedback", *report}}.dump() << "\n";
   return kExitOk;
 }
 
@@ -139,14 +157,19 @@ Command add_train_command(CLI::App& root) {
   app->add_option("--baseline-out", opts->baseline_out,
                   "Also train a plain XGBoost (400 rounds, depth 8, defaults otherwise, no class "
                   "weights) on the same split into this directory");
+  add_feedback_options(*app, opts->feedback);
   app->footer(
       "Holds out a stratified 20% validation split for early stopping and the threshold;\n"
       "writes the two models, meta.json, reference.json, metrics.json and model_card.md.\n"
       "meta.json records the profile; artifacts without one are `full`. Progress goes to\n"
       "stderr. The same data, profile and seed give the same models.\n"
       "--cv K: each grid candidate is trained on every fold's other rows as above and scored\n"
-      "on the fold; meta.json training.cv and the model card record the grid, the fold table\n"
-      "(mean ± sd), the objective and the choice. --threads 1 is fastest on a busy machine.");
+      "on the fold, over --threads single-threaded workers; meta.json training.cv and the\n"
+      "model card record the grid, the fold table (mean ± sd), the objective and the choice.\n"
+      "--feedback STORE_URL adds the flows analysts labelled (false_positive and benign_expected\n"
+      "as 0, true_positive as 1, corrected attack_cat) --feedback-weight times each, holding out\n"
+      "the newest --feedback-holdout share; stdout then gets one JSON line: on that hold-out, the\n"
+      "false positives the --feedback-before model and the new one still flag.");
   return {app, [opts] { return run_train(*opts); }};
 }
 
