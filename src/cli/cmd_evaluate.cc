@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "model/cv.h"
 #include "model/evaluate.h"
 #include "model/report.h"
 
@@ -15,7 +16,40 @@ struct EvaluateOpts {
   std::string data;
   std::string format = "json";
   std::string record;
+  std::string baseline;
 };
+
+// Evaluates the plain baseline on the same file and records it as metrics.json "baseline"
+// beside the model's own report.
+int record_baseline(const EvaluateOpts& o, const nlohmann::json& report) {
+  auto plain = model::Scorer::load(o.baseline);
+  if (!plain) {
+    std::cerr << "flowsentry evaluate: baseline: " << plain.error().to_string() << "\n";
+    return kExitRuntime;
+  }
+  auto base = model::evaluate_file(**plain, o.data);
+  if (!base) {
+    std::cerr << "flowsentry evaluate: baseline: " << base.error().to_string() << "\n";
+    return kExitRuntime;
+  }
+  const auto rec = model::baseline_record((*plain)->meta(), *base);
+  if (!o.record.empty()) {
+    if (auto st = model::record_metrics(o.model, "baseline", rec); !st) {
+      std::cerr << "flowsentry evaluate: " << st.error().to_string() << "\n";
+      return kExitRuntime;
+    }
+  }
+  auto row = [](const char* name, const nlohmann::json& r) {
+    return fmt::format("{:<16} {:>8.5f} {:>10.2f}% {:>10.4f} {:>10.4f}\n", name,
+                       r["auc"].get<double>(), 100 * r["fpr_at_recall_95"].get<double>(),
+                       r["multiclass"]["accuracy"].get<double>(),
+                       r["multiclass"]["macro_f1"].get<double>());
+  };
+  std::cerr << fmt::format("{:<16} {:>8} {:>11} {:>10} {:>10}\n", "", "AUC", "FPR@R0.95", "cat acc",
+                           "macro-F1")
+            << row("this model", report) << row("plain XGBoost", *base);
+  return kExitOk;
+}
 
 int run_evaluate(const EvaluateOpts& o) {
   auto scorer = model::Scorer::load(o.model);
@@ -34,6 +68,9 @@ int run_evaluate(const EvaluateOpts& o) {
       std::cerr << "flowsentry evaluate: " << st.error().to_string() << "\n";
       return kExitRuntime;
     }
+  }
+  if (!o.baseline.empty()) {
+    if (int rc = record_baseline(o, *report); rc != kExitOk) return rc;
   }
   if (o.format == "json") {
     std::cout << report->dump() << "\n";
@@ -62,6 +99,10 @@ Command add_evaluate_command(CLI::App& root) {
   app->add_option("--record", opts->record,
                   "Also store the report in MODEL/metrics.json under this key (e.g. test) and "
                   "re-render the model card");
+  app->add_option("--baseline", opts->baseline,
+                  "Also evaluate this baseline artifact (train --baseline-out) on the same file, "
+                  "print both side by side on stderr and, with --record, store it as "
+                  "metrics.json \"baseline\"");
   app->footer(
       "JSON: profile, rows, auc, accuracy, precision, recall, f1, fpr, threshold,\n"
       "fpr_at_recall_95, model_version, invalid_rows,\n"

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "model/artifact.h"
+#include "model/cv.h"
 
 namespace flowsentry::model {
 
@@ -110,6 +111,74 @@ std::string comparison_section(const nlohmann::json& c, std::string_view profile
   return out;
 }
 
+// How a booster's rounds were chosen, from meta.json training.
+std::string stop_rule(const nlohmann::json& t, const char* booster) {
+  if (t.value("rounds_rule", "").starts_with("fixed")) return "fixed rounds, no early stopping";
+  const bool binary = std::string_view(booster) == "binary";
+  std::string metric = binary ? "logloss" : "mlogloss";
+  if (t.contains(booster) && t[booster].contains("params")) {
+    metric = t[booster]["params"].value("eval_metric", metric);
+  }
+  return fmt::format("early stopping on the {}validation {}", binary ? "" : "weighted ", metric);
+}
+
+const nlohmann::json* cv_row(const nlohmann::json& cv, const nlohmann::json& name) {
+  for (const auto& c : cv.at("candidates")) {
+    if (c.at("name") == name) return &c;
+  }
+  return nullptr;
+}
+
+std::string cv_cell(const nlohmann::json* row, const char* key, double scale, int digits) {
+  if (!row || !row->at("mean").contains(key)) return "";
+  return fmt::format("{:.{}f} ± {:.{}f}", scale * (*row)["mean"][key].get<double>(), digits,
+                     scale * (*row)["sd"][key].get<double>(), digits);
+}
+
+std::string cv_section(const nlohmann::json& cv) {
+  return fmt::format(
+      "\n## Model selection ({}-fold cross-validation on the training file)\n"
+      "Grid `{}` ({:.1f} minutes, {} thread(s)); {}. Objective: {}. Chosen: binary `{}`, "
+      "attack_cat `{}`. Mean ± sd over the folds:\n\n{}",
+      cv.at("folds").get<int>(), cv.at("grid").get<std::string>(),
+      cv.at("seconds").get<double>() / 60, cv.value("threads", 0),
+      cv.at("method").get<std::string>(), cv.at("objective").get<std::string>(),
+      cv["chosen"].value("binary", ""), cv["chosen"].value("attack_cat", ""), cv_table_text(cv));
+}
+
+// This model and the plain XGBoost trained in the same run, on the same test file, with the
+// cross-validation spread of both.
+std::string baseline_section(const ModelMeta& m, const nlohmann::json& metrics) {
+  const auto& b = metrics.at("baseline");
+  const nlohmann::json* cv = m.training.contains("cv") ? &m.training["cv"] : nullptr;
+  const nlohmann::json* bin = cv ? cv_row(*cv, (*cv)["chosen"]["binary"]) : nullptr;
+  const nlohmann::json* cat = cv ? cv_row(*cv, (*cv)["chosen"]["attack_cat"]) : nullptr;
+  const nlohmann::json* plain = cv ? cv_row(*cv, (*cv)["baseline"]) : nullptr;
+  auto row = [](const char* name, const nlohmann::json& r, double seconds,
+                const nlohmann::json* cvb, const nlohmann::json* cvc) {
+    return fmt::format("| {} | {:.4f} | {:.2f}% | {:.4f} | {:.4f} | {:.0f} | {} | {} | {} | {} |\n",
+                       name, r.at("auc").get<double>(),
+                       100 * r.at("fpr_at_recall_95").get<double>(),
+                       r.at("multiclass").at("accuracy").get<double>(),
+                       r.at("multiclass").at("macro_f1").get<double>(), seconds,
+                       cv_cell(cvb, "auc", 1, 4), cv_cell(cvb, "fpr_at_recall_95", 100, 2),
+                       cv_cell(cvc, "accuracy", 1, 4), cv_cell(cvc, "macro_f1", 1, 4));
+  };
+  return fmt::format(
+      "\n## Against a plain XGBoost\n"
+      "The baseline ({}, `{}`) was trained in the same run as this model; both are measured on "
+      "`test` ({} rows) once, after the choices were made on the training file. Training "
+      "seconds: the final fit (cross-validation not included); CV columns: mean ± sd over the "
+      "folds, FPR in %.\n\n"
+      "| model | AUC | FPR at recall 0.95 | attack_cat accuracy | attack_cat macro-F1 | training "
+      "seconds | CV AUC | CV FPR at recall 0.95 | CV attack_cat accuracy | CV attack_cat "
+      "macro-F1 |\n|---|---|---|---|---|---|---|---|---|---|\n{}{}",
+      b.value("params", ""), b.value("model_version", ""),
+      metrics.at("test").at("rows").get<int64_t>(),
+      row("this model", metrics.at("test"), m.training.value("seconds", 0.0), bin, cat),
+      row("plain XGBoost", b.at("report"), b.value("training_seconds", 0.0), plain, plain));
+}
+
 }  // namespace
 
 std::string render_model_card(const ModelMeta& m, const nlohmann::json& metrics) {
@@ -140,9 +209,9 @@ looks at what it flags.
 {profile}- Features ({nfeat}, in order): {features}. proto/service/state are frequency-ordered indices
   learned from the training split; values seen fewer than {min_count} times, and unseen values,
   map to `other`.
-- Binary: XGBoost binary:logistic, {brounds} rounds (early stopping on validation logloss).
+- Binary: XGBoost binary:logistic, {brounds} rounds ({bstop}).
 - attack_cat: XGBoost multi:softprob, {crounds} rounds, sample weights {cw}
-  (early stopping on the weighted validation mlogloss).
+  ({cstop}).
 - Threshold {threshold:.6f}: {rule}.
 - At run time flowsentry evaluates both models with its own tree evaluator (the same
   predictions as XGBoost, to 1e-5); SHAP explanations (`top_features`) come from XGBoost.
@@ -174,6 +243,7 @@ ROC and precision-recall curve points for each split are in `metrics.json` (`cur
       fmt::arg("brounds", t.contains("binary") ? t["binary"].value("rounds", 0) : 0),
       fmt::arg("crounds", t.contains("attack_cat") ? t["attack_cat"].value("rounds", 0) : 0),
       fmt::arg("cw", t.contains("attack_cat") ? t["attack_cat"].value("class_weight", "") : ""),
+      fmt::arg("bstop", stop_rule(t, "binary")), fmt::arg("cstop", stop_rule(t, "attack_cat")),
       fmt::arg("threshold", m.threshold), fmt::arg("rule", m.threshold_rule),
       fmt::arg("table", metrics_table(metrics)),
       fmt::arg("split", metrics.contains("test") ? "test" : "validation"),
@@ -181,6 +251,10 @@ ROC and precision-recall curve points for each split are in `metrics.json` (`cur
                             : metrics.contains("validation")
                                 ? per_class_table(metrics["validation"])
                                 : std::string()));
+  if (m.training.contains("cv")) out += cv_section(m.training["cv"]);
+  if (metrics.contains("baseline") && metrics.contains("test")) {
+    out += baseline_section(m, metrics);
+  }
   if (metrics.contains("comparison")) {
     out += comparison_section(metrics["comparison"], m.features.profile().name);
   }

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/version.h"
 #include "flow/reader.h"
+#include "model/boost.h"
 #include "model/metrics.h"
 #include "model/report.h"
 
@@ -23,13 +24,6 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-int class_index(const std::string& cat) {
-  for (size_t i = 0; i < flow::kAttackCategories.size(); ++i) {
-    if (flow::kAttackCategories[i] == cat) return static_cast<int>(i);
-  }
-  return -1;
-}
-
 std::string utc_now() {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -37,72 +31,6 @@ std::string utc_now() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-struct Matrix {
-  std::vector<float> x;
-  size_t rows = 0;
-};
-
-Matrix encode_rows(const FeatureSpace& fs, const std::vector<flow::FlowRecord>& rows,
-                   const std::vector<size_t>& idx) {
-  Matrix m;
-  m.rows = idx.size();
-  m.x.resize(idx.size() * fs.size());
-  for (size_t i = 0; i < idx.size(); ++i) fs.encode(rows[idx[i]], &m.x[i * fs.size()]);
-  return m;
-}
-
-double parse_eval(const std::string& line) {
-  const auto colon = line.rfind(':');
-  return colon == std::string::npos ? NAN : std::strtod(line.c_str() + colon + 1, nullptr);
-}
-
-struct BoostResult {
-  xgb::Booster booster;
-  int best_rounds = 0;
-  double best_metric = 0;
-  double seconds = 0;
-};
-
-// Boosts until the validation metric has not improved for `patience` rounds, then keeps the
-// best prefix of the model.
-Result<BoostResult> boost(const char* what, const std::map<std::string, std::string>& params,
-                          const xgb::DMatrix& dtrain, const xgb::DMatrix& dvalid,
-                          const TrainOptions& o) {
-  auto log = module_logger("model");
-  const auto start = Clock::now();
-  const xgb::DMatrix* cache[] = {&dtrain, &dvalid};
-  auto b = xgb::Booster::create(cache);
-  if (!b) return b.error();
-  for (const auto& [k, v] : params) {
-    if (auto st = b->set_param(k, v); !st) return st.error();
-  }
-  BoostResult r;
-  r.best_metric = INFINITY;
-  int it = 0;
-  for (; it < o.max_rounds; ++it) {
-    if (auto st = b->update(it, dtrain); !st) return st.error();
-    auto line = b->eval(it, dvalid, "valid");
-    if (!line) return line.error();
-    const double metric = parse_eval(*line);
-    if (metric < r.best_metric) {
-      r.best_metric = metric;
-      r.best_rounds = it + 1;
-    }
-    if ((it + 1) % 50 == 0) {
-      log->info("{}: round {} {} (best {:.6f} at round {})", what, it + 1,
-                line->substr(line->find('\t') + 1), r.best_metric, r.best_rounds);
-    }
-    if (it + 1 - r.best_rounds >= o.early_stopping_rounds) break;
-  }
-  auto sliced = b->slice(r.best_rounds);
-  if (!sliced) return sliced.error();
-  r.booster = std::move(*sliced);
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  log->info("{}: stopped after {} rounds, keeping {} (valid {:.6f}) in {:.1f}s", what, it + 1,
-            r.best_rounds, r.best_metric, r.seconds);
-  return r;
 }
 
 // Shares of the training split by encoded value (rare values as "other"), and under "seen"
@@ -219,50 +147,24 @@ Result<std::unique_ptr<Artifact>> train(const TrainingData& data, const TrainOpt
   log->info("profile {}: {} of {} features", profile->name, fs.size(), FeatureSpace::kFullSize);
   const Matrix xtr = encode_rows(fs, rows, tr), xva = encode_rows(fs, rows, va);
   std::vector<float> ytr, yva, ctr, cva, wtr, wva;
-  std::vector<int64_t> class_count(flow::kAttackCategories.size(), 0);
-  for (size_t i : tr) class_count[static_cast<size_t>(cat[i])]++;
-  const double largest =
-      static_cast<double>(*std::max_element(class_count.begin(), class_count.end()));
-  auto weight = [&](int c) {
-    const double n = static_cast<double>(std::max<int64_t>(class_count[static_cast<size_t>(c)], 1));
-    return static_cast<float>(std::pow(largest / n, o.class_weight_power));
-  };
+  const auto weight = class_weights(cat, tr, o.class_weight_power);
   for (size_t i : tr) {
     ytr.push_back(static_cast<float>(*rows[i].label));
     ctr.push_back(static_cast<float>(cat[i]));
-    wtr.push_back(weight(cat[i]));
+    wtr.push_back(weight[static_cast<size_t>(cat[i])]);
   }
   for (size_t i : va) {
     yva.push_back(static_cast<float>(*rows[i].label));
     cva.push_back(static_cast<float>(cat[i]));
-    wva.push_back(weight(cat[i]));
+    wva.push_back(weight[static_cast<size_t>(cat[i])]);
   }
   auto dtr = xgb::DMatrix::dense(xtr.x, xtr.rows, fs.size(), o.nthread);
   auto dva = xgb::DMatrix::dense(xva.x, xva.rows, fs.size(), o.nthread);
   if (!dtr) return dtr.error();
   if (!dva) return dva.error();
 
-  const std::string seed = std::to_string(o.seed % 2147483647);
-  std::map<std::string, std::string> common{
-      {"tree_method", "hist"},
-      {"nthread", std::to_string(o.nthread)},
-      {"seed", seed},
-      {"subsample", fmt::format("{}", o.subsample)},
-      {"colsample_bytree", fmt::format("{}", o.colsample)},
-      {"max_bin", "256"},
-      {"verbosity", "1"},
-  };
-  auto bin_params = common;
-  bin_params.insert({{"objective", "binary:logistic"},
-                     {"eval_metric", "logloss"},
-                     {"max_depth", std::to_string(o.max_depth)},
-                     {"eta", fmt::format("{}", o.eta)}});
-  auto cat_params = common;
-  cat_params.insert({{"objective", "multi:softprob"},
-                     {"num_class", std::to_string(flow::kAttackCategories.size())},
-                     {"eval_metric", "mlogloss"},
-                     {"max_depth", std::to_string(o.cat_max_depth)},
-                     {"eta", fmt::format("{}", o.cat_eta)}});
+  const auto bin_params = binary_params(o);
+  const auto cat_params = attack_cat_params(o);
 
   if (auto st = dtr->set_labels(ytr); !st) return st.error();
   if (auto st = dva->set_labels(yva); !st) return st.error();
@@ -320,10 +222,14 @@ Result<std::unique_ptr<Artifact>> train(const TrainingData& data, const TrainOpt
       {"attack_cat",
        {{"params", cat_params},
         {"rounds", multi->best_rounds},
-        {"valid_weighted_mlogloss", multi->best_metric},
+        {"valid_weighted_" + o.cat_stop_metric, multi->best_metric},
         {"seconds", multi->seconds},
         {"class_weight", fmt::format("(largest class / class count)^{}", o.class_weight_power)}}},
       {"category_min_count", o.category_min_count},
+      {"rounds_rule", o.fixed_rounds > 0
+                          ? fmt::format("fixed: {} rounds, no early stopping", o.fixed_rounds)
+                          : fmt::format("early stopping, patience {} rounds, at most {}",
+                                        o.early_stopping_rounds, o.max_rounds)},
       {"seconds", seconds},
   };
   a->binary = std::move(bin->booster);
@@ -338,6 +244,18 @@ Result<std::unique_ptr<Artifact>> train(const TrainingData& data, const TrainOpt
   a->metrics = {{"validation", evaluation_report(p, choice.threshold, m.classes)}};
   log->info("trained in {:.1f}s", seconds);
   return a;
+}
+
+TrainOptions plain_options(const TrainOptions& base, int rounds) {
+  TrainOptions o = base;
+  o.fixed_rounds = rounds;
+  o.max_depth = o.cat_max_depth = 8;
+  o.eta = o.cat_eta = 0.3;
+  o.subsample = o.colsample = 1;
+  o.min_child_weight = o.cat_min_child_weight = 1;
+  o.class_weight_power = 0;
+  o.cat_stop_metric = "mlogloss";
+  return o;
 }
 
 }  // namespace flowsentry::model
