@@ -18,6 +18,8 @@ struct TrainOpts {
   int threads = 2;
   double class_weight_power = 0.3;
   model::TrainOptions tuning;
+  bool register_it = false;
+  std::string registry, parent;
 };
 
 int run_train(const TrainOpts& o) {
@@ -49,6 +51,7 @@ int run_train(const TrainOpts& o) {
       o.out, (*artifact)->meta.model_version, o.profile, (*artifact)->meta.features.size(),
       v["auc"].get<double>(), v["recall"].get<double>(), v["fpr"].get<double>(),
       v["multiclass"]["accuracy"].get<double>(), v["multiclass"]["macro_f1"].get<double>());
+  if (o.register_it) return register_artifact(o.registry, o.out, o.parent);
   return kExitOk;
 }
 
@@ -81,6 +84,15 @@ Command add_train_command(CLI::App& root) {
                   "attack_cat sample weight = (largest class / class count)^power")
       ->check(CLI::Range(0.0, 2.0))
       ->capture_default_str();
+  auto* reg = app->add_flag("--register", opts->register_it,
+                            "Register the new artifact in the model registry (not promoted; "
+                            "`flowsentry models promote VERSION` does that)");
+  app->add_option("--registry", opts->registry,
+                  "Registry folder for --register (default: model.registry, models/registry)")
+      ->needs(reg);
+  app->add_option("--parent", opts->parent,
+                  "With --register: the version it derives from (default: the active one)")
+      ->needs(reg);
   auto& t = opts->tuning;
   app->add_option("--max-depth", t.max_depth, "Binary model tree depth")->capture_default_str();
   app->add_option("--eta", t.eta, "Binary model learning rate")->capture_default_str();
