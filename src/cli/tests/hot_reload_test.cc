@@ -81,7 +81,7 @@ class HotReloadTest : public ::testing::Test {
   std::pair<std::string, std::string> register_two() {
     std::vector<std::string> versions;
     for (uint64_t seed : {7, 8}) {
-      auto a = train_tiny_artifact(seed);
+      auto a = train_tiny_artifact(seed, 1000);
       EXPECT_NE(a, nullptr);
       if (!a) return {};
       const auto out = (dir_ / ("model" + std::to_string(seed))).string();

@@ -32,7 +32,7 @@ class ModelReloadTest : public ::testing::Test {
     root_ = stdfs::temp_directory_path() / ("fs_reload_test_" + std::to_string(::getpid()));
     stdfs::remove_all(root_);
     for (uint64_t seed : {7, 8}) {
-      auto a = testing::train_tiny_artifact(seed);
+      auto a = testing::train_tiny_artifact(seed, 1000);
       ASSERT_NE(a, nullptr);
       const auto dir = (root_ / ("artifact" + std::to_string(seed))).string();
       ASSERT_TRUE(model::save_artifact(*a, dir).ok());
@@ -187,19 +187,18 @@ TEST_F(ModelReloadTest, AShadowModelIsComparedButNeverStored) {
 // A batch takes the model once: a swap mid-run changes the version between batches, never
 // inside one.
 TEST_F(ModelReloadTest, EachBatchIsScoredByOneModel) {
-  auto tiny = [](uint64_t seed) {
-    auto a = testing::train_tiny_artifact(seed);
-    a->meta.model_version = "tiny-" + std::to_string(seed);  // save_artifact would set it
-    return std::make_shared<const model::Scorer>(std::move(a), model::ScorerOptions{});
+  auto load = [](const std::string& dir) {
+    auto s = model::Scorer::load(dir);
+    return s.ok() ? std::shared_ptr<const model::Scorer>(std::move(*s)) : nullptr;
   };
-  model::ScorerHandle models(tiny(7));
-  auto other = tiny(8);
+  model::ScorerHandle models(load(dirs_[0]));
+  auto other = load(dirs_[1]);
   stream::GeneratorSourceOptions o;
   o.generator.seed = 5;
-  o.count = 4000;
+  o.count = 2000;
   stream::GeneratorSource source(o);
   PipelineOptions po;
-  po.batch_size = 200;
+  po.batch_size = 100;
   po.explain_top_k = 0;
   Pipeline p(source, models, *store_, po);
   int batches = 0, mixed = 0;
