@@ -21,6 +21,7 @@
 
 #include "cli/tests/process.h"
 #include "common/clock.h"
+#include "common/testing/kafka.h"
 #include "flow/json_codec.h"
 #include "model/artifact.h"
 #include "pipeline/testing/tiny_model.h"
