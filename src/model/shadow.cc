@@ -51,7 +51,8 @@ nlohmann::json ShadowStats::to_json() const {
   auto bins = nlohmann::json::array();
   for (size_t i = 0; i <= kBins; ++i) bins.push_back(static_cast<double>(i) / kBins);
   return {{"active", active_version_},
-          {"shadow", shadow_version_.empty() ? nlohmann::json(nullptr) : nlohmann::json(shadow_version_)},
+          {"shadow",
+           shadow_version_.empty() ? nlohmann::json(nullptr) : nlohmann::json(shadow_version_)},
           {"flows", flows_},
           {"agreement", share(agree_)},
           {"attack_cat_agreement", share(cat_agree_)},
