@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   std::printf("  models/default alone:                      %9.0f flows/s\n", alone);
   std::printf("  with models/portable as shadow:            %9.0f flows/s (%.0f%%)\n", shadowed,
               100 * shadowed / alone);
-  std::printf("  scoring only (shadow agreement %.4f over %s flows)\n",
+  std::printf("  shadow label agreement %.4f over %s flows\n",
               stats["agreement"].is_number() ? stats["agreement"].get<double>() : 0.0,
               stats["flows"].dump().c_str());
   return 0;
