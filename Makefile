@@ -121,7 +121,7 @@ fuzz: bootstrap
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DFLOWSENTRY_FUZZ=ON -DFLOWSENTRY_BENCH=OFF -DFLOWSENTRY_PACKAGE=OFF $(CMAKE_FLAGS)
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_csv fuzz_json fuzz_packet fuzz_zeek fuzz_summary \
-	  fuzz_netflow_v5 fuzz_netflow_v9 fuzz_ipfix fuzz_hosts
+	  fuzz_netflow_v5 fuzz_netflow_v9 fuzz_ipfix fuzz_hosts fuzz_feedback
 	fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:

@@ -4,6 +4,8 @@
 // INSERT per row, autocommit — side by side in the same run and prints the ratio.
 //
 //   bench_store --store URL [--flows N] [--batch N] [--reference-rows N] [--runs N] [--hosts N]
+//               [--feature-sample S] (default 0.01; -1 keeps no features, the write path before
+//               features were stored)
 // With --hosts (default 10,000) flows carry addresses and the host queries are timed too.
 // Run through bench/store_bench.sh, which starts a PostgreSQL server and runs both backends.
 #include <libpq-fe.h>
@@ -43,7 +45,8 @@ struct Args {
   size_t reference_rows = 10000;
   int runs = 30;
   long server_pid = 0;
-  size_t hosts = 10000;  // distinct addresses on either side; 0 = flows without identity
+  size_t hosts = 10000;          // distinct addresses on either side; 0 = flows without identity
+  double feature_sample = 0.01;  // store.feature_sample; < 0 = store.keep_features off
 };
 
 // Host h of the bench's address space: 10.x.y.z, with every 50th host an IPv6 one.
@@ -186,7 +189,7 @@ class FlowMaker {
 int usage(const char* msg) {
   std::cerr << "bench_store: " << msg
             << "\nusage: bench_store --store URL [--flows N] [--batch N] [--reference-rows N] "
-               "[--runs N] [--hosts N]\n";
+               "[--runs N] [--hosts N] [--feature-sample S]\n";
   return 2;
 }
 
@@ -348,6 +351,8 @@ int main(int argc, char** argv) {
       a.hosts = std::stoul(v);
     } else if (k == "--runs") {
       a.runs = std::stoi(v);
+    } else if (k == "--feature-sample") {
+      a.feature_sample = std::stod(v);  // < 0: no features kept (store.keep_features = false)
     } else {
       return usage(("unknown option " + k).c_str());
     }
@@ -358,6 +363,8 @@ int main(int argc, char** argv) {
   fs::store::StoreOptions so;
   so.url = a.store;
   so.retention_days = 3650;
+  so.keep_features = a.feature_sample >= 0;
+  if (so.keep_features) so.feature_sample = a.feature_sample;
   auto opened = fs::store::open_store(so);
   if (!opened.ok()) {
     std::cerr << "bench_store: " << opened.error().to_string() << "\n";
@@ -365,7 +372,10 @@ int main(int argc, char** argv) {
   }
   auto& store = **opened;
   const bool pg = store.backend() == "postgres";
-  fmt::print("## {} ({} flows, batch {})\n\n", store.backend(), a.flows, a.batch);
+  fmt::print("## {} ({} flows, batch {}, {})\n\n", store.backend(), a.flows, a.batch,
+             so.keep_features
+                 ? fmt::format("features of anomalies + {} of the rest", so.feature_sample)
+                 : std::string("no features kept"));
 
   FlowMaker maker(a.flows, a.hosts);
   std::vector<fs::model::ScoredFlow> batch;

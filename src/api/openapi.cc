@@ -426,6 +426,7 @@ const nlohmann::json& openapi_document() {
                  {"description", "Real-time network anomaly detection: scoring, queries, health."}};
     d["paths"] = paths();
     d["paths"].update(host_paths());
+    d["paths"].update(feedback_paths());
     // Any request whose Host is not in api.allowed_hosts (DNS rebinding) is answered 421.
     for (auto& [path, ops] : d["paths"].items()) {
       for (auto& [method, op] : ops.items()) {

@@ -30,5 +30,7 @@ json number_props(std::initializer_list<const char*> names);
 
 // The /api/v1/flows and /api/v1/hosts/* paths.
 nlohmann::json host_paths();
+// Feedback and suppression rules (openapi_feedback.cc).
+nlohmann::json feedback_paths();
 
 }  // namespace flowsentry::api

@@ -12,5 +12,7 @@ void add_predict_routes(Router& router, const ApiContext& context, size_t max_ex
 void add_query_routes(Router& router, const ApiContext& context);
 // /api/v1/flows and /api/v1/hosts/*: the flow list and host queries (hosts.cc).
 void add_host_routes(Router& router, const ApiContext& context);
+// Analyst feedback and suppression rules (feedback.cc).
+void add_feedback_routes(Router& router, const ApiContext& context);
 
 }  // namespace flowsentry::api

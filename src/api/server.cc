@@ -619,6 +619,7 @@ ApiServer::ApiServer(ApiOptions options, ApiContext context) : impl_(std::make_u
   add_predict_routes(impl_->router, impl_->context, impl_->options.max_explain_flows);
   add_query_routes(impl_->router, impl_->context);
   add_host_routes(impl_->router, impl_->context);
+  add_feedback_routes(impl_->router, impl_->context);
 }
 
 ApiServer::~ApiServer() {

@@ -39,6 +39,8 @@ std::optional<store::StoreOptions> store_options(const DbOpts& o, bool migrate) 
   so.url = o.store.empty() ? config->get_string("store.url") : o.store;
   so.retention_days = static_cast<int>(config->get_int("store.retention_days"));
   so.pool_max = static_cast<int>(config->get_int("store.pool_max"));
+  so.feature_sample = config->get_double("store.feature_sample");
+  so.keep_features = config->get_bool("store.keep_features");
   so.migrate = migrate;
   return so;
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/train_feedback.h"
 #include "flow/profile.h"
 #include "model/trainer.h"
 
@@ -18,6 +19,7 @@ struct TrainOpts {
   int threads = 2;
   double class_weight_power = 0.3;
   model::TrainOptions tuning;
+  FeedbackTrainOpts feedback;
   bool register_it = false;
   std::string registry, parent;
 };
@@ -27,6 +29,15 @@ int run_train(const TrainOpts& o) {
   if (!data) {
     std::cerr << "flowsentry train: " << data.error().to_string() << "\n";
     return kExitRuntime;
+  }
+  std::vector<store::FeedbackFlow> holdout;
+  if (!o.feedback.url.empty()) {
+    auto h = add_feedback_rows(o.feedback, *data);
+    if (!h.ok()) {
+      std::cerr << "flowsentry train: feedback: " << h.error().to_string() << "\n";
+      return kExitRuntime;
+    }
+    holdout = std::move(*h);
   }
   model::TrainOptions to = o.tuning;
   to.seed = o.seed;
@@ -51,6 +62,14 @@ int run_train(const TrainOpts& o) {
       o.out, (*artifact)->meta.model_version, o.profile, (*artifact)->meta.features.size(),
       v["auc"].get<double>(), v["recall"].get<double>(), v["fpr"].get<double>(),
       v["multiclass"]["accuracy"].get<double>(), v["multiclass"]["macro_f1"].get<double>());
+  if (!o.feedback.url.empty()) {
+    auto report = holdout_report(holdout, o.feedback.before, o.out);
+    if (!report.ok()) {
+      std::cerr << "flowsentry train: feedback hold-out: " << report.error().to_string() << "\n";
+      return kExitRuntime;
+    }
+    std::cout << nlohmann::json{{"feedback", *report}}.dump() << "\n";
+  }
   if (o.register_it) return register_artifact(o.registry, o.out, o.parent);
   return kExitOk;
 }
@@ -107,11 +126,16 @@ Command add_train_command(CLI::App& root) {
   app->add_option("--fpr-confidence-z", t.fpr_confidence_z,
                   "Threshold rule uses the FPR's Wilson upper bound with this z (0 = plain FPR)")
       ->capture_default_str();
+  add_feedback_options(*app, opts->feedback);
   app->footer(
       "Holds out a stratified 20% validation split for early stopping and the threshold;\n"
       "writes the two models, meta.json, reference.json, metrics.json and model_card.md.\n"
       "meta.json records the profile; artifacts without one are `full`. Progress goes to\n"
-      "stderr. The same data, profile and seed give the same models.");
+      "stderr. The same data, profile and seed give the same models.\n"
+      "--feedback STORE_URL adds the flows analysts labelled (false_positive and benign_expected\n"
+      "as 0, true_positive as 1, corrected attack_cat) --feedback-weight times each, holding out\n"
+      "the newest --feedback-holdout share; stdout then gets one JSON line: on that hold-out, the\n"
+      "false positives the --feedback-before model and the new one still flag.");
   return {app, [opts] { return run_train(*opts); }};
 }
 

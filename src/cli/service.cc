@@ -52,6 +52,8 @@ Status Service::open_store(const std::string& url) {
   o.url = url;
   o.retention_days = static_cast<int>(config_.get_int("store.retention_days"));
   o.pool_max = static_cast<int>(config_.get_int("store.pool_max"));
+  o.feature_sample = config_.get_double("store.feature_sample");
+  o.keep_features = config_.get_bool("store.keep_features");
   auto s = store::open_store(o);
   if (!s.ok()) return s.error();
   maintenance_.reset();  // it holds the store being replaced

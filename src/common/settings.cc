@@ -35,6 +35,12 @@ constexpr std::array kSettings{
                 "Days of scored flows kept before old partitions/rows are dropped"},
     SettingSpec{"store", "pool_max", T::kInt, "8", 1, 64,
                 "Most database connections held open (PostgreSQL)"},
+    SettingSpec{"store", "feature_sample", T::kDouble, "0.01", 0, 1,
+                "Share of normal flows whose every feature is stored for retraining with "
+                "feedback (anomalies always are)"},
+    SettingSpec{"store", "keep_features", T::kBool, "true", 0, -1,
+                "Store every feature of anomalies and sampled flows, for retraining with "
+                "feedback (flowsentry train --feedback)"},
 
     SettingSpec{"kafka", "brokers", T::kString, "127.0.0.1:9092", 0, -1,
                 "Kafka bootstrap servers, comma separated"},
@@ -293,6 +299,10 @@ constexpr std::array kSettings{
                 "wait in the queue"},
     SettingSpec{"alert", "test_rate_per_min", T::kDouble, "10", 0, 100000,
                 "Most /alert-test alerts each notifier sends per minute, apart from real alerts"},
+    SettingSpec{"alert", "suppressions_max", T::kInt, "1000", 0, 100000,
+                "Most suppression rules the alerting path loads from the store (newest first)"},
+    SettingSpec{"alert", "suppressions_reload_s", T::kDouble, "30", 1, 3600,
+                "Seconds between reloads of the suppression rules from the store"},
     SettingSpec{"alert", "queue_capacity", T::kInt, "1000", 1, 1000000,
                 "Alert deliveries queued before new alerts are dropped"},
     SettingSpec{"alert", "max_attempts", T::kInt, "4", 1, 20,

@@ -2,8 +2,8 @@
 // README.md for each formula and its source.
 #pragma once
 
-#include <deque>
 #include <string>
+#include <vector>
 
 #include "flow/flow_record.h"
 #include "meter/flow_state.h"
@@ -31,22 +31,27 @@ std::string format_address(const Address& a, Network n);
 // The ct_* counts over the last `window` records (ordered by last time, current included).
 class CtWindow {
  public:
-  explicit CtWindow(size_t window = 100) : window_(window) {}
+  explicit CtWindow(size_t window = 100) : window_(window < 1 ? 1 : window) {}
   void apply(flow::FlowRecord& rec);
 
  private:
-  // Each text field with its hash: comparing hashes first skips most string compares.
+  // Each text field gets an id shared by every equal text in the window, found by comparing
+  // hashes first; counting then compares integers, not strings.
   struct Text {
     std::string text;
     size_t hash = 0;
-    bool operator==(const Text& o) const { return hash == o.hash && text == o.text; }
+    uint64_t id = 0;
   };
   struct Entry {
     Text srcip, dstip, service;
     int64_t sport = 0, dsport = 0;
   };
+  void set_text(Text Entry::*field, std::string_view v, size_t leaving, Entry& e);
+
   size_t window_;
-  std::deque<Entry> last_;
+  std::vector<Entry> ring_;  // the last `window_` records; `next_` is the oldest when full
+  size_t next_ = 0;
+  uint64_t next_id_ = 0;
 };
 
 }  // namespace flowsentry::meter

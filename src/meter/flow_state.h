@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include "meter/decode.h"
 #include "meter/service.h"
@@ -61,10 +63,16 @@ struct FlowKeyHash {
   size_t operator()(const FlowKey& k) const noexcept;
 };
 
+// The same for a key and its reverse (addresses and ports swapped), so the flow index finds a
+// packet's flow in either direction with one probe sequence. `seed` is random per meter, so
+// crafted traffic cannot aim at one probe sequence (hash flooding).
+uint32_t flow_hash(const FlowKey& k, uint64_t seed);
+
 inline constexpr uint32_t kNoFlow = UINT32_MAX;
 
 struct FlowState {
   FlowKey key;
+  uint32_t hash = 0;  // flow_hash(key, seed), the index's slot hash
   bool in_use = false;
   bool record_open = false;  // a packet arrived since the last record was sent
   bool first_record = true;  // Argus "cause START": non-TCP one-way flows print INT, later REQ
@@ -87,6 +95,27 @@ struct FlowState {
   uint8_t timeout_class = 0;
   uint32_t idle_prev = kNoFlow, idle_next = kNoFlow;
   uint32_t start_prev = kNoFlow, start_next = kNoFlow;
+};
+
+// Flow states in chunks: growing the table never moves (or copies) a flow, and never needs
+// room for two copies of it.
+class FlowSlab {
+ public:
+  FlowState& operator[](uint32_t id) { return chunks_[id >> kShift][id & kMask]; }
+  const FlowState& operator[](uint32_t id) const { return chunks_[id >> kShift][id & kMask]; }
+  uint32_t size() const { return size_; }
+  size_t capacity() const { return chunks_.size() << kShift; }
+  // Appends a default flow state; returns its id.
+  uint32_t add() {
+    if (size_ == capacity()) chunks_.push_back(std::make_unique<FlowState[]>(size_t{1} << kShift));
+    return size_++;
+  }
+
+ private:
+  static constexpr uint32_t kShift = 10;
+  static constexpr uint32_t kMask = (1u << kShift) - 1;
+  std::vector<std::unique_ptr<FlowState[]>> chunks_;
+  uint32_t size_ = 0;
 };
 
 }  // namespace flowsentry::meter

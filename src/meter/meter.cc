@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 
 namespace flowsentry::meter {
 namespace {
@@ -17,6 +18,25 @@ uint64_t load64(const uint8_t* p) {
   uint64_t v;
   std::memcpy(&v, p, 8);
   return v;
+}
+
+// MurmurHash3's 64-bit finaliser.
+uint64_t fmix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+uint64_t address_hash(const Address& a, uint64_t seed) {
+  return fmix((load64(a.data()) ^ seed) + (load64(a.data() + 8) * 0xC2B2AE3D27D4EB4Full));
+}
+
+uint64_t random_seed() {
+  std::random_device rd;
+  return (uint64_t{rd()} << 32) | rd();
 }
 
 bool is_icmp(uint8_t proto) {
@@ -83,33 +103,43 @@ size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept {
   return static_cast<size_t>(h);
 }
 
+uint32_t flow_hash(const FlowKey& k, uint64_t seed) {
+  // Addresses and ports enter as unordered pairs: a key and its reverse hash alike.
+  const uint64_t addrs = address_hash(k.src, seed) + address_hash(k.dst, seed);
+  const uint64_t ports = (uint64_t{std::min(k.sport, k.dport)} << 16) | std::max(k.sport, k.dport);
+  const uint64_t rest = (uint64_t{k.extra} << 32) | (uint64_t{k.proto} << 48) |
+                        (uint64_t{static_cast<uint8_t>(k.network)} << 56);
+  return static_cast<uint32_t>(fmix(addrs ^ seed ^ ((ports | rest) * 0x9E3779B97F4A7C15ull)) >> 32);
+}
+
 uint64_t MeterCounters::skipped_total() const {
   uint64_t n = 0;
   for (auto v : skipped) n += v;
   return n;
 }
 
-Meter::Meter(MeterSettings settings) : settings_(settings), ct_(settings.ct_window) {
+Meter::Meter(MeterSettings settings)
+    : settings_(settings), ct_(settings.ct_window), seed_(random_seed()) {
+  // Flow ids are 32-bit and the index holds at most 2^32 slots, half of them used.
+  settings_.max_flows = std::min(settings_.max_flows, size_t{1} << 31);
   idle_head_.fill(kNoFlow);
   idle_tail_.fill(kNoFlow);
-  index_.reserve(std::min<size_t>(settings_.max_flows, 1 << 16));
 }
 
 size_t Meter::bytes_per_flow() {
-  // Flow state, the hash node (key, value, next pointer, cached hash) and a bucket pointer.
-  return sizeof(FlowState) + sizeof(std::pair<const FlowKey, uint32_t>) + 2 * sizeof(void*) +
-         sizeof(size_t);
+  // Flow state and its index slots at the index's sparsest (just after it doubled).
+  return sizeof(FlowState) + FlowIndex::kMaxSlotsPerEntry * FlowIndex::kSlotBytes;
 }
 
 size_t Meter::memory_bytes() const {
-  const size_t node = sizeof(std::pair<const FlowKey, uint32_t>) + 2 * sizeof(void*);
-  return flows_.capacity() * sizeof(FlowState) + index_.size() * node +
-         index_.bucket_count() * sizeof(void*) + pending_recs_.size() * sizeof(flow::FlowRecord) +
+  return flows_.capacity() * sizeof(FlowState) + index_.capacity() * FlowIndex::kSlotBytes +
+         pending_recs_.size() * sizeof(flow::FlowRecord) +
          (free_.capacity() + free_recs_.capacity() + ready_.size()) * sizeof(uint32_t) +
-         pending_.size() * sizeof(Pending);
+         (pending_.size() + closing_.capacity()) * sizeof(Pending);
 }
 
 void Meter::add(const Packet& p) {
+  settle_finish();
   ++counters_.packets;
   if (p.ts_us > now_us_) now_us_ = p.ts_us;
   // Records due at this packet's time go out before it is counted (argus -S 60 puts a packet
@@ -126,6 +156,7 @@ void Meter::add(const Packet& p) {
 }
 
 void Meter::advance(int64_t now_us) {
+  settle_finish();
   if (now_us <= now_us_) return;
   now_us_ = now_us;
   sweep(now_us_);
@@ -162,13 +193,8 @@ void Meter::add_decoded(const DecodedPacket& p, int64_t ts, uint32_t wirelen) {
 
   bool from_src = true;
   bool created = false;
-  uint32_t id;
-  if (auto it = index_.find(k); it != index_.end()) {
-    id = it->second;
-  } else if (auto rit = reverse_allowed(k) ? index_.find(rk) : index_.end(); rit != index_.end()) {
-    id = rit->second;
-    from_src = false;
-  } else {
+  uint32_t id = find_flow(k, rk, from_src);
+  if (id == kNoFlow) {
     id = new_flow(k, ts);
     created = true;
   }
@@ -208,7 +234,7 @@ void Meter::add_decoded(const DecodedPacket& p, int64_t ts, uint32_t wirelen) {
       in_protocol = true;
     }
   }
-  if (!f->record_open) start_record(*f, ts);
+  if (!f->record_open) start_record(id, ts);
   account(*f, p, from_src, ts, wirelen, in_protocol);
   if (!p.payload.empty() && p.network != Network::kArp) {
     FtpDataEndpoint src_ep{f->key.src, f->key.network == Network::kIpv6, 0};
@@ -226,6 +252,25 @@ void Meter::add_decoded(const DecodedPacket& p, int64_t ts, uint32_t wirelen) {
   idle_push(id);
 }
 
+// One probe sequence for both directions. A key and its reverse are never both tracked where
+// reversing is allowed (a flow is only created when neither is), so the first match is the
+// packet's flow.
+uint32_t Meter::find_flow(const FlowKey& k, const FlowKey& rk, bool& from_src) const {
+  const bool reverse = reverse_allowed(k);
+  return index_.find(flow_hash(k, seed_), [&](uint32_t id) {
+    const FlowKey& fk = flows_[id].key;
+    if (fk == k) {
+      from_src = true;
+      return true;
+    }
+    if (reverse && fk == rk) {
+      from_src = false;
+      return true;
+    }
+    return false;
+  });
+}
+
 void Meter::mark_icmp_error(const DecodedPacket& p, int64_t ts) {
   // ArgusIcmp.c: an unreachable, redirect or time exceeded that quotes a packet of a known
   // flow moves that flow's end time to the ICMP message's time (dur grows, counts do not).
@@ -236,9 +281,10 @@ void Meter::mark_icmp_error(const DecodedPacket& p, int64_t ts) {
   k.dport = p.inner_dport;
   k.proto = p.inner_proto;
   k.network = p.inner_network;
-  auto it = index_.find(k);
-  if (it == index_.end()) return;
-  FlowState& f = flows_[it->second];
+  const uint32_t id =
+      index_.find(flow_hash(k, seed_), [&](uint32_t i) { return flows_[i].key == k; });
+  if (id == kNoFlow) return;
+  FlowState& f = flows_[id];
   if (f.record_open && ts > f.ltime_us) f.ltime_us = ts;
 }
 
@@ -264,25 +310,26 @@ uint32_t Meter::new_flow(const FlowKey& key, int64_t ts) {
     free_.pop_back();
     flows_[id] = FlowState{};
   } else {
-    id = static_cast<uint32_t>(flows_.size());
-    flows_.emplace_back();
+    id = flows_.add();
   }
   FlowState& f = flows_[id];
   f.key = key;
+  f.hash = flow_hash(key, seed_);
   f.in_use = true;
   f.last_seen_us = ts;
-  index_.emplace(key, id);
+  index_.insert(f.hash, id);
   ++counters_.flows;
   return id;
 }
 
-void Meter::start_record(FlowState& f, int64_t ts) {
+void Meter::start_record(uint32_t id, int64_t ts) {
+  FlowState& f = flows_[id];
   f.record_open = true;
   f.stime_us = ts;
   f.ltime_us = ts;
   f.s = DirState{};
   f.d = DirState{};
-  start_push(static_cast<uint32_t>(&f - flows_.data()));
+  start_push(id);
 }
 
 void Meter::account(FlowState& f, const DecodedPacket& p, bool from_src, int64_t ts,
@@ -328,12 +375,21 @@ void Meter::send_record(uint32_t id) {
 }
 
 void Meter::remove_flow(uint32_t id) {
+  detach_flow(id);
+  free_flow(id);
+}
+
+// Out of the index and the lists; the state stays readable until free_flow().
+void Meter::detach_flow(uint32_t id) {
   FlowState& f = flows_[id];
-  index_.erase(f.key);
+  index_.erase(f.hash, id);
   idle_unlink(id);
   start_unlink(id);
   f.in_use = false;
-  f.service = ServiceTracker{};
+}
+
+void Meter::free_flow(uint32_t id) {
+  flows_[id].service = ServiceTracker{};
   free_.push_back(id);
 }
 
@@ -392,22 +448,86 @@ void Meter::release(int64_t now, bool all) {
 }
 
 void Meter::finish() {
-  // Send in record start order so equal last times keep a stable order.
-  while (start_head_ != kNoFlow) send_record(start_head_);
+  settle_finish();
+  // Record sequence numbers follow record start order, so equal last times keep a stable order.
+  for (uint32_t id = start_head_; id != kNoFlow; id = flows_[id].start_next) {
+    closing_.push_back({flows_[id].ltime_us, pending_seq_++, id});
+  }
+  std::sort(closing_.begin(), closing_.end(),
+            [](const Pending& a, const Pending& b) { return PendingLater{}(b, a); });
   for (uint32_t id = 0; id < flows_.size(); ++id) {
-    if (flows_[id].in_use) remove_flow(id);
+    if (!flows_[id].in_use) continue;
+    const bool closing = flows_[id].record_open;
+    detach_flow(id);
+    if (!closing) free_flow(id);  // the closing ones are freed once their record is made
   }
   ftp_data_expected_.clear();
+  // Every record is released now (counted here); take() hands them over in order.
+  counters_.records += pending_.size() + closing_.size();
+  finishing_ = true;
+}
+
+// Makes the records finish() left to take() at once (input after finish(), or a second one).
+void Meter::settle_finish() {
+  if (!finishing_) return;
+  for (; closing_next_ < closing_.size(); ++closing_next_) {
+    const Pending& c = closing_[closing_next_];
+    uint32_t slot;
+    if (!free_recs_.empty()) {
+      slot = free_recs_.back();
+      free_recs_.pop_back();
+    } else {
+      slot = static_cast<uint32_t>(pending_recs_.size());
+      pending_recs_.emplace_back();
+    }
+    make_record(flows_[c.slot], pending_recs_[slot]);
+    pending_.push({c.ltime_us, c.seq, slot});
+    free_flow(c.slot);
+  }
+  closing_.clear();
+  closing_next_ = 0;
+  finishing_ = false;
+  counters_.records -= pending_.size();  // counted by finish(), counted again by release()
   release(now_us_, true);
 }
 
 size_t Meter::take(std::vector<flow::FlowRecord>& out, size_t max) {
-  const size_t n = std::min(max, ready_.size());
-  for (size_t i = 0; i < n; ++i) {
+  size_t n = 0;
+  for (; n < max && !ready_.empty(); ++n) {
     const uint32_t slot = ready_.front();
     ready_.pop_front();
     out.push_back(std::move(pending_recs_[slot]));
     free_recs_.push_back(slot);
+  }
+  return finishing_ ? n + take_finishing(out, max - n) : n;
+}
+
+// After finish(): merges the records waiting in `pending_` with those of the closing flows,
+// making the latter on the way, in (last time, sequence) order.
+size_t Meter::take_finishing(std::vector<flow::FlowRecord>& out, size_t max) {
+  size_t n = 0;
+  for (; n < max; ++n) {
+    const bool closing_left = closing_next_ < closing_.size();
+    if (pending_.empty() && !closing_left) break;
+    if (!pending_.empty() &&
+        (!closing_left || PendingLater{}(closing_[closing_next_], pending_.top()))) {
+      const uint32_t slot = pending_.top().slot;
+      pending_.pop();
+      ct_.apply(pending_recs_[slot]);
+      out.push_back(std::move(pending_recs_[slot]));
+      free_recs_.push_back(slot);
+    } else {
+      const uint32_t id = closing_[closing_next_++].slot;
+      flow::FlowRecord& r = out.emplace_back();
+      make_record(flows_[id], r);
+      ct_.apply(r);
+      free_flow(id);
+    }
+  }
+  if (pending_.empty() && closing_next_ == closing_.size()) {
+    closing_ = {};
+    closing_next_ = 0;
+    finishing_ = false;
   }
   return n;
 }

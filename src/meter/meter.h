@@ -14,6 +14,7 @@
 #include "flow/flow_record.h"
 #include "meter/decode.h"
 #include "meter/features.h"
+#include "meter/flow_index.h"
 #include "meter/flow_state.h"
 #include "meter/packet.h"
 
@@ -47,7 +48,9 @@ class Meter {
   void add(const Packet& p);
   // Moves time forward without a packet (live capture on a quiet link), so idle flows close.
   void advance(int64_t now_us);
-  // End of input: closes every flow and releases every record.
+  // End of input: closes every flow and releases every record. The records of flows still
+  // open are made as take() reaches them, so a full table never turns into a second, larger
+  // backlog of records; add() or advance() after finish() makes the rest at once.
   void finish();
   // Appends the records that can no longer change order (ordered by last time, ct_* filled),
   // at most `max` of them, so a caller can write a large backlog in bounded chunks.
@@ -76,13 +79,18 @@ class Meter {
   static constexpr int kTimeoutClasses = 5;
 
   void add_decoded(const DecodedPacket& p, int64_t ts, uint32_t wirelen);
+  uint32_t find_flow(const FlowKey& k, const FlowKey& rk, bool& from_src) const;
   uint32_t new_flow(const FlowKey& key, int64_t ts);
   void mark_icmp_error(const DecodedPacket& p, int64_t ts);
-  void start_record(FlowState& f, int64_t ts);
+  void start_record(uint32_t id, int64_t ts);
   void account(FlowState& f, const DecodedPacket& p, bool from_src, int64_t ts, uint32_t wirelen,
                bool in_protocol);
   void send_record(uint32_t id);
   void remove_flow(uint32_t id);
+  void detach_flow(uint32_t id);
+  void free_flow(uint32_t id);
+  void settle_finish();
+  size_t take_finishing(std::vector<flow::FlowRecord>& out, size_t max);
   void sweep(int64_t now);
   void release(int64_t now, bool all);
   int64_t timeout_of(const FlowState& f) const;
@@ -94,9 +102,9 @@ class Meter {
 
   MeterSettings settings_;
   MeterCounters counters_;
-  std::vector<FlowState> flows_;
+  FlowSlab flows_;
   std::vector<uint32_t> free_;
-  std::unordered_map<FlowKey, uint32_t, FlowKeyHash> index_;
+  FlowIndex index_;
   std::array<uint32_t, kTimeoutClasses> idle_head_{}, idle_tail_{};
   uint32_t start_head_ = kNoFlow, start_tail_ = kNoFlow;
   std::unordered_map<FlowKey, int64_t, FlowKeyHash> ftp_data_expected_;  // key: dst addr+port
@@ -106,7 +114,13 @@ class Meter {
   uint64_t pending_seq_ = 0;
   // Released records stay in their slots until taken: no second copy of a large backlog.
   std::deque<uint32_t> ready_;
+  // After finish(): the flows that still had an open record, in release order (`slot` is the
+  // flow id); take() makes their records, merged with those waiting in `pending_`.
+  std::vector<Pending> closing_;
+  size_t closing_next_ = 0;
+  bool finishing_ = false;
   CtWindow ct_;
+  uint64_t seed_;  // of flow_hash: random, so crafted keys cannot all share a probe sequence
   DecodedPacket scratch_;
   int64_t now_us_ = 0;
 };

@@ -25,6 +25,8 @@ DetectionOptions detection_options(const Config& config) {
   o.anomaly_alerts = mode == "on"    ? AnomalyAlerts::kOn
                      : mode == "off" ? AnomalyAlerts::kOff
                                      : AnomalyAlerts::kAuto;
+  o.suppressions_max = static_cast<size_t>(config.get_int("alert.suppressions_max"));
+  o.suppressions_reload_s = config.get_double("alert.suppressions_reload_s");
   return o;
 }
 
@@ -65,8 +67,10 @@ DetectionStage::DetectionStage(DetectionOptions options, detect::MixReference re
       dispatcher_(dispatcher),
       store_(store),
       recorder_(store ? std::make_unique<AlertRecorder>(*store) : nullptr),
-      id_prefix_(fmt::format("{:x}", static_cast<int64_t>(wall_seconds() * 1000))) {
+      id_prefix_(fmt::format("{:x}", static_cast<int64_t>(wall_seconds() * 1000))),
+      suppressions_(options.suppressions_max) {
   if (!store_) return;
+  reload_suppressions(wall_seconds());
   // Delivery results update the stored alert, so the dashboard shows them.
   dispatcher_.log().on_delivery([this](const detect::DeliveryRecord& d) {
     MetricsRegistry::global()
@@ -87,7 +91,44 @@ DetectionStage::DetectionStage(DetectionOptions options, detect::MixReference re
   });
 }
 
+void DetectionStage::reload_suppressions(double now) {
+  if (!store_) return;
+  last_reload_ = now;
+  // Read outside the lock: a slow store must not hold up observe().
+  auto rules = store_->list_suppressions(now, static_cast<int>(options_.suppressions_max));
+  if (!rules.ok()) {
+    auto log = module_logger("detect");
+    log->log(reload_failed_ ? spdlog::level::debug : spdlog::level::warn,
+             "suppression rules not reloaded, keeping {}: {}", suppressions_.size(),
+             rules.error().to_string());
+    reload_failed_ = true;
+    return;
+  }
+  std::vector<detect::SuppressionRule> out;
+  out.reserve(rules->size());
+  for (const auto& r : *rules)
+    out.push_back({r.id, r.kind, r.src, r.dst, r.service, r.port, r.expires});
+  std::lock_guard lock(mu_);
+  if (size_t left_out = suppressions_.set(out); left_out > 0) {
+    module_logger("detect")->debug("{} suppression rules left out (no field or bad address)",
+                                   left_out);
+  }
+}
+
+// Test alerts are never suppressed: they check the delivery path.
+bool DetectionStage::suppressed(const detect::Alert& alert) {
+  if (alert.type == "test" || !suppressions_.match(alert, wall_seconds())) return false;
+  MetricsRegistry::global()
+      .counter("flowsentry_alerts_suppressed_total",
+               "Alerts dropped by an analyst's suppression rule, by kind",
+               {{"kind", alert.kind_or_type()}})
+      .inc();
+  ++suppressed_;
+  return true;
+}
+
 void DetectionStage::raise(const detect::Alert& alert) {
+  if (suppressed(alert)) return;
   auto result = dispatcher_.submit(alert);
   const char* disposition = result == detect::SubmitResult::kQueued       ? "queued"
                             : result == detect::SubmitResult::kSuppressed ? "suppressed"
@@ -212,6 +253,7 @@ void DetectionStage::anomaly_alerts(std::span<const model::ScoredFlow> batch) {
 }
 
 void DetectionStage::tick(double now) {
+  if (store_ && !(now - last_reload_ < options_.suppressions_reload_s)) reload_suppressions(now);
   std::lock_guard lock(mu_);
   if (options_.drift) {
     for (const auto& w : mix_drift_.advance(now)) record_window(w);
@@ -241,6 +283,8 @@ nlohmann::json DetectionStage::status() const {
           {"alerts", alerts_},
           {"anomaly_alerts", anomaly_alerts_state()},
           {"anomalies_unalerted", unalerted_},
+          {"alerts_suppressed", suppressed_},
+          {"suppression_rules", suppressions_.size()},
           {"behaviour_states", behaviour_.stats().entries}};
 }
 

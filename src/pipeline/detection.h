@@ -1,8 +1,9 @@
 // DetectionStage: the detectors wired as one pipeline observer. After a batch is stored it
 // feeds ADWIN (score drift), the traffic-mix windows, the burst rule (plus the optional
-// single-flow rule) and the host-behaviour detectors (every flow), hands every alert to the
-// Dispatcher (which never blocks) and records alerts, delivery results and drift measurements in
-// the store for the dashboard.
+// single-flow rule) and the host-behaviour detectors (every flow), drops alerts an analyst's
+// suppression rule covers (detect/suppression.h; rules reloaded from the store), hands every
+// other alert to the Dispatcher (which never blocks) and records alerts, delivery results and drift
+// measurements in the store for the dashboard.
 #pragma once
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include "detect/dispatcher.h"
 #include "detect/mix_drift.h"
 #include "detect/score_drift.h"
+#include "detect/suppression.h"
 #include "model/verdict.h"
 #include "pipeline/alert_recorder.h"
 #include "store/store.h"
@@ -39,7 +41,9 @@ struct DetectionOptions {
   bool bursts = true;  // false on a worker whose bursts are judged by a separate alerter
   bool drift = true;   // false on the alerter, which sees only anomalies
   AnomalyAlerts anomaly_alerts = AnomalyAlerts::kAuto;
-  bool model_calibrated = false;  // the model carries a site calibration
+  bool model_calibrated = false;      // the model carries a site calibration
+  size_t suppressions_max = 1000;     // alert.suppressions_max
+  double suppressions_reload_s = 30;  // alert.suppressions_reload_s
 };
 
 DetectionOptions detection_options(const Config& config);
@@ -61,14 +65,19 @@ class DetectionStage {
   // only, no drift or anomaly rules (summaries carry no verdict).
   void observe_summaries(std::span<const flow::FlowRecord> flows);
   void know_categories(detect::MixVocabulary known);
-  // Closes quiet time windows and ends finished burst episodes; call now and then.
+  // Closes quiet time windows and ends finished burst episodes, and reloads the suppression
+  // rules from the store when alert.suppressions_reload_s has passed; call now and then.
   void tick(double now);
+  // Reads the rules in force at `now` from the store (the newest suppressions_max). On a store
+  // error the rules held so far stay.
+  void reload_suppressions(double now);
 
   // {"drift_status": "ok"|"drift", "adwin_width", "adwin_mean", "alerts", "behaviour_states"}
   nlohmann::json status() const;
 
  private:
   void raise(const detect::Alert& alert);
+  bool suppressed(const detect::Alert& alert);
   bool alerts_on(const model::ScoredFlow& f) const;
   // "on", "off", or "off_uncalibrated" once site traffic met an uncalibrated model.
   const char* anomaly_alerts_state() const;
@@ -88,6 +97,10 @@ class DetectionStage {
   double last_drift_ = 0;
   uint64_t alerts_ = 0;
   uint64_t unalerted_ = 0;  // anomalies of site traffic not alerted on (uncalibrated model)
+  detect::Suppressions suppressions_;
+  uint64_t suppressed_ = 0;
+  double last_reload_ = 0;
+  bool reload_failed_ = false;  // warned once; later failures are debug lines
 };
 
 }  // namespace flowsentry::pipeline

@@ -159,18 +159,28 @@ Status Pipeline::run() {
   BoundedQueue<Batch> queue(options_.queue_batches);
   auto& probe = Probe::get();
 
+  // One read into the queue; false when reading must stop (source failed, queue closed).
+  auto read_one = [&] {
+    Batch batch;
+    size_t read = 0;  // records rejected alone are dead-lettered; only committed in order
+    if (auto st = read_batch(batch, read); !st.ok()) {
+      reader_error_ = st.error();
+      reader_failed_ = true;
+      return false;
+    }
+    if (read == 0 && batch.rejected.empty()) return true;
+    if (!queue.push(std::move(batch))) return false;
+    probe.queue_batches.set(static_cast<double>(queue.size()));
+    return true;
+  };
   std::thread reader([&] {
-    while (!stop_.load() && !source_.at_end()) {
-      Batch batch;
-      size_t read = 0;  // records rejected alone are dead-lettered; only committed in order
-      if (auto st = read_batch(batch, read); !st.ok()) {
-        reader_error_ = st.error();
-        reader_failed_ = true;
-        break;
+    bool reading = true;
+    while (reading && !stop_.load() && !source_.at_end()) reading = read_one();
+    // Stopped: a source holding records back (a live capture's open flows) hands them over,
+    // and they are stored like the rest (within the drain timeout).
+    if (reading && stop_.load() && source_.finish_input()) {
+      while (!source_.at_end() && read_one()) {
       }
-      if (read == 0 && batch.rejected.empty()) continue;
-      if (!queue.push(std::move(batch))) break;
-      probe.queue_batches.set(static_cast<double>(queue.size()));
     }
     queue.close();
   });

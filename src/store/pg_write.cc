@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "flow/address.h"
+#include "store/feedback.h"
 #include "store/write_batch.h"
 
 namespace flowsentry::store {
@@ -17,11 +18,11 @@ const char* const kPgFlowColumns =
     "stime, source, source_partition, source_offset, score, label, attack_cat, proto, state, "
     "service, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, tcprtt, synack, ackdat, "
     "ct_state_ttl, model_version, explanation, ltime, srcip, sport, dstip, dsport, sbytes, "
-    "dbytes";
+    "dbytes, features";
 
 namespace {
 
-constexpr int16_t kFieldCount = 32;
+constexpr int16_t kFieldCount = 33;
 
 template <class U>
 void put_be(std::string& out, U v) {
@@ -94,7 +95,7 @@ std::string array_text(std::string_view s) {
 
 }  // namespace
 
-std::string pg_binary_copy(std::span<const model::ScoredFlow> batch) {
+std::string pg_binary_copy(std::span<const model::ScoredFlow> batch, double feature_sample) {
   static constexpr flow::NumField kNums[] = {
       flow::kSload, flow::kDload, flow::kSpkts, flow::kDpkts,  flow::kSjit,   flow::kDjit,
       flow::kSttl,  flow::kDttl,  flow::kDur,   flow::kTcprtt, flow::kSynack, flow::kAckdat};
@@ -124,6 +125,7 @@ std::string pg_binary_copy(std::span<const model::ScoredFlow> batch) {
     put_identity(out, f);
     put_f8(out, f[flow::kSbytes]);
     put_f8(out, f[flow::kDbytes]);
+    keeps_features(sf, feature_sample) ? put_text(out, encode_features(f)) : put_null(out);
   }
   put_be<uint16_t>(out, 0xffff);  // trailer: field count -1
   return out;

@@ -14,8 +14,9 @@ namespace flowsentry::store {
 // The anomaly_scores columns the COPY data holds, in order.
 extern const char* const kPgFlowColumns;
 
-// Binary COPY data (header, one tuple per flow, trailer) for kPgFlowColumns.
-std::string pg_binary_copy(std::span<const model::ScoredFlow> batch);
+// Binary COPY data (header, one tuple per flow, trailer) for kPgFlowColumns; the features
+// column is filled for the flows keeps_features(flow, feature_sample) picks, NULL otherwise.
+std::string pg_binary_copy(std::span<const model::ScoredFlow> batch, double feature_sample);
 
 // "INSERT ... VALUES (...), ... ON CONFLICT ... DO UPDATE ...;" for every non-empty table.
 std::string pg_rollup_sql(const RollupBuilder& rollups);

@@ -309,7 +309,7 @@ Result<int64_t> PostgresStore::write_on(PgConn& c, std::span<const model::Scored
     if (PQstatus(c.conn) == CONNECTION_OK) (void)exec_on(c, "ROLLBACK");
     return e;
   };
-  const std::string data = pg_binary_copy(batch);
+  const std::string data = pg_binary_copy(batch, options_.effective_feature_sample());
   if (auto st = exec_on(c, "BEGIN"); !st.ok()) return st.error();
   std::vector<model::ScoredFlow> returned;  // slow path: the rows actually inserted
   RollupBuilder rollups;                    // views into batch or returned
@@ -505,7 +505,8 @@ Result<int64_t> PostgresStore::apply_retention(double now) {
        {"DELETE FROM rollup_10s WHERE bucket < ?", "DELETE FROM rollup_5m WHERE bucket < ?",
         "DELETE FROM rollup_10s_total WHERE bucket < ?",
         "DELETE FROM rollup_5m_total WHERE bucket < ?", "DELETE FROM host_rollup_1h WHERE hour < ?",
-        "DELETE FROM alerts WHERE created < ?", "DELETE FROM drift_events WHERE event_time < ?"}) {
+        "DELETE FROM alerts WHERE created < ?", "DELETE FROM drift_events WHERE event_time < ?",
+        "DELETE FROM feedback WHERE created < ?", "DELETE FROM suppressions WHERE expires < ?"}) {
     std::vector<SqlParam> params{cutoff};
     auto r = query(sql, params);
     if (!r.ok()) return r.error();

@@ -46,6 +46,16 @@ class SqlStore : public Store {
   Result<std::vector<StoredAlert>> alerts_naming(double from, double to, std::string_view ip,
                                                  int limit) override;
 
+  // Feedback and suppression rules (sql_feedback.cc).
+  Result<Feedback> add_feedback(const Feedback& feedback) override;
+  Result<FeedbackPage> list_feedback(const FeedbackFilter& filter, std::optional<int64_t> before,
+                                     int limit) override;
+  Status delete_feedback(int64_t id) override;
+  Result<Suppression> add_suppression(const Suppression& rule) override;
+  Result<std::vector<Suppression>> list_suppressions(double now, int limit) override;
+  Status delete_suppression(int64_t id) override;
+  Result<std::vector<FeedbackFlow>> feedback_flows(double since, int limit) override;
+
   // Every migration this build knows merged with the rows of schema_migrations.
   Result<std::vector<MigrationState>> migration_status() override;
 

@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "flow/address.h"
+#include "store/feedback.h"
 #include "store/migrations.h"
 #include "store/rollup.h"
 #include "store/write_batch.h"
@@ -25,9 +26,9 @@ constexpr const char* kFlowColumnsSql =
     "stime, source, source_partition, source_offset, score, label, attack_cat, proto, state, "
     "service, sload, dload, spkts, dpkts, sjit, djit, sttl, dttl, dur, tcprtt, synack, ackdat, "
     "ct_state_ttl, model_version, explanation, ltime, srcip, sport, dstip, dsport, sbytes, "
-    "dbytes";
+    "dbytes, features";
 
-constexpr int kFlowParams = 32;  // columns of kFlowColumnsSql
+constexpr int kFlowParams = 33;  // columns of kFlowColumnsSql
 
 // Several rows per INSERT share one statement's setup and cursors (32 measured as good as 16 or
 // 128). OR IGNORE rather than ON CONFLICT DO NOTHING: with NOT NULL's default ABORT a
@@ -357,9 +358,10 @@ void bind_identity(sqlite3_stmt* st, int i, const flow::FlowRecord& f) {
 }
 
 // One flow's columns, in kFlowColumnsSql order, from parameter `first` on. Text is bound
-// without a copy: the flow and `explanation` must outlive the statement's step.
+// without a copy: the flow, `explanation` and `features` must outlive the statement's step.
+// Empty `features` is stored NULL (a flow whose features are not kept).
 void bind_flow(sqlite3_stmt* st, int first, const model::ScoredFlow& sf,
-               const std::string& explanation) {
+               const std::string& explanation, const std::string& features) {
   using flow::NumField;
   static constexpr NumField kNums[] = {flow::kSload, flow::kDload,  flow::kSpkts,  flow::kDpkts,
                                        flow::kSjit,  flow::kDjit,   flow::kSttl,   flow::kDttl,
@@ -384,6 +386,11 @@ void bind_flow(sqlite3_stmt* st, int first, const model::ScoredFlow& sf,
   bind_identity(st, i, f);
   sqlite3_bind_double(st, i + 5, f[flow::kSbytes]);
   sqlite3_bind_double(st, i + 6, f[flow::kDbytes]);
+  if (features.empty()) {
+    sqlite3_bind_null(st, i + 7);
+  } else {
+    sqlite3_bind_blob(st, i + 7, features.data(), static_cast<int>(features.size()), SQLITE_STATIC);
+  }
 }
 
 bool same_key(const flow::RecordKey& k, const SqlRow& r) {
@@ -399,13 +406,18 @@ Result<int64_t> SqliteStore::insert_flows(std::span<const model::ScoredFlow> flo
   if (!ins.ok()) return ins.error();
   sqlite3_stmt* st = *ins;
   explanations_.resize(static_cast<size_t>(rows));
+  features_.resize(static_cast<size_t>(rows));
   int64_t inserted = 0;
   for (size_t at = 0; at + static_cast<size_t>(rows) <= flows.size(); at += rows) {
     sqlite3_reset(st);
     for (int r = 0; r < rows; ++r) {
       const auto& sf = flows[at + static_cast<size_t>(r)];
-      explanations_[static_cast<size_t>(r)] = explanation_json(sf.verdict);
-      bind_flow(st, 1 + r * kFlowParams, sf, explanations_[static_cast<size_t>(r)]);
+      const auto ri = static_cast<size_t>(r);
+      explanations_[ri] = explanation_json(sf.verdict);
+      features_[ri].clear();
+      if (keeps_features(sf, options_.effective_feature_sample()))
+        features_[ri] = encode_features(sf.flow);
+      bind_flow(st, 1 + r * kFlowParams, sf, explanations_[ri], features_[ri]);
     }
     if (sqlite3_step(st) != SQLITE_DONE) {
       const auto& k = flows[at].flow.key;
@@ -526,7 +538,8 @@ Result<int64_t> SqliteStore::apply_retention(double now) {
        {"DELETE FROM anomaly_scores WHERE stime < ?", "DELETE FROM rollup_10s WHERE bucket < ?",
         "DELETE FROM rollup_5m WHERE bucket < ?", "DELETE FROM rollup_10s_total WHERE bucket < ?",
         "DELETE FROM rollup_5m_total WHERE bucket < ?", "DELETE FROM host_rollup_1h WHERE hour < ?",
-        "DELETE FROM alerts WHERE created < ?", "DELETE FROM drift_events WHERE event_time < ?"}) {
+        "DELETE FROM alerts WHERE created < ?", "DELETE FROM drift_events WHERE event_time < ?",
+        "DELETE FROM feedback WHERE created < ?", "DELETE FROM suppressions WHERE expires < ?"}) {
     std::vector<SqlParam> params{cutoff};
     auto r = run(writer_, sql, params);
     if (!r.ok()) {

@@ -73,6 +73,7 @@ class SqliteStore final : public SqlStore {
   Conn reader_;
   bool shared_conn_ = false;               // ":memory:" has one connection for both
   std::vector<std::string> explanations_;  // bound by the writer's insert; reused
+  std::vector<std::string> features_;      // the same for the features column
 };
 
 }  // namespace flowsentry::store

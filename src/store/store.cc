@@ -119,6 +119,34 @@ int64_t bucket_seconds_for(double window_seconds) {
   return kSizes.back();
 }
 
+namespace {
+Error no_feedback() {
+  return make_error(ErrorCode::kInvalidArgument, "this store keeps no feedback", "store");
+}
+}  // namespace
+
+Result<Feedback> Store::add_feedback(const Feedback&) {
+  return no_feedback();
+}
+Result<FeedbackPage> Store::list_feedback(const FeedbackFilter&, std::optional<int64_t>, int) {
+  return no_feedback();
+}
+Status Store::delete_feedback(int64_t) {
+  return no_feedback();
+}
+Result<Suppression> Store::add_suppression(const Suppression&) {
+  return no_feedback();
+}
+Result<std::vector<Suppression>> Store::list_suppressions(double, int) {
+  return no_feedback();
+}
+Status Store::delete_suppression(int64_t) {
+  return no_feedback();
+}
+Result<std::vector<FeedbackFlow>> Store::feedback_flows(double, int) {
+  return no_feedback();
+}
+
 Result<std::unique_ptr<Store>> open_store(const StoreOptions& options) {
   std::string_view url = options.url;
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {

@@ -20,6 +20,7 @@
 
 #include "common/result.h"
 #include "model/verdict.h"
+#include "store/feedback.h"
 #include "store/hosts.h"
 
 namespace flowsentry::store {
@@ -155,6 +156,12 @@ struct StoreOptions {
   int pool_max = 8;          // PostgreSQL connections held at most
   int partitions_ahead = 2;  // PostgreSQL daily partitions created ahead of today
   bool migrate = true;       // apply pending migrations on open
+  // Share of normal flows whose full features are kept for retraining (anomalies always are),
+  // when keep_features is on; off keeps none.
+  double feature_sample = 0.01;
+  bool keep_features = true;
+  // The sample keeps_features() takes: -1 (none) when keep_features is off.
+  double effective_feature_sample() const { return keep_features ? feature_sample : -1; }
 };
 
 class Store {
@@ -206,8 +213,23 @@ class Store {
   virtual Result<std::vector<StoredAlert>> alerts_naming(double from, double to,
                                                          std::string_view ip, int limit) = 0;
 
+  // Analyst feedback (feedback.h). add_feedback refuses (kNotFound) a flow or alert not stored;
+  // it returns the entry with its id. Pages are newest first, after the id `before` when given.
+  virtual Result<Feedback> add_feedback(const Feedback& feedback);
+  virtual Result<FeedbackPage> list_feedback(const FeedbackFilter& filter,
+                                             std::optional<int64_t> before, int limit);
+  virtual Status delete_feedback(int64_t id);  // kNotFound when there is none
+  virtual Result<Suppression> add_suppression(const Suppression& rule);
+  // Rules still in force at `now` (expires > now), newest first, at most `limit`.
+  virtual Result<std::vector<Suppression>> list_suppressions(double now, int limit);
+  virtual Status delete_suppression(int64_t id);  // kNotFound when there is none
+  // Flow feedback given at or after `since`, oldest first, at most `limit`, each with its flow's
+  // every feature: what retraining adds. Flows whose features were not kept are left out.
+  virtual Result<std::vector<FeedbackFlow>> feedback_flows(double since, int limit);
+
   // Drops flows (and their rollups), alerts (test alerts too) and drift events older than the
-  // start of the UTC day `retention_days` before `now`. Returns how many daily partitions
+  // start of the UTC day `retention_days` before `now`, feedback given before it and rules
+  // that expired before it. Returns how many daily partitions
   // (PostgreSQL) or rows (SQLite) went.
   virtual Result<int64_t> apply_retention(double now) = 0;
   // Creates what writes in the days after `now` need: PostgreSQL's daily partitions up to

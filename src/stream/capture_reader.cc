@@ -16,7 +16,7 @@ class CaptureFlowReader : public flow::FlowReader {
   explicit CaptureFlowReader(std::unique_ptr<PcapReader> pcap) : pcap_(std::move(pcap)) {}
 
   Next next(flow::FlowRecord& rec, flow::FieldProblem&) override {
-    while (ready_.empty() && !done_) fill();
+    while (ready_.empty() && !drained_) fill();
     if (ready_.empty()) return Next::kEnd;
     rec = std::move(ready_.front());
     ready_.pop_front();
@@ -30,9 +30,11 @@ class CaptureFlowReader : public flow::FlowReader {
   const char* format() const override { return "pcap"; }
 
  private:
+  // Reads up to 4096 packets, then takes up to 4096 records: after the end of the file the
+  // meter makes the last flows' records as they are taken, so they are taken in chunks too.
   void fill() {
     meter::Packet p;
-    for (int i = 0; i < 4096; ++i) {
+    for (int i = 0; i < 4096 && !done_; ++i) {
       if (!pcap_->next(p)) {
         done_ = true;
         if (!pcap_->error().empty()) {
@@ -47,7 +49,7 @@ class CaptureFlowReader : public flow::FlowReader {
       meter_.add(p);
     }
     batch_.clear();
-    meter_.take(batch_);
+    if (meter_.take(batch_, 4096) == 0 && done_) drained_ = true;
     for (auto& r : batch_) ready_.push_back(std::move(r));
   }
   void report() const {
@@ -68,7 +70,8 @@ class CaptureFlowReader : public flow::FlowReader {
   meter::Meter meter_;
   std::vector<flow::FlowRecord> batch_;
   std::deque<flow::FlowRecord> ready_;
-  bool done_ = false;
+  bool done_ = false;     // the file is read
+  bool drained_ = false;  // and every record taken
   int64_t line_ = 0;
 };
 

@@ -13,6 +13,11 @@ Result<std::unique_ptr<LiveCaptureSource>> LiveCaptureSource::open(const std::st
       new LiveCaptureSource(std::move(reader.value()), iface));
 }
 
+std::unique_ptr<LiveCaptureSource> LiveCaptureSource::over(std::unique_ptr<PcapReader> reader,
+                                                           const std::string& iface) {
+  return std::unique_ptr<LiveCaptureSource>(new LiveCaptureSource(std::move(reader), iface));
+}
+
 LiveCaptureSource::LiveCaptureSource(std::unique_ptr<PcapReader> reader, const std::string& iface)
     : reader_(std::move(reader)),
       probe_(iface),
@@ -44,9 +49,25 @@ void LiveCaptureSource::read_packets(std::chrono::milliseconds wait) {
   }
 }
 
+bool LiveCaptureSource::finish_input() {
+  if (finished_) return true;
+  finished_ = true;
+  meter_.finish();
+  meter::publish_metrics(published_, meter_.counters());
+  published_ = meter_.counters();
+  return true;
+}
+
 Result<size_t> LiveCaptureSource::next_batch(std::vector<flow::FlowRecord>& out, size_t max,
                                              std::chrono::milliseconds wait) {
-  if (ready_.empty()) read_packets(wait);
+  if (finished_ && ready_.empty()) {
+    // The meter makes the last records as they are taken: no more than a batch at a time.
+    closed_.clear();
+    if (meter_.take(closed_, max) == 0) drained_ = true;
+    for (auto& f : closed_) ready_.push_back(std::move(f));
+  } else if (ready_.empty()) {
+    read_packets(wait);
+  }
   size_t n = 0;
   while (n < max && !ready_.empty()) {
     auto& f = ready_.front();

@@ -20,10 +20,16 @@ class LiveCaptureSource final : public Source {
  public:
   static Result<std::unique_ptr<LiveCaptureSource>> open(const std::string& iface,
                                                          const std::string& bpf = {});
+  // Over a reader already open (a capture file in tests: its end is a quiet link).
+  static std::unique_ptr<LiveCaptureSource> over(std::unique_ptr<PcapReader> reader,
+                                                 const std::string& iface);
 
   Result<size_t> next_batch(std::vector<flow::FlowRecord>& out, size_t max,
                             std::chrono::milliseconds wait) override;
-  bool at_end() const override { return false; }
+  // Never ends on its own; after finish_input(), once the flows still open are read.
+  bool at_end() const override { return finished_ && ready_.empty() && drained_; }
+  // Shutdown: closes every open flow (the meter's end of input), so none is lost.
+  bool finish_input() override;
   void take_rejected(std::vector<Rejected>&) override {}
   std::string describe() const override { return "live capture " + reader_->path(); }
 
@@ -40,6 +46,8 @@ class LiveCaptureSource final : public Source {
   int64_t run_ = 0;
   int64_t seq_ = 0;
   std::chrono::steady_clock::time_point next_stats_;
+  bool finished_ = false;  // finish_input() was called
+  bool drained_ = false;   // and the meter has handed over every record
 };
 
 }  // namespace flowsentry::stream

@@ -40,6 +40,11 @@ class Source {
   // generator past its count). A Kafka source never ends.
   virtual bool at_end() const = 0;
 
+  // Input stops (shutdown): a source that holds records back until more input comes (a live
+  // capture's flows still open) releases them; next_batch() hands them over and at_end() turns
+  // true once they are read. Returns false when it holds nothing back (the default).
+  virtual bool finish_input() { return false; }
+
   // Moves the records rejected since the last call to `out` (appending).
   virtual void take_rejected(std::vector<Rejected>& out) = 0;
 

@@ -55,6 +55,12 @@ export async function postJson(path, body) {
   return res.json();
 }
 
+export async function deleteJson(path) {
+  const res = await fetch(path, { method: 'DELETE', headers: headers({ Accept: 'application/json' }) });
+  await check(res, path);
+  return res.json();
+}
+
 // Fetches a CSV export and saves it as a file (works with a bearer token, unlike a plain link).
 export async function downloadCsv(path, params, filename) {
   const res = await fetch(`${path}?${params}`, { headers: headers({ Accept: 'text/csv' }) });

@@ -8,7 +8,8 @@ import { renderHostPage, renderTopHosts } from './hosts_view.js';
 import { kpiOffset, renderDriftChart, renderHeatmap, renderKpis, renderMix, renderTimeline, sortPoints, zoomTimeAxes } from './live_charts.js';
 import { renderModel } from './model_view.js';
 import { WINDOWS, apiParams, readRoute, readUrl, windowSeconds, writeUrl } from './state.js';
-import { bindFlowTable, closeDrawer, renderAlerts, renderDrawer, renderDriftEvents, renderFlowTable } from './tables.js';
+import { bindFlowTable, closeDrawer, drawerFlowNow, renderAlerts, renderDrawer, renderDriftEvents, renderFlowTable } from './tables.js';
+import { alertFeedback, bindDrawerFeedback, bindFeedbackView, loadFeedbackView } from './feedback_view.js';
 import { $, dataExtent, fmtNum, fmtPct, fmtTime, looksLikeHost, visibleRange } from './util.js';
 
 const POINT_LIMIT = 10000;
@@ -306,7 +307,7 @@ function schedule() {
   clearInterval(timer);
   timer = null;
   const v = view();
-  if (state.refresh > 0 && v !== 'model') timer = setInterval(() => {
+  if (state.refresh > 0 && v !== 'model' && v !== 'feedback') timer = setInterval(() => {
     if (document.hidden) return;
     if (view() === 'hosts') loadHosts();
     else refresh();
@@ -314,6 +315,16 @@ function schedule() {
 }
 
 async function alertAction(id, act) {
+  if (['tp', 'fp', 'expected', 'suppress'].includes(act)) {
+    const alert = (cache.alerts || []).find((a) => a.id === id);
+    try {
+      if (alert) $('alerts-feedback-status').textContent = `Alert ${id}: ${await alertFeedback(alert, act)}`;
+    } catch (e) {
+      showError(`Alert ${id}: ${e.message}`);
+    }
+    if (cache.alerts) renderAlerts(cache.alerts, alertAction);
+    return;
+  }
   const path = `/api/v1/alerts/${encodeURIComponent(id)}/${act === 'ack' ? 'ack' : 'snooze'}`;
   const body = act === 'ack' ? { acknowledged: true } : { until: act === 'snooze' ? Math.floor(Date.now() / 1000) + 3600 : null };
   try {
@@ -417,15 +428,17 @@ function bindHostsControls() {
 }
 
 // ---- pages ----
-// Shows the page of the current URL: Live, Model (?tab=) or Hosts (#/hosts[/ip]).
+// Shows the page of the current URL: Live, Model, Feedback (?tab=) or Hosts (#/hosts[/ip]).
 function show() {
   const route = readRoute(state);
-  for (const v of ['live', 'hosts', 'model']) $(`view-${v}`).classList.toggle('hidden', route.view !== v);
+  for (const v of ['live', 'hosts', 'model', 'feedback']) $(`view-${v}`).classList.toggle('hidden', route.view !== v);
   for (const b of document.querySelectorAll('.tabs button')) b.setAttribute('aria-selected', String(b.dataset.tab === route.view));
   closeDrawer();
   if (route.view === 'model') {
     if (cache.model) renderModel(cache.model);
     else loadModel();
+  } else if (route.view === 'feedback') {
+    loadFeedbackView(showError);
   } else if (route.view === 'hosts') {
     $('hosts-list').classList.toggle('hidden', Boolean(route.ip));
     $('host-page').classList.toggle('hidden', !route.ip);
@@ -493,6 +506,8 @@ function init() {
     show();
   });
   $('drawer-close').addEventListener('click', closeDrawer);
+  bindDrawerFeedback(drawerFlowNow, showError);
+  bindFeedbackView(showError);
   document.addEventListener('keydown', (e) => e.key === 'Escape' && closeDrawer());
   $('theme-toggle').addEventListener('click', toggleTheme);
   $('btn-refresh').addEventListener('click', () => refresh(true));

@@ -44,7 +44,7 @@ export function readUrl(search = location.search) {
   const q = new URLSearchParams(search);
   const s = structuredClone(defaults);
   const get = (k) => q.get(keys[k]);
-  if (get('tab') === 'model') s.tab = 'model';
+  if (get('tab') === 'model' || get('tab') === 'feedback') s.tab = get('tab');
   const w = get('window');
   if (w && (w in WINDOWS || w === 'custom')) s.window = w;
   if (s.window === 'custom') {

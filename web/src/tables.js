@@ -1,6 +1,8 @@
-// Tables and lists: anomalies (recent / top), alerts with acknowledge and snooze, drift events,
-// and the flow detail drawer. Rows are rebuilt with replaceChildren on the table body only.
+// Tables and lists: anomalies (recent / top), alerts with acknowledge, snooze and feedback, drift
+// events, and the flow detail drawer (with its feedback buttons, feedback_view.js). Rows are
+// rebuilt with replaceChildren on the table body only.
 import { axis, base, chart, colors } from './charts.js';
+import { renderDrawerFeedback } from './feedback_view.js';
 import { $, esc, fmtNum, fmtTime, hostLink } from './util.js';
 
 const FLOW_COLUMNS = [
@@ -60,11 +62,16 @@ export function bindFlowTable(tableId) {
 // ---- flow detail drawer ----
 let drawerFlow = null;
 
+export function drawerFlowNow() {
+  return drawerFlow;
+}
+
 export function openDrawer(flow) {
   drawerFlow = flow;
   const d = $('drawer');
   d.classList.add('open');
   d.setAttribute('aria-hidden', 'false');
+  renderDrawerFeedback(flow);
   renderDrawer();
 }
 
@@ -157,7 +164,10 @@ export function renderAlerts(alerts, onAction) {
       `<td>${esc(fmtTime(a.created))}</td><td data-testid="alert-kind">${esc(a.kind || a.type)}</td><td>${esc(a.type)}</td><td class="key" title="${esc(summary)}">${esc(a.key)}</td><td data-testid="alert-hosts">${hostsCell(a)}</td>` +
       `<td>${deliveryBadge(a.delivery_status)}</td><td data-testid="alert-state">${state}</td>` +
       `<td>${a.acknowledged ? '' : '<button class="btn" data-act="ack">Ack</button>'}` +
-      `${snoozed ? '<button class="btn" data-act="unsnooze">Unsnooze</button>' : '<button class="btn" data-act="snooze">Snooze 1 h</button>'}</td>`;
+      `${snoozed ? '<button class="btn" data-act="unsnooze">Unsnooze</button>' : '<button class="btn" data-act="snooze">Snooze 1 h</button>'}` +
+      '<button class="btn" data-act="tp" title="True positive">TP</button><button class="btn" data-act="fp" title="False positive">FP</button>' +
+      '<button class="btn" data-act="expected" title="Expected at this site">Expected</button>' +
+      '<button class="btn" data-act="suppress" title="Drop alerts of this kind (and source) for 7 days">Suppress</button></td>';
     return tr;
   });
   $('table-alerts').querySelector('tbody').replaceChildren(...rows);

@@ -428,6 +428,30 @@ describe('dashboard in chromium', { timeout: 560000 }, () => {
     assert.match(await row.locator('[data-testid=alert-state]').textContent(), /acknowledged|snoozed/);
   });
 
+  it('labels an anomaly and an alert, and the Feedback page lists and deletes them', async () => {
+    await page.goto(`${base}/?window=24h&refresh=0`);
+    await page.waitForFunction(() => window.__flowsentry.refreshes >= 1);
+    await page.locator('#table-top tbody tr td').first().click();
+    await page.waitForSelector('#drawer.open');
+    await page.locator('[data-testid=fb-note]').fill('lab scanner');
+    await page.locator('[data-testid=fb-fp]').click();
+    await page.waitForFunction(() => /false positive/.test(document.getElementById('fb-status').textContent));
+    await page.locator('[data-testid=drawer-close]').click();
+    const alertRow = page.locator('#table-alerts tbody tr').first();
+    await alertRow.locator('button[data-act=suppress]').click();
+    await page.waitForFunction(() => /Rule \d+/.test(document.getElementById('alerts-feedback-status').textContent));
+    const fb = (await api('/api/v1/feedback')).feedback;
+    assert.equal(fb[0].label, 'false_positive');
+    assert.equal(fb[0].note, 'lab scanner');
+    assert.ok((await api('/api/v1/suppressions')).suppressions.length > 0, 'the rule is stored');
+    await page.locator('#tab-feedback').click();
+    await page.waitForSelector('#table-rules tbody tr');
+    assert.ok((await page.locator('#table-feedback tbody tr').count()) > 0, 'feedback listed');
+    const rules = await page.locator('#table-rules tbody tr').count();
+    await page.locator('#table-rules tbody tr button[data-del]').first().click();
+    await page.waitForFunction((n) => document.querySelectorAll('#table-rules tbody tr').length === n - 1, rules);
+  });
+
   it('auto-refresh fetches again on its own', async () => {
     await page.goto(`${base}/?window=5m&refresh=2`);
     // Generous: a refresh takes seconds on a loaded 2-core machine; the point is that it repeats.

@@ -303,6 +303,11 @@ async function readBody(req) {
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
 
+// Feedback and suppression rules given through the dashboard, newest first.
+const feedback = [];
+const rules = [];
+let feedbackSeq = 0;
+
 async function handle(req, res) {
   const url = new URL(req.url, 'http://x');
   const q = url.searchParams;
@@ -495,6 +500,38 @@ async function handle(req, res) {
     const body = await readBody(req);
     if (act[2] === 'ack') a.acknowledged = body?.acknowledged !== false;
     else a.snoozed_until = body?.until ?? null;
+    return json(res, 200, { ok: true });
+  }
+  const fb = /^\/api\/v1\/(flows|alerts)\/([^/]+)\/feedback$/.exec(path);
+  if (fb) {
+    if (req.method !== 'POST') return json(res, 405, { error: 'use POST' });
+    const body = await readBody(req);
+    if (!['true_positive', 'false_positive', 'benign_expected'].includes(body?.label)) {
+      return json(res, 400, { error: 'bad body', details: [{ field: '/label', problem: 'expected true_positive, false_positive or benign_expected' }] });
+    }
+    const target = decodeURIComponent(fb[2]);
+    const entry = { id: ++feedbackSeq, flow_id: fb[1] === 'flows' ? target : null, alert_id: fb[1] === 'alerts' ? target : null, label: body.label, attack_cat: body.attack_cat ?? null, analyst: body.analyst || '', note: body.note || '', created: Date.now() / 1000 };
+    feedback.unshift(entry);
+    return json(res, 201, entry);
+  }
+  if (path === '/api/v1/feedback') return json(res, 200, { feedback: feedback.slice(0, limitOf(q, 100, 1000)), next: null });
+  if (path === '/api/v1/suppressions') {
+    if (req.method === 'POST') {
+      const body = await readBody(req);
+      const rule = { id: ++feedbackSeq, kind: null, src: null, dst: null, service: null, port: null, note: '', ...body, created: Date.now() / 1000 };
+      rule.expires = body?.expires ?? rule.created + 90 * 86400;
+      rules.unshift(rule);
+      return json(res, 201, rule);
+    }
+    return json(res, 200, { suppressions: rules.slice(0, limitOf(q, 100, 1000)) });
+  }
+  const del = /^\/api\/v1\/(feedback|suppressions)\/([0-9]+)$/.exec(path);
+  if (del) {
+    if (req.method !== 'DELETE') return json(res, 405, { error: 'use DELETE' });
+    const list = del[1] === 'feedback' ? feedback : rules;
+    const at = list.findIndex((x) => x.id === Number(del[2]));
+    if (at < 0) return json(res, 404, { error: `no ${del[1]} ${del[2]}` });
+    list.splice(at, 1);
     return json(res, 200, { ok: true });
   }
   if (path === '/api/v1/model') return json(res, 200, model);

@@ -1035,5 +1035,136 @@ TEST_F(ApiAdversarialTest, BadHostParametersAre400NamingTheParameter) {
   }
 }
 
+// ---- feedback and suppression rules ----
+
+std::string first_field(const json& b) {
+  return b.contains("details") && !b["details"].empty()
+             ? b["details"][0]["field"].get<std::string>()
+             : "";
+}
+
+TEST_F(ApiTest, FeedbackOnAFlowIsStoredListedAndDeleted) {
+  auto flows = body(client_->Get("/api/v1/flows?window=1h&anomalies=true&limit=1"));
+  ASSERT_EQ(flows["flows"].size(), 1u);
+  const std::string id = flows["flows"][0]["id"];
+  auto r = post_json("/api/v1/flows/" + id + "/feedback",
+                     R"({"label": "false_positive", "attack_cat": "Normal", "analyst": "ana",
+                         "note": "backup job"})");
+  ASSERT_EQ(r->status, 201) << r->body;
+  auto fb = body(r);
+  EXPECT_EQ(fb["flow_id"], id);
+  EXPECT_EQ(fb["alert_id"], nullptr);
+  EXPECT_EQ(fb["label"], "false_positive");
+  EXPECT_EQ(fb["attack_cat"], "Normal");
+  EXPECT_NEAR(fb["created"].get<double>(), wall_seconds(), 60);
+  auto list = body(client_->Get("/api/v1/feedback?label=false_positive"));
+  ASSERT_FALSE(list["feedback"].empty());
+  EXPECT_EQ(list["feedback"][0]["id"], fb["id"]);
+  EXPECT_TRUE(
+      body(client_->Get("/api/v1/feedback?label=true_positive&since=1e10"))["feedback"].empty());
+  const std::string path = "/api/v1/feedback/" + std::to_string(fb["id"].get<int64_t>());
+  EXPECT_EQ(client_->Delete(path.c_str())->status, 200);
+  EXPECT_EQ(client_->Delete(path.c_str())->status, 404);
+  EXPECT_EQ(client_->Delete("/api/v1/feedback/abc")->status, 400);
+}
+
+TEST_F(ApiTest, FeedbackBodiesAreCheckedFieldByField) {
+  auto flows = body(client_->Get("/api/v1/flows?window=1h&limit=1"));
+  const std::string path =
+      "/api/v1/flows/" + flows["flows"][0]["id"].get<std::string>() + "/feedback";
+  struct Case {
+    std::string body;
+    std::string field;
+  };
+  for (const auto& c : std::vector<Case>{
+           {R"({"label": "maybe", "analyst": "ana"})", "/label"},
+           {R"({"analyst": "ana"})", "/label"},
+           {R"({"label": "true_positive"})", "/analyst"},
+           {R"({"label": "true_positive", "analyst": ""})", "/analyst"},
+           {R"({"label": "true_positive", "analyst": "ana", "attack_cat": "Nope"})", "/attack_cat"},
+           {R"({"label": "true_positive", "analyst": "ana", "note": 5})", "/note"},
+           {R"({"label": "true_positive", "analyst": "ana", "extra": 1})", "/extra"},
+           {R"([1, 2])", "/"},
+           {R"({"label": )", "/"}}) {
+    auto r = post_json(path, c.body);
+    ASSERT_EQ(r->status, 400) << c.body;
+    EXPECT_EQ(first_field(body(r)), c.field) << c.body << " -> " << r->body;
+  }
+  const std::string note(20000, 'x');
+  EXPECT_EQ(
+      post_json(path, R"({"label": "true_positive", "analyst": "ana", "note": ")" + note + R"("})")
+          ->status,
+      413);
+  const std::string ok = R"({"label": "true_positive", "analyst": "ana"})";
+  EXPECT_EQ(post_json("/api/v1/flows/1.5_0_7_6162/feedback", ok)->status, 404);
+  EXPECT_EQ(post_json("/api/v1/flows/not-an-id/feedback", ok)->status, 400);
+  EXPECT_EQ(post_json("/api/v1/alerts/no-such-alert/feedback", ok)->status, 404);
+  store::StoredAlert a;
+  a.id = "fb-alert";
+  a.type = "burst";
+  a.key = "burst:tcp";
+  a.created = wall_seconds() - 7200;
+  a.payload_json = "{}";
+  ASSERT_TRUE(store_->record_alert(a).ok());
+  auto r = post_json("/api/v1/alerts/fb-alert/feedback",
+                     R"({"label": "benign_expected", "analyst": "ana"})");
+  ASSERT_EQ(r->status, 201) << r->body;
+  EXPECT_EQ(body(r)["alert_id"], "fb-alert");
+}
+
+TEST_F(ApiTest, SuppressionRulesAreAddedListedAndDeleted) {
+  auto r = post_json("/api/v1/suppressions",
+                     R"({"src": "10.0.0.0/8", "port": 22, "analyst": "ana", "note": "scanner"})");
+  ASSERT_EQ(r->status, 201) << r->body;
+  auto rule = body(r);
+  EXPECT_EQ(rule["src"], "10.0.0.0/8");
+  EXPECT_EQ(rule["kind"], nullptr);
+  EXPECT_NEAR(rule["expires"].get<double>(), wall_seconds() + 90 * 86400, 60);
+  auto list = body(client_->Get("/api/v1/suppressions"));
+  ASSERT_FALSE(list["suppressions"].empty());
+  EXPECT_EQ(list["suppressions"][0]["id"], rule["id"]);
+  const double soon = wall_seconds() + 3600;
+  EXPECT_EQ(
+      post_json("/api/v1/suppressions",
+                fmt::format(R"({{"kind": "port_scan", "expires": {}, "analyst": "ana"}})", soon))
+          ->status,
+      201);
+  struct Case {
+    std::string body;
+    std::string field;
+  };
+  for (const auto& c :
+       std::vector<Case>{{R"({"analyst": "ana"})", "/"},
+                         {R"({"src": "10.0.0.0/33", "analyst": "ana"})", "/src"},
+                         {R"({"dst": "host", "analyst": "ana"})", "/dst"},
+                         {R"({"port": 70000, "analyst": "ana"})", "/port"},
+                         {R"({"port": 22})", "/analyst"},
+                         {R"({"port": 22, "analyst": "ana", "expires": 1})", "/expires"},
+                         {R"({"port": 22, "analyst": "ana", "expires": 1e12})", "/expires"},
+                         {R"({"port": 22, "analyst": "ana", "why": "x"})", "/why"}}) {
+    auto bad = post_json("/api/v1/suppressions", c.body);
+    ASSERT_EQ(bad->status, 400) << c.body;
+    EXPECT_EQ(first_field(body(bad)), c.field) << c.body << " -> " << bad->body;
+  }
+  const std::string path = "/api/v1/suppressions/" + std::to_string(rule["id"].get<int64_t>());
+  EXPECT_EQ(client_->Delete(path.c_str())->status, 200);
+  EXPECT_EQ(client_->Delete(path.c_str())->status, 404);
+}
+
+TEST_F(ApiTest, OpenApiDescribesFeedbackAndSuppressions) {
+  auto doc = body(client_->Get("/openapi.json"));
+  for (const auto& [path, method] :
+       std::vector<std::pair<std::string, std::string>>{{"/api/v1/flows/{id}/feedback", "post"},
+                                                        {"/api/v1/alerts/{id}/feedback", "post"},
+                                                        {"/api/v1/feedback", "get"},
+                                                        {"/api/v1/feedback/{id}", "delete"},
+                                                        {"/api/v1/suppressions", "get"},
+                                                        {"/api/v1/suppressions", "post"},
+                                                        {"/api/v1/suppressions/{id}", "delete"}}) {
+    EXPECT_TRUE(doc["paths"].contains(path) && doc["paths"][path].contains(method))
+        << method << " " << path;
+  }
+}
+
 }  // namespace
 }  // namespace flowsentry::api

@@ -3,10 +3,13 @@
 // except where a comment says the data set's convention differs from Argus's printout.
 #include "meter/meter.h"
 
+#include <algorithm>
 #include <map>
+#include <string>
 
 #include <gtest/gtest.h>
 
+#include "flow/csv.h"
 #include "meter/probe.h"
 #include "meter/tests/scenarios.h"
 
@@ -285,6 +288,81 @@ TEST(MeterAdversarialTest, SynFloodPastMaxFlowsKeepsTheTableAndMemoryBounded) {
   m.take(out);
   EXPECT_EQ(out.size(), static_cast<size_t>(kFlows));
   EXPECT_EQ(out.front().state, "REQ");
+}
+
+// UDP flows open at the end (every third answered, out of start order) and echo flows whose
+// records timed out midway but wait behind the first UDP flow: the end of input mixes both.
+std::vector<t::Frame> flows_open_at_the_end() {
+  std::vector<t::Frame> frames = t::icmp_echo();
+  for (int i = 0; i < 300; ++i) {
+    const std::string client = "10.1." + std::to_string(i >> 8) + "." + std::to_string(i & 0xFF);
+    const auto port = static_cast<uint16_t>(1000 + i);
+    const int64_t ts = t::kT0 + int64_t{i} * 30'000;
+    frames.push_back(
+        {ts,
+         t::ethernet(t::ip_packet(client, "10.0.0.2", 17, t::udp_datagram(port, 53, "q")), false)});
+    if (i % 3 == 0) {
+      frames.push_back(
+          {ts + 200'000 + (i % 7) * 40'000,
+           t::ethernet(t::ip_packet("10.0.0.2", client, 17, t::udp_datagram(53, port, "answer")),
+                       false)});
+    }
+  }
+  std::stable_sort(frames.begin(), frames.end(),
+                   [](const t::Frame& a, const t::Frame& b) { return a.ts_us < b.ts_us; });
+  return frames;
+}
+
+std::vector<std::string> as_csv(const std::vector<FlowRecord>& recs) {
+  std::vector<std::string> rows;
+  for (const auto& r : recs) flow::append_identity_csv(r, rows.emplace_back());
+  return rows;
+}
+
+// finish() leaves the last flows' records to take(), which makes them in order, merged with
+// the records already waiting: taken in chunks, all at once, or made at once because input
+// came after finish(), the records, their order and their ct_* counts are the same.
+TEST(MeterTest, RecordsOfFlowsOpenAtTheEndAreMadeAsTheyAreTaken) {
+  const auto frames = flows_open_at_the_end();
+  auto finished = [&](Meter& m) {
+    for (const auto& f : frames) m.add(f.packet());
+    m.finish();
+  };
+  Meter all;
+  finished(all);
+  std::vector<FlowRecord> whole;
+  all.take(whole);
+  ASSERT_EQ(whole.size(), 304u);
+  EXPECT_EQ(all.counters().records, 304u);
+  EXPECT_TRUE(std::is_sorted(whole.begin(), whole.end(),
+                             [](const auto& a, const auto& b) { return *a.ltime < *b.ltime; }));
+  // The echo records that waited (timed out at 6-8 s) come among the UDP flows' records.
+  const auto last_echo = std::find_if(whole.rbegin(), whole.rend(),
+                                      [](const FlowRecord& r) { return r.proto == "icmp"; });
+  ASSERT_NE(last_echo, whole.rend());
+  EXPECT_GT(whole.rend() - last_echo, 50);
+  EXPECT_GT(last_echo - whole.rbegin(), 50);
+
+  Meter chunks;
+  for (const auto& f : frames) chunks.add(f.packet());
+  const size_t before = chunks.memory_bytes();
+  chunks.finish();
+  EXPECT_EQ(chunks.counters().records, 304u);
+  EXPECT_EQ(chunks.active_flows(), 0u);
+  EXPECT_LT(chunks.memory_bytes(), before + 304 * 64);  // no record made before it is taken
+  std::vector<FlowRecord> chunked;
+  while (chunks.take(chunked, 7) > 0) {
+  }
+  EXPECT_EQ(as_csv(chunked), as_csv(whole));
+
+  Meter settled;
+  finished(settled);
+  std::vector<FlowRecord> first;
+  settled.take(first, 5);
+  settled.advance(frames.back().ts_us + 1);  // input after finish(): the rest is made now
+  settled.take(first);
+  EXPECT_EQ(as_csv(first), as_csv(whole));
+  EXPECT_EQ(settled.counters().records, 304u);
 }
 
 TEST(MeterTest, SkippedPacketsAreCountedByReason) {

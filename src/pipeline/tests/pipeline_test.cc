@@ -807,6 +807,46 @@ TEST(ExplainBudgetTest, RefillsAtItsRateUpToOneSecondsWorth) {
   EXPECT_EQ(none.take(), 0u);
 }
 
+// A source that gives nothing until its input finishes, as a live capture holds back the
+// flows still open until they close.
+class HoldingSource : public stream::Source {
+ public:
+  explicit HoldingSource(stream::GeneratorSourceOptions o) : inner_(o) {}
+  Result<size_t> next_batch(std::vector<flow::FlowRecord>& out, size_t max,
+                            std::chrono::milliseconds wait) override {
+    if (!finished_) {
+      std::this_thread::sleep_for(std::min(wait, std::chrono::milliseconds(10)));
+      return size_t{0};
+    }
+    return inner_.next_batch(out, max, wait);
+  }
+  bool at_end() const override { return finished_ && inner_.at_end(); }
+  bool finish_input() override {
+    finished_ = true;
+    return true;
+  }
+  void take_rejected(std::vector<stream::Rejected>&) override {}
+  std::string describe() const override { return "holding"; }
+
+ private:
+  stream::GeneratorSource inner_;
+  std::atomic<bool> finished_ = false;
+};
+
+TEST_F(PipelineTest, StopStoresTheRecordsTheSourceHeldBack) {
+  HoldingSource source(generated(300));
+  Pipeline p(source, *scorer_, *store_);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    p.stop();
+  });
+  auto st = p.run();
+  stopper.join();
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  EXPECT_EQ(p.stats().received, 300u);
+  EXPECT_EQ(stored_rows(), 300);
+}
+
 TEST_F(PipelineTest, StopFinishesTheBatchesInFlight) {
   auto o = generated(0);  // endless
   o.eps = 20000;
@@ -819,8 +859,8 @@ TEST_F(PipelineTest, StopFinishesTheBatchesInFlight) {
     p.stop();
   });
   auto st = p.run();
+  stopper.join();  // before any ASSERT, so a failure does not leave a joinable thread behind
   ASSERT_TRUE(st.ok()) << st.error().to_string();
-  stopper.join();
   EXPECT_GT(committed, 0);
   EXPECT_EQ(static_cast<uint64_t>(committed), p.stats().received);
   EXPECT_EQ(stored_rows(), committed);
