@@ -68,6 +68,7 @@ bench-micro: build
 	$(BUILD)/bench/bench_meter
 	$(BUILD)/bench/bench_collect
 	$(BUILD)/bench/bench_zeek
+	$(BUILD)/bench/bench_shadow
 
 # Re-creates the committed default model from UNSW-NB15 train.csv (seed 42): its settings are
 # chosen by 5-fold cross-validation on train.csv (grid `quality`, src/model/cv.cc), and a plain

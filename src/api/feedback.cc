@@ -74,7 +74,9 @@ std::optional<std::string> text_field(const nlohmann::json& body, const char* ke
 }
 
 std::vector<std::string> model_classes(const ApiContext& ctx) {
-  if (ctx.scorer && !ctx.scorer->meta().classes.empty()) return ctx.scorer->meta().classes;
+  if (const auto scorer = ctx.current_scorer(); scorer && !scorer->meta().classes.empty()) {
+    return scorer->meta().classes;
+  }
   return {flow::kAttackCategories.begin(), flow::kAttackCategories.end()};
 }
 

@@ -61,7 +61,8 @@ std::atomic<int64_t> g_predict_sequence{0};
 
 void handle_predict(const ApiContext& ctx, size_t max_explain_flows, const Request& req,
                     Response& res) {
-  if (!ctx.scorer) {
+  const auto scorer = ctx.current_scorer();  // one model for the whole request
+  if (!scorer) {
     send_error(res, 503, "no model loaded");
     return;
   }
@@ -128,7 +129,7 @@ void handle_predict(const ApiContext& ctx, size_t max_explain_flows, const Reque
   }
 
   model::ExplainOptions opts{explain ? kTopFeatures : 0, false};
-  if (auto st = ctx.scorer->score(s.flows, s.verdicts, opts); !st.ok()) {
+  if (auto st = scorer->score(s.flows, s.verdicts, opts); !st.ok()) {
     send_error(res, 503, "scoring failed: " + st.error().message);
     return;
   }

@@ -121,8 +121,10 @@ void summary(const ApiContext& ctx, const Req& req, Res& res) {
   }
   auto alerts = ctx.store->list_alerts(q->from, q->to, 10000);
   if (!ok_or_503(alerts, res)) return;
-  auto drift = ctx.store->list_drift(q->from, q->to, 1);
+  auto drift = ctx.store->list_drift(q->from, q->to, 100);
   if (!ok_or_503(drift, res)) return;
+  // A model change is stored with the drift events (for the timeline) but is not drift.
+  std::erase_if(*drift, [](const store::DriftEvent& e) { return e.kind == "model_changed"; });
   double seconds = std::max(1.0, std::min(q->to, wall_seconds()) - q->from);
   nlohmann::json body{{"from", q->from},
                       {"to", q->to},
@@ -135,10 +137,10 @@ void summary(const ApiContext& ctx, const Req& req, Res& res) {
                       {"alerts_in_window", alerts->size()},
                       {"received", nullptr},
                       {"rejected", nullptr}};
-  if (ctx.scorer) {
-    body["model_version"] = ctx.scorer->model_version();
-    body["threshold"] = ctx.scorer->threshold();
-    body["model_calibrated"] = ctx.scorer->meta().calibration.has_value();
+  if (const auto scorer = ctx.current_scorer()) {
+    body["model_version"] = scorer->model_version();
+    body["threshold"] = scorer->threshold();
+    body["model_calibrated"] = scorer->meta().calibration.has_value();
   }
   if (ctx.pipeline_status) {
     auto live = ctx.pipeline_status();  // a named object: items() must not outlive it
@@ -157,16 +159,29 @@ store::MixColumn mix_column(const Req& req, std::vector<Problem>& problems) {
                           : store::MixColumn::kProto;
 }
 
+// The active model's artifact, and how a shadow model compares with it on live flows.
 void model_info(const ApiContext& ctx, Res& res) {
-  if (!ctx.scorer) {
+  const auto scorer = ctx.current_scorer();
+  if (!scorer) {
     send_error(res, 503, "no model loaded");
     return;
   }
-  const auto& a = ctx.scorer->artifact();
-  send_json(res, {{"meta", a.meta.to_json()},
-                  {"metrics", a.metrics},
-                  {"reference", a.reference},
-                  {"model_card", model::render_model_card(a.meta, a.metrics)}});
+  const auto& a = scorer->artifact();
+  nlohmann::json body{{"active", scorer->model_version()},
+                      {"shadow", nullptr},
+                      {"agreement", nullptr},
+                      {"meta", a.meta.to_json()},
+                      {"metrics", a.metrics},
+                      {"reference", a.reference},
+                      {"model_card", model::render_model_card(a.meta, a.metrics)}};
+  if (ctx.models && ctx.models->shadow()) {
+    auto stats = ctx.models->shadow_stats().to_json();
+    body["shadow"] = stats["shadow"];
+    body["agreement"] = stats["agreement"];
+    body["histograms"] = stats["histograms"];
+    body["comparison"] = std::move(stats);
+  }
+  send_json(res, body);
 }
 
 void alert_action(const ApiContext& ctx, const Req& req, Res& res, bool snooze) {

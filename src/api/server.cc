@@ -561,11 +561,12 @@ void ApiServer::Impl::add_core_routes() {
     send_json(res, {{"status", "ok"}});
   });
   router.add("GET", "/readyz", [this](const Request&, Response& res) {
-    if (!context.scorer) {
+    const auto scorer = context.current_scorer();
+    if (!scorer) {
       send_json(res, {{"ready", false}, {"reason", "no model loaded"}}, 503);
       return;
     }
-    nlohmann::json body{{"ready", true}, {"model_version", context.scorer->model_version()}};
+    nlohmann::json body{{"ready", true}, {"model_version", scorer->model_version()}};
     if (context.store) {
       store::Query q;
       q.from = wall_seconds();

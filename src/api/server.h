@@ -13,6 +13,7 @@
 
 #include "common/result.h"
 #include "model/scorer.h"
+#include "model/scorer_handle.h"
 #include "store/store.h"
 
 namespace flowsentry::api {
@@ -51,12 +52,20 @@ std::vector<std::string> split_list(std::string_view text);
 // need it answer 503 with the reason).
 struct ApiContext {
   const model::Scorer* scorer = nullptr;
+  // When set, the model in use now (hot reload) and its shadow; `scorer` is then ignored.
+  model::ScorerHandle* models = nullptr;
   store::Store* store = nullptr;
   // Sends a test alert through every notifier: {"results": [{"notifier","ok","detail"}]}.
   std::function<nlohmann::json()> alert_test;
   // Live pipeline figures for /api/v1/summary: {"received","rejected","flows_per_second",
   // "latency_p95_ms","drift_status"}.
   std::function<nlohmann::json()> pipeline_status;
+
+  // The model to answer with: held by the caller for the whole request.
+  std::shared_ptr<const model::Scorer> current_scorer() const {
+    if (models) return models->get();
+    return scorer ? model::ScorerHandle::borrow(*scorer) : nullptr;
+  }
 };
 
 class ApiServer {

@@ -72,7 +72,7 @@ int run_demo(const DemoOpts& o) {
   }
 
   auto popts = pipeline::pipeline_options(*config);
-  pipeline::Pipeline pipe(**source, *service.scorer(), *service.store(), popts);
+  pipeline::Pipeline pipe(**source, service.models(), *service.store(), popts);
   auto* detection = service.detection();
   pipe.add_observer([detection](auto batch) { detection->observe(batch); });
   if (auto siem = service.siem_observer()) pipe.add_observer(std::move(siem));

@@ -8,6 +8,8 @@
 // from the anomalies topic (each once, from one place); role all and --data forward both.
 // `--data` makes the worker read a flow file instead of Kafka (`--follow`: a growing Zeek
 // conn.log, surviving rotation, never ending).
+#include <signal.h>
+
 #include <atomic>
 #include <iostream>
 #include <thread>
@@ -28,7 +30,7 @@ struct RunOpts {
   std::string config_file;
   std::vector<std::string> set;
   bool insecure_no_token = false;
-  std::string brokers, topic, group, store, model, role;
+  std::string brokers, topic, group, store, model, registry, role;
   int port = -1;
   std::string data;
   bool follow = false;
@@ -51,7 +53,7 @@ Status run_source(const Config& config, Service& service, const RunOpts& o, std:
     return st;
   }
   log()->info("worker reading {}", (*source)->describe());
-  pipeline::Pipeline pipe(**source, *service.scorer(), *service.store(),
+  pipeline::Pipeline pipe(**source, service.models(), *service.store(),
                           pipeline::pipeline_options(config));
   if (auto* detection = service.detection()) {
     pipe.add_observer([detection](auto batch) { detection->observe(batch); });
@@ -92,23 +94,25 @@ int run_run(RunOpts o) {
   flag(o.group, "kafka.group");
   flag(o.store, "store.url");
   flag(o.model, "model.path");
+  flag(o.registry, "model.registry");
   flag(o.role, "pipeline.role");
   if (o.port >= 0) flag(std::to_string(o.port), "api.port");
   if (o.insecure_no_token) flag("true", "api.insecure_no_token");
   auto config = load_config(o.config_file, set);
   if (!config) return kExitUsage;
   const auto role = config->get_string("pipeline.role");
-  block_signals();
+  const bool worker = role != "alerter";
+  block_signals(worker);  // SIGHUP: check the registry for a new model now
   Service service(*config);
   auto fail = [](const Status& st) {
     std::cerr << "flowsentry run: " << st.error().to_string() << "\n";
     return kExitRuntime;
   };
-  const bool worker = role != "alerter";
   if (worker) {
-    if (auto st = service.load_model(config->get_string("model.path")); !st.ok()) return fail(st);
+    if (auto st = service.load_models(); !st.ok()) return fail(st);
   }
   if (auto st = service.open_store(config->get_string("store.url")); !st.ok()) return fail(st);
+  service.start_reloading();
   if (auto st = service.start_detection(role != "worker", worker,
                                         behaviour_scope(*config, !o.data.empty()));
       !st.ok()) {
@@ -128,7 +132,7 @@ int run_run(RunOpts o) {
   }
   std::thread main_loop([&] {
     result = !o.data.empty() ? run_source(*config, service, o, stop, running)
-             : worker ? pipeline::run_kafka_worker(*config, *service.scorer(), *service.store(),
+             : worker ? pipeline::run_kafka_worker(*config, service.models(), *service.store(),
                                                    service.detection(), stop, running,
                                                    service.siem_observer(role == "worker"))
                       : pipeline::run_alerter(*config, *service.detection(), stop,
@@ -136,7 +140,11 @@ int run_run(RunOpts o) {
     stop = true;
   });
   while (!stop) {
-    if (int sig = wait_for_signal(std::chrono::milliseconds(500))) {
+    int sig = wait_for_signal(std::chrono::milliseconds(500));
+    if (sig == SIGHUP) {
+      log()->info("SIGHUP: checking the model registry");
+      service.reload_model();
+    } else if (sig) {
       log()->info("signal {}: finishing the batch in flight, committing, leaving the group", sig);
       stop = true;
       if (running) running->stop();
@@ -167,7 +175,12 @@ Command add_run_command(CLI::App& root) {
   app->add_option("--topic", o->topic, "Topic with the flows (kafka.topic)");
   app->add_option("--group", o->group, "Consumer group (kafka.group)");
   app->add_option("--store", o->store, "Store URL: SQLite path or postgresql://... (store.url)");
-  app->add_option("--model", o->model, "Model artifact directory (model.path)");
+  app->add_option("--model", o->model,
+                  "Model artifact directory (model.path), used while the registry has no active "
+                  "version");
+  app->add_option("--registry", o->registry,
+                  "Model registry folder (model.registry): its active version is scored, and a "
+                  "promotion is picked up without a restart");
   app->add_option("--port", o->port, "HTTP port for health, metrics and the API (api.port)")
       ->check(CLI::Range(0, 65535));
   app->add_option("--data", o->data,
@@ -178,7 +191,9 @@ Command add_run_command(CLI::App& root) {
       ->needs(app->get_option("--data"));
   app->footer(
       "Every setting can also come from the TOML file or FLOWSENTRY_<SECTION>_<KEY>; flags win.\n"
-      "SIGINT/SIGTERM: stop consuming, finish the batch in flight, store, commit, exit 0.");
+      "SIGINT/SIGTERM: stop consuming, finish the batch in flight, store, commit, exit 0.\n"
+      "SIGHUP: check the model registry (or re-read model.path) now; a new model scores from "
+      "the next batch.");
   return {app, [o] { return run_run(*o); }};
 }
 

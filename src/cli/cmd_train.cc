@@ -25,6 +25,8 @@ struct TrainOpts {
   std::string baseline_out;
   model::TrainOptions tuning;
   FeedbackTrainOpts feedback;
+  bool register_it = false;
+  std::string registry, parent;
 };
 
 // The plain XGBoost baseline, trained beside the model, for `evaluate --baseline`.
@@ -91,13 +93,15 @@ int run_train(const TrainOpts& o) {
       o.out, artifact->meta.model_version, o.profile, artifact->meta.features.size(),
       v["auc"].get<double>(), v["recall"].get<double>(), v["fpr"].get<double>(),
       v["multiclass"]["accuracy"].get<double>(), v["multiclass"]["macro_f1"].get<double>());
-  if (o.feedback.url.empty()) return kExitOk;
-  auto report = holdout_report(holdout, o.feedback.before, o.out);
-  if (!report.ok()) {
-    std::cerr << "flowsentry train: feedback hold-out: " << report.error().to_string() << "\n";
-    return kExitRuntime;
+  if (!o.feedback.url.empty()) {
+    auto report = holdout_report(holdout, o.feedback.before, o.out);
+    if (!report.ok()) {
+      std::cerr << "flowsentry train: feedback hold-out: " << report.error().to_string() << "\n";
+      return kExitRuntime;
+    }
+    std::cout << nlohmann::json{{"feedback", *report}}.dump() << "\n";
   }
-  std::cout << nlohmann::json{{"feedback", *report}}.dump() << "\n";
+  if (o.register_it) return register_artifact(o.registry, o.out, o.parent);
   return kExitOk;
 }
 
@@ -130,6 +134,15 @@ Command add_train_command(CLI::App& root) {
                   "attack_cat sample weight = (largest class / class count)^power")
       ->check(CLI::Range(0.0, 2.0))
       ->capture_default_str();
+  auto* reg = app->add_flag("--register", opts->register_it,
+                            "Register the new artifact in the model registry (not promoted; "
+                            "`flowsentry models promote VERSION` does that)");
+  app->add_option("--registry", opts->registry,
+                  "Registry folder for --register (default: model.registry, models/registry)")
+      ->needs(reg);
+  app->add_option("--parent", opts->parent,
+                  "With --register: the version it derives from (default: the active one)")
+      ->needs(reg);
   auto& t = opts->tuning;
   app->add_option("--max-depth", t.max_depth, "Binary model tree depth")->capture_default_str();
   app->add_option("--eta", t.eta, "Binary model learning rate")->capture_default_str();

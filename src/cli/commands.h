@@ -40,6 +40,12 @@ void add_bench_pipeline(CLI::App& bench, std::function<int()>& run);
 Command add_demo_command(CLI::App& root);
 Command add_serve_command(CLI::App& root);
 Command add_run_command(CLI::App& root);
+Command add_models_command(CLI::App& root);
+
+// Registers an artifact in a registry (`train --register`); empty `registry`: model.registry.
+// Prints what it did; returns an exit code.
+int register_artifact(const std::string& registry, const std::string& artifact_dir,
+                      const std::string& parent);
 
 // Loads settings: defaults < `file` (when not empty) < environment < `overrides` ("key=value").
 // Prints the error and returns nullopt on failure.

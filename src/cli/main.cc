@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
       fs::cli::add_bench_command(app),    fs::cli::add_alert_test_command(app),
       fs::cli::add_capture_command(app),  fs::cli::add_calibrate_command(app),
       fs::cli::add_detect_command(app),   fs::cli::add_collect_command(app),
+      fs::cli::add_models_command(app),
   };
 
   try {

@@ -15,6 +15,7 @@ namespace flowsentry::cli {
 
 Service::~Service() {
   stop_api();
+  if (reloader_) reloader_->stop();
   if (dispatcher_) dispatcher_->flush(std::chrono::seconds(2));
   detection_.reset();
   dispatcher_.reset();
@@ -24,10 +25,26 @@ Service::~Service() {
 Status Service::load_model(const std::string& dir) {
   auto s = model::Scorer::load(dir);
   if (!s.ok()) return s.error();
-  scorer_ = std::move(s.value());
+  models_.set(std::shared_ptr<const model::Scorer>(std::move(s.value())));
   module_logger("model")->info("model {} loaded from {} (threshold {:.4f})",
-                               scorer_->model_version(), dir, scorer_->threshold());
+                               models_.get()->model_version(), dir, models_.get()->threshold());
   return {};
+}
+
+Status Service::load_models() {
+  reloader_ = std::make_unique<pipeline::ModelReloader>(pipeline::reload_options(config_), models_,
+                                                        nullptr);
+  return reloader_->load_initial();
+}
+
+void Service::start_reloading() {
+  if (!reloader_) return;
+  reloader_->set_store(store_.get());
+  reloader_->start();
+}
+
+void Service::reload_model() {
+  if (reloader_) reloader_->request();
 }
 
 Status Service::open_store(const std::string& url) {
@@ -66,13 +83,14 @@ Status Service::start_detection(bool bursts, bool drift, detect::BehaviourScope 
   options.behaviour.scope = scope;
   options.behaviour.enabled =
       options.behaviour.enabled && (drift || scope == detect::BehaviourScope::kTargetKeyed);
-  options.model_calibrated = scorer_ && scorer_->meta().calibration.has_value();
+  const auto scorer = models_.get();
+  options.model_calibrated = scorer && scorer->meta().calibration.has_value();
   detect::MixReference reference;
-  if (scorer_) reference = pipeline::mix_reference(scorer_->artifact().reference);
+  if (scorer) reference = pipeline::mix_reference(scorer->artifact().reference);
   detection_ = std::make_unique<pipeline::DetectionStage>(options, std::move(reference),
                                                           *dispatcher_, store_.get());
-  if (scorer_) {
-    detection_->know_categories(pipeline::mix_vocabulary(scorer_->artifact().reference));
+  if (scorer) {
+    detection_->know_categories(pipeline::mix_vocabulary(scorer->artifact().reference));
   }
   return {};
 }
@@ -104,7 +122,7 @@ Status Service::start_api(int port, std::function<nlohmann::json()> pipeline_sta
   o.tls_cert = config_.get_string("api.tls_cert");
   o.tls_key = config_.get_string("api.tls_key");
   api::ApiContext ctx;
-  ctx.scorer = scorer_.get();
+  ctx.models = &models_;
   ctx.store = store_.get();
   ctx.pipeline_status = std::move(pipeline_status);
   if (dispatcher_) {

@@ -10,8 +10,10 @@
 #include "common/config.h"
 #include "detect/dispatcher.h"
 #include "model/scorer.h"
+#include "model/scorer_handle.h"
 #include "pipeline/detection.h"
 #include "pipeline/kafka_worker.h"
+#include "pipeline/model_reloader.h"
 #include "pipeline/pipeline.h"
 #include "siem/outputs.h"
 #include "store/maintenance.h"
@@ -25,7 +27,13 @@ class Service {
   explicit Service(const Config& config) : config_(config) {}
   ~Service();
 
+  // A fixed model from `dir` (demo, and commands that do not reload).
   Status load_model(const std::string& dir);
+  // The model the settings name (model.registry's active version, else model.path), kept up to
+  // date: start_reloading() polls the registry and reload_model() checks at once (SIGHUP).
+  Status load_models();
+  void start_reloading();
+  void reload_model();
   Status open_store(const std::string& url);
   // Dispatcher from the alert settings (log notifier always on), the detection stage, and the
   // SIEM outputs of siem.outputs (every alert the dispatcher does not cool down goes to them).
@@ -39,7 +47,9 @@ class Service {
   // Serves the API on `port` (the api.* settings give host, token, limits).
   Status start_api(int port, std::function<nlohmann::json()> pipeline_status = {});
 
-  model::Scorer* scorer() { return scorer_.get(); }
+  // The model in use now (it may change at any time when reloading).
+  std::shared_ptr<const model::Scorer> scorer() const { return models_.get(); }
+  model::ScorerHandle& models() { return models_; }
   store::Store* store() { return store_.get(); }
   pipeline::DetectionStage* detection() { return detection_.get(); }
   detect::Dispatcher* dispatcher() { return dispatcher_.get(); }
@@ -50,9 +60,10 @@ class Service {
 
  private:
   const Config& config_;
-  std::unique_ptr<model::Scorer> scorer_;
+  model::ScorerHandle models_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::Maintenance> maintenance_;  // declared after store_: stops first
+  std::unique_ptr<pipeline::ModelReloader> reloader_;  // after store_: stops first
+  std::unique_ptr<store::Maintenance> maintenance_;    // declared after store_: stops first
   std::unique_ptr<siem::Outputs> siem_;  // before dispatcher_: its alert hook outlives nothing
   std::unique_ptr<detect::Dispatcher> dispatcher_;
   std::unique_ptr<pipeline::DetectionStage> detection_;

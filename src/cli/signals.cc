@@ -2,22 +2,27 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <ctime>
 
 namespace flowsentry::cli {
 namespace {
+
+std::atomic<bool> g_reload{false};
 
 sigset_t stop_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  if (g_reload) sigaddset(&set, SIGHUP);
   return set;
 }
 
 }  // namespace
 
-void block_signals() {
+void block_signals(bool reload) {
+  if (reload) g_reload = true;
   auto set = stop_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }

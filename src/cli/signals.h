@@ -7,10 +7,12 @@
 namespace flowsentry::cli {
 
 // Blocks SIGINT and SIGTERM in this thread and every thread started after it, so they can be
-// received synchronously.
-void block_signals();
+// received synchronously. `reload`: SIGHUP too (a request to reload the model, for commands that
+// score), returned by wait_for_signal like the others; otherwise SIGHUP keeps its default.
+void block_signals(bool reload = false);
 
-// Waits up to `timeout` for SIGINT or SIGTERM; returns the signal number, or 0 on timeout.
+// Waits up to `timeout` for SIGINT or SIGTERM (or SIGHUP, see above); returns the signal number,
+// or 0 on timeout.
 int wait_for_signal(std::chrono::milliseconds timeout);
 
 }  // namespace flowsentry::cli

@@ -20,7 +20,14 @@ constexpr std::array kSettings{
                 "text|json"},
 
     SettingSpec{"model", "path", T::kString, "models/default", 0, -1,
-                "Model artifact directory (made by `flowsentry train`)"},
+                "Model artifact directory (made by `flowsentry train`); used while the registry "
+                "has no active version"},
+    SettingSpec{"model", "registry", T::kString, "models/registry", 0, -1,
+                "Model registry folder (`flowsentry models`); its active version wins over "
+                "model.path, and a promotion is picked up without a restart; empty = none"},
+    SettingSpec{"model", "reload_interval_s", T::kDouble, "5", 0, 3600,
+                "Seconds between checks of the registry's active and shadow versions (0 = "
+                "only on SIGHUP)"},
 
     SettingSpec{"store", "url", T::kString, "flowsentry.db", 0, -1,
                 "Where verdicts go: a SQLite file path, sqlite:PATH, or postgresql://..."},

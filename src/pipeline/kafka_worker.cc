@@ -164,7 +164,7 @@ PipelineOptions pipeline_options(const Config& config) {
   return o;
 }
 
-Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Store& store,
+Status run_kafka_worker(const Config& c, model::ScorerHandle& models, store::Store& store,
                         DetectionStage* detection, std::atomic<bool>& stop, Pipeline*& running,
                         Pipeline::Observer also) {
   // The source commits each stored batch asynchronously so the poll thread does not wait for
@@ -200,7 +200,7 @@ Status run_kafka_worker(const Config& c, const model::Scorer& scorer, store::Sto
 
   auto po = pipeline_options(c);
   po.inline_reader = true;
-  Pipeline pipe(source, scorer, store, po);
+  Pipeline pipe(source, models, store, po);
   auto& prod = *producer.value();
   Outbox outbox(prod);
   const auto dlq = c.get_string("kafka.dlq_topic");

@@ -19,7 +19,7 @@
 #include <atomic>
 
 #include "common/config.h"
-#include "model/scorer.h"
+#include "model/scorer_handle.h"
 #include "pipeline/detection.h"
 #include "pipeline/pipeline.h"
 #include "store/store.h"
@@ -29,7 +29,7 @@ namespace flowsentry::pipeline {
 // Runs until `stop`; `running` points at the pipeline while it runs, so a signal handler can
 // stop it. `detection` may be null; `also`, when set, observes every stored batch too (the SIEM
 // outputs; it must not block).
-Status run_kafka_worker(const Config& config, const model::Scorer& scorer, store::Store& store,
+Status run_kafka_worker(const Config& config, model::ScorerHandle& models, store::Store& store,
                         DetectionStage* detection, std::atomic<bool>& stop, Pipeline*& running,
                         Pipeline::Observer also = {});
 

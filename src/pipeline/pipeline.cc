@@ -28,7 +28,15 @@ size_t explained(const std::vector<model::Verdict>& verdicts) {
 
 Pipeline::Pipeline(stream::Source& source, const model::Scorer& scorer, store::Store& store,
                    PipelineOptions options)
-    : source_(source), scorer_(scorer), store_(store), options_(options) {}
+    : source_(source),
+      own_models_(std::make_unique<model::ScorerHandle>(model::ScorerHandle::borrow(scorer))),
+      models_(*own_models_),
+      store_(store),
+      options_(options) {}
+
+Pipeline::Pipeline(stream::Source& source, model::ScorerHandle& models, store::Store& store,
+                   PipelineOptions options)
+    : source_(source), models_(models), store_(store), options_(options) {}
 
 PipelineStats Pipeline::stats() const {
   return {received_.load(),  rejected_.load(),     scored_.load(), stored_.load(),
@@ -219,7 +227,7 @@ Status Pipeline::process(Batch& batch) {
 
 // Explains, beyond the budget, each 10 s bucket's top anomaly in this batch when no flow of
 // that bucket with its score is explained yet (ExplainFloor).
-Status Pipeline::keep_explain_floor(Batch& batch) {
+Status Pipeline::keep_explain_floor(Batch& batch, const model::Scorer& scorer) {
   std::map<int64_t, size_t> top;  // bucket -> index of its highest-scoring anomaly here
   for (size_t i = 0; i < batch.verdicts.size(); ++i) {
     const auto& v = batch.verdicts[i];
@@ -233,8 +241,8 @@ Status Pipeline::keep_explain_floor(Batch& batch) {
     auto& v = batch.verdicts[i];
     const double stime = *batch.flows[i].stime;
     if (!v.top_features.empty() || !explain_floor_.needs(stime, v.score)) continue;
-    auto st = scorer_.explain(std::span(batch.flows).subspan(i, 1),
-                              std::span(batch.verdicts).subspan(i, 1), options_.explain_top_k);
+    auto st = scorer.explain(std::span(batch.flows).subspan(i, 1),
+                             std::span(batch.verdicts).subspan(i, 1), options_.explain_top_k);
     if (!st.ok()) return st;
     explain_floor_.explained(stime, v.score);
   }
@@ -251,13 +259,15 @@ Status Pipeline::score_batch(Batch& batch) {
   const bool explaining = options_.explain_per_second > 0 && options_.explain_top_k > 0;
   const size_t budget = explaining ? explain_budget_.take() : 0;
   model::ExplainOptions explain{options_.explain_top_k, true, budget};
-  if (auto st = scorer_.score(batch.flows, batch.verdicts, explain); !st.ok()) return st;
+  const auto scorer = models_.get();  // once: the whole batch is scored by one model
+  if (auto st = scorer->score(batch.flows, batch.verdicts, explain); !st.ok()) return st;
   explain_budget_.spend(explained(batch.verdicts));
   if (explaining) {
-    if (auto st = keep_explain_floor(batch); !st.ok()) return st;
+    if (auto st = keep_explain_floor(batch, *scorer); !st.ok()) return st;
   }
   probe.score_seconds.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  score_shadow(batch);
 
   auto& scored = batch.scored;
   scored.resize(batch.flows.size());
@@ -272,6 +282,18 @@ Status Pipeline::score_batch(Batch& batch) {
   probe.flows_scored.inc(static_cast<double>(scored.size()));
   probe.anomalies.inc(static_cast<double>(anomalies));
   return {};
+}
+
+// The shadow model's verdicts only feed its statistics: they are never stored or alerted on.
+void Pipeline::score_shadow(Batch& batch) {
+  const auto shadow = models_.shadow();
+  if (!shadow) return;
+  auto& verdicts = batch.shadow_verdicts;
+  if (auto st = shadow->score(batch.flows, verdicts); !st.ok()) {
+    log()->warn("shadow model {} failed: {}", shadow->model_version(), st.error().to_string());
+    return;
+  }
+  models_.shadow_stats().record(batch.verdicts, verdicts);
 }
 
 Status Pipeline::store_batch(Batch& batch) {

@@ -28,6 +28,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "model/scorer.h"
+#include "model/scorer_handle.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/explain_budget.h"
 #include "store/store.h"
@@ -81,6 +82,11 @@ class Pipeline {
 
   Pipeline(stream::Source& source, const model::Scorer& scorer, store::Store& store,
            PipelineOptions options = {});
+  // Scores each batch with the handle's model at the time (taken once per batch, so a model
+  // swapped in mid-batch is used from the next one), and with its shadow model, if any, for
+  // the shadow statistics only.
+  Pipeline(stream::Source& source, model::ScorerHandle& models, store::Store& store,
+           PipelineOptions options = {});
 
   void add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
   void set_commit(Commit commit) { commit_ = std::move(commit); }
@@ -106,6 +112,7 @@ class Pipeline {
     std::vector<flow::RecordKey> rejected;  // keys of the records rejected while reading it
     std::vector<stream::Rejected> poison;   // records the store refused, dead-lettered at finish
     std::vector<model::Verdict> verdicts;
+    std::vector<model::Verdict> shadow_verdicts;
     std::vector<model::ScoredFlow> scored;
     double read_at = 0;
     double stored_at = 0;
@@ -119,7 +126,8 @@ class Pipeline {
   Status collect(size_t keep, bool wait);
   Status process(Batch& batch);
   Status score_batch(Batch& batch);
-  Status keep_explain_floor(Batch& batch);
+  Status keep_explain_floor(Batch& batch, const model::Scorer& scorer);
+  void score_shadow(Batch& batch);
   Status store_batch(Batch& batch);
   void finish(Batch& batch);
   void commit(std::span<const model::ScoredFlow> stored, std::span<const flow::RecordKey> rejected);
@@ -133,7 +141,8 @@ class Pipeline {
   void drain_rejected(Batch& batch);
 
   stream::Source& source_;
-  const model::Scorer& scorer_;
+  std::unique_ptr<model::ScorerHandle> own_models_;  // for the single-Scorer constructor
+  model::ScorerHandle& models_;
   store::Store& store_;
   PipelineOptions options_;
   std::vector<Observer> observers_;

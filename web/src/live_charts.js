@@ -21,6 +21,7 @@ export function renderTimeline(sorted, state, threshold, driftEvents, range, vie
   for (const p of sorted) (p.score >= threshold ? anomaly : normal).push([ms(p.t), p.score]);
   const b = bursts(sorted, threshold, state.burstWindow, state.burstHits);
   const scoreEvents = (driftEvents || []).filter((e) => e.kind === 'score');
+  const modelEvents = (driftEvents || []).filter((e) => e.kind === 'model_changed');
   const scatter = (name, data, color) => ({
     name,
     type: 'scatter',
@@ -82,11 +83,24 @@ export function renderTimeline(sorted, state, threshold, driftEvents, range, vie
         data: scoreEvents.map((e) => ({ xAxis: ms(e.time) })),
       },
     },
+    {
+      name: 'model',
+      type: 'line',
+      data: [],
+      itemStyle: { color: c.muted },
+      markLine: {
+        silent: true,
+        symbol: ['none', 'none'],
+        lineStyle: { color: c.muted, type: 'dotted', width: 2 },
+        label: { show: modelEvents.length <= 6, color: c.muted, position: 'insideEndTop', formatter: (p) => p.name },
+        data: modelEvents.map((e) => ({ xAxis: ms(e.time), name: `model → ${(e.details && e.details.to) || ''}` })),
+      },
+    },
   ];
   chart('chart-timeline').setOption(
     {
       ...base(),
-      legend: { ...base().legend, data: ['normal', 'anomaly', 'EMA', 'bursts', 'drift'] },
+      legend: { ...base().legend, data: ['normal', 'anomaly', 'EMA', 'bursts', 'drift', 'model'] },
       tooltip: {
         trigger: 'item',
         confine: true,

@@ -141,6 +141,44 @@ function multiclassConfusion(metrics) {
   );
 }
 
+// Active and shadow: agreement, the anomalies each would have raised, both score distributions,
+// and the command that promotes the shadow once the evidence is in.
+function shadowPanel(model) {
+  const el = $('shadow-summary');
+  const cmp = model.comparison;
+  if (!model.shadow || !cmp) {
+    el.innerHTML = `<p>Active: <b>${esc(model.active || '')}</b>. No shadow model: <code>flowsentry models shadow VERSION</code> scores a candidate beside it on the same flows (never stored or alerted on).</p>`;
+    notAvailable('chart-shadow', 'no shadow model');
+    return;
+  }
+  const a = cmp.anomalies || {};
+  const pct = (v) => (v === null || v === undefined ? '—' : (100 * v).toFixed(2) + '%');
+  el.innerHTML =
+    `<table class="kv"><tbody>` +
+    `<tr><th>active</th><td>${esc(model.active)}</td><th>shadow</th><td>${esc(model.shadow)}</td></tr>` +
+    `<tr><th>flows compared</th><td>${fmtNum(cmp.flows)}</td><th>label agreement</th><td data-testid="shadow-agreement">${pct(cmp.agreement)}</td></tr>` +
+    `<tr><th>anomalies (active)</th><td>${fmtNum(a.active || 0)}</td><th>anomalies (shadow)</th><td>${fmtNum(a.shadow || 0)}</td></tr>` +
+    `<tr><th>only active</th><td>${fmtNum(a.only_active || 0)}</td><th>only shadow</th><td>${fmtNum(a.only_shadow || 0)}</td></tr>` +
+    `</tbody></table>` +
+    `<p class="muted small">Promote on evidence: <code>flowsentry models promote ${esc(model.shadow)}</code> (workers switch without a restart; <code>flowsentry models rollback</code> undoes it).</p>`;
+  const h = model.histograms || cmp.histograms || {};
+  const bins = h.bins || [];
+  const labels = bins.slice(0, -1).map((b) => Number(b).toFixed(2));
+  chart('chart-shadow').setOption(
+    {
+      ...base(),
+      grid: { left: 56, right: 20, top: 30, bottom: 40 },
+      xAxis: axis('category', { data: labels, name: 'score', nameLocation: 'middle', nameGap: 24 }),
+      yAxis: axis('value', { type: 'log', name: 'flows' }),
+      series: [
+        { name: 'active', type: 'bar', data: (h.active || []).map((v) => v || null) },
+        { name: 'shadow', type: 'bar', data: (h.shadow || []).map((v) => v || null) },
+      ],
+    },
+    { notMerge: true },
+  );
+}
+
 export function renderModel(model) {
   const metrics = model.metrics || {};
   if (model.meta && model.meta.model_version) $('model-version').textContent = model.meta.model_version;
@@ -164,4 +202,5 @@ export function renderModel(model) {
   curveChart('chart-pr', metrics, 'pr', 'recall', 'precision', 'recall', 'precision', false);
   tradeoffChart(metrics);
   multiclassConfusion(metrics);
+  shadowPanel(model);
 }

@@ -204,6 +204,8 @@ export function renderDriftEvents(events, alerts = []) {
       why = `mean score ${Number(d.mean_before).toFixed(3)} → ${Number(d.mean_after).toFixed(3)}`;
     } else if (e.kind === 'new_category' && e.summary) {
       why = e.summary;
+    } else if (e.kind === 'model_changed') {
+      why = `${d.from || '—'} → ${d.to || '—'}` + (d.by ? ` by ${d.by}` : '') + (d.how ? ` (${d.how})` : '');
     }
     const cats = d.top_categories || d.drivers || [];
     const chips = cats
@@ -214,7 +216,7 @@ export function renderDriftEvents(events, alerts = []) {
     const value = Number.isFinite(e.value) ? ` ${Number(e.value).toFixed(4)} <span class="muted">/ ${Number(e.threshold).toFixed(4)}</span>` : '';
     li.innerHTML =
       `<b>${esc(fmtTime(e.time))}</b> <span class="badge ${e.kind === 'mix' ? '' : 'warn'}">${esc(e.kind)}</span> ` +
-      `${esc(what)}${esc(vs)}${e.kind === 'score' ? '' : value} <span class="muted">${esc(why)}</span>${chips ? '<br>' + chips : ''}`;
+      `${esc(what)}${esc(vs)}${e.kind === 'score' || e.kind === 'model_changed' ? '' : value} <span class="muted">${esc(why)}</span>${chips ? '<br>' + chips : ''}`;
     return li;
   });
   if (!items.length) {

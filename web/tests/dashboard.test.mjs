@@ -477,6 +477,14 @@ describe('dashboard in chromium', { timeout: 560000 }, () => {
       const points = await chartOption(id, (o) => Math.max(...o.series.map((x) => (x.data || []).length)));
       assert.ok(points > 10, `${id} draws the recorded curve (${points} points)`);
     }
+    // Active and shadow: the versions, and with a shadow its agreement and both histograms.
+    const shadowText = await page.locator('#shadow-summary').textContent();
+    assert.match(shadowText, /shadow/i, 'the shadow panel says whether a shadow model runs');
+    if (await page.locator('[data-testid=shadow-agreement]').count()) {
+      assert.match(await page.locator('[data-testid=shadow-agreement]').textContent(), /%$/);
+      const bars = await chartOption('chart-shadow', (o) => o.series.map((x) => x.name).join(','));
+      assert.equal(bars, 'active,shadow');
+    }
     await screenshot('model-light', { fullPage: true });
   });
 

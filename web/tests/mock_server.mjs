@@ -123,6 +123,9 @@ for (let t = start - 86400 + 300; t < start; t += 300) {
   }
   if (rnd() < 0.08) drift.push({ time: t + 17, kind: 'score', measure: 'adwin', value: 0.21, threshold: 0.002, details: { mean_before: 0.08, mean_after: 0.29, width_before: 4000, width_after: 600 } });
 }
+// A promotion and its rollback, drawn as markers on the timeline.
+drift.push({ time: start - 7200, kind: 'model_changed', measure: 'promote', value: 1, threshold: THRESHOLD, details: { from: MODEL_VERSION, to: 'xgb-candidate01', by: 'alice', how: 'promote', trigger: 'poll' } });
+drift.push({ time: start - 3600, kind: 'model_changed', measure: 'rollback', value: 1, threshold: THRESHOLD, details: { from: 'xgb-candidate01', to: MODEL_VERSION, by: 'alice', how: 'rollback', trigger: 'sighup' } });
 const alerts = [];
 for (let i = 0; i < 40; i++) {
   const created = start - 86400 + i * 2160 + 600;
@@ -251,7 +254,13 @@ function hostRows(rows, byHost) {
   return [...map.values()];
 }
 
+const shadowHist = { bins: Array.from({ length: 21 }, (_, i) => i / 20), active: [812, 90, 40, 22, 15, 10, 8, 6, 5, 5, 4, 4, 5, 6, 8, 12, 20, 40, 90, 310], shadow: [790, 100, 45, 25, 16, 11, 9, 7, 6, 5, 5, 5, 6, 7, 9, 14, 22, 44, 95, 290] };
 const model = {
+  active: MODEL_VERSION,
+  shadow: 'xgb-candidate02',
+  agreement: 0.9731,
+  histograms: shadowHist,
+  comparison: { active: MODEL_VERSION, shadow: 'xgb-candidate02', flows: 1507, agreement: 0.9731, attack_cat_agreement: 0.95, anomalies: { active: 520, shadow: 507, only_active: 27, only_shadow: 14 }, histograms: shadowHist },
   meta: { model_version: MODEL_VERSION, created: '2026-11-20T10:00:00Z', threshold: THRESHOLD, threshold_rule: 'FPR <= 2% on validation', train_rows: 140272, validation_rows: 35069, classes: ['Normal', ...CATS] },
   metrics: {},
   reference: { proto: { tcp: 0.52, udp: 0.31 } },

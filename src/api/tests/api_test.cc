@@ -907,6 +907,56 @@ TEST_F(ApiTest, ModelAndAlertTest) {
   EXPECT_EQ(body(a)["results"][0]["notifier"], "log");
 }
 
+// With a model handle (hot reload), /predict and /readyz answer with the model in use now, and
+// /api/v1/model compares the shadow with it.
+TEST_F(ApiTest, PredictAndModelFollowTheHandleAndShowTheShadow) {
+  auto other = model::Scorer::load(std::string(FLOWSENTRY_SOURCE_DIR) + "/models/default");
+  ASSERT_TRUE(other.ok()) << other.error().to_string();
+  std::shared_ptr<const model::Scorer> second(std::move(*other));
+  ASSERT_NE(second->model_version(), scorer_->model_version());
+  model::ScorerHandle models(model::ScorerHandle::borrow(*scorer_));
+  server_.reset();
+  ApiContext ctx;
+  ctx.models = &models;
+  ctx.store = store_;
+  ApiOptions o;
+  o.port = 0;
+  server_ = std::make_unique<ApiServer>(o, ctx);
+  auto port = server_->start();
+  ASSERT_TRUE(port.ok());
+  client_ = std::make_unique<httplib::Client>("127.0.0.1", *port);
+
+  auto m = body(client_->Get("/api/v1/model"));
+  EXPECT_EQ(m["active"], scorer_->model_version());
+  EXPECT_TRUE(m["shadow"].is_null());
+  EXPECT_TRUE(m["agreement"].is_null());
+
+  models.set_shadow(second);
+  std::vector<flow::FlowRecord> flows(1);
+  std::vector<model::Verdict> a, b;
+  ASSERT_TRUE(scorer_->score(flows, a).ok());
+  ASSERT_TRUE(second->score(flows, b).ok());
+  models.shadow_stats().record(a, b);
+  m = body(client_->Get("/api/v1/model"));
+  EXPECT_EQ(m["active"], scorer_->model_version());
+  EXPECT_EQ(m["shadow"], second->model_version());
+  EXPECT_TRUE(m["agreement"].is_number());
+  EXPECT_EQ(m["comparison"]["flows"], 1);
+  EXPECT_EQ(m["histograms"]["active"].size(), model::ShadowStats::kBins);
+  EXPECT_EQ(m["histograms"]["shadow"].size(), model::ShadowStats::kBins);
+  EXPECT_EQ(m["meta"]["model_version"], scorer_->model_version());
+
+  auto before = post_json("/predict?explain=0", sample_flow_);
+  ASSERT_EQ(before->status, 200);
+  EXPECT_EQ(body(before)["model_version"], scorer_->model_version());
+  models.set(second);
+  auto after = post_json("/predict?explain=0", sample_flow_);
+  ASSERT_EQ(after->status, 200);
+  EXPECT_EQ(body(after)["model_version"], second->model_version());
+  EXPECT_EQ(body(client_->Get("/readyz"))["model_version"], second->model_version());
+  server_.reset();  // before `models` goes
+}
+
 TEST_F(ApiTest, OpenApiDescribesEveryRoute) {
   auto doc = body(client_->Get("/openapi.json"));
   EXPECT_EQ(doc["openapi"], "3.1.0");

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "common/testing/shell.h"
 #include "common/version.h"
@@ -62,6 +63,45 @@ TEST(CliTest, VersionIsTheProjectVersion) {
   auto r = run("--version");
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.out, std::string("flowsentry ") + flowsentry::kVersion + "\n");
+}
+
+// The registry's command line on the committed models: register, promote, shadow, rollback,
+// list as JSON, and a damaged index is a runtime error that names the file.
+TEST(CliTest, ModelsRegisterPromoteRollbackAndList) {
+  const auto dir = std::filesystem::temp_directory_path() / "cli_models_registry";
+  std::filesystem::remove_all(dir);
+  const std::string models = "models --registry " + dir.string() + " ";
+  const std::string src = FLOWSENTRY_SOURCE_DIR;
+  auto reg = run(models + "register " + src + "/models/default --promote --by alice");
+  ASSERT_EQ(reg.code, 0) << reg.out;
+  ASSERT_EQ(run(models + "register " + src + "/models/portable").code, 0);
+  EXPECT_EQ(run(models + "register " + src + "/models/portable").code, 1);  // already there
+  auto list = [&] {
+    auto r = run(models + "list --format json 2>/dev/null");
+    return nlohmann::json::parse(r.out);
+  };
+  auto j = list();
+  ASSERT_EQ(j["versions"].size(), 2u);
+  const std::string first = j["versions"][0]["version"], second = j["versions"][1]["version"];
+  EXPECT_EQ(j["active"], first);
+  EXPECT_EQ(j["versions"][0]["registered_by"], "alice");
+  EXPECT_EQ(j["versions"][1]["parent"], first);
+  EXPECT_EQ(j["versions"][1]["profile"], "portable");
+  EXPECT_EQ(run(models + "shadow " + second).code, 0);
+  EXPECT_EQ(list()["versions"][1]["role"], "shadow");
+  EXPECT_EQ(run(models + "shadow").code, 2);  // VERSION or --clear
+  EXPECT_EQ(run(models + "promote " + second.substr(0, 10)).code, 0);
+  EXPECT_EQ(list()["active"], second);
+  EXPECT_EQ(list()["shadow"], "");
+  EXPECT_EQ(run(models + "promote xgb").code, 2);  // names both
+  EXPECT_EQ(run(models + "rollback").code, 0);
+  EXPECT_EQ(list()["active"], first);
+  EXPECT_EQ(run(models + "rollback").code, 1);  // nothing before the first
+  std::ofstream(dir / "index.json", std::ios::trunc) << "{";
+  auto bad = run(models + "list");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("index.json"), std::string::npos) << bad.out;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(CliTest, DbMaintainRunsOnceOnAMigratedStore) {

@@ -15,7 +15,7 @@
 
 namespace flowsentry::testing {
 
-inline std::unique_ptr<model::Scorer> train_tiny_scorer(uint64_t seed = 7) {
+inline std::unique_ptr<model::Artifact> train_tiny_artifact(uint64_t seed = 7, int rows = 4000) {
   stream::GeneratorOptions g;
   g.seed = seed;
   g.scenario = stream::Scenario::kAttack;
@@ -23,13 +23,19 @@ inline std::unique_ptr<model::Scorer> train_tiny_scorer(uint64_t seed = 7) {
   g.burst_len = 100;
   stream::FlowGenerator gen(g);
   model::TrainingData data;
-  for (int i = 0; i < 4000; ++i) data.rows.push_back(gen.next());
+  for (int i = 0; i < rows; ++i) data.rows.push_back(gen.next());
   model::TrainOptions opts;
   opts.max_rounds = 20;
   opts.early_stopping_rounds = 5;
   auto artifact = model::train(data, opts);
   if (!artifact.ok()) return nullptr;
-  return std::make_unique<model::Scorer>(std::move(artifact.value()), model::ScorerOptions{});
+  return std::move(artifact.value());
+}
+
+inline std::unique_ptr<model::Scorer> train_tiny_scorer(uint64_t seed = 7) {
+  auto artifact = train_tiny_artifact(seed);
+  if (!artifact) return nullptr;
+  return std::make_unique<model::Scorer>(std::move(artifact), model::ScorerOptions{});
 }
 
 class TempDb {
