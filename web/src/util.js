@@ -52,8 +52,10 @@ export function dataExtent(range, times, minPad = 2) {
   }
   if (lo > hi) return null;
   const pad = Math.max(minPad, 0.05 * (hi - lo));
-  const from = Math.max(range.from, lo - pad);
-  const to = Math.min(range.to, hi + pad);
+  // Padding stays inside the window, the data itself never leaves the view: the newest KPI
+  // bucket is drawn at its middle, which can be a few seconds after `now`.
+  const from = Math.min(lo, Math.max(range.from, lo - pad));
+  const to = Math.max(hi, Math.min(range.to, hi + pad));
   return to > from ? { from, to } : { from: lo - pad, to: hi + pad };
 }
 
