@@ -9,23 +9,12 @@
 
 #include "common/clock.h"
 #include "detect/dispatcher.h"
+#include "pipeline/testing/counting_notifier.h"
 
 namespace flowsentry::pipeline {
 namespace {
 
-class CountingNotifier final : public detect::Notifier {
- public:
-  explicit CountingNotifier(std::atomic<int>& sent) : sent_(sent) {}
-  const std::string& name() const override { return name_; }
-  detect::SendResult send(const detect::Alert&) override {
-    ++sent_;
-    return {true, false, 200, {}};
-  }
-
- private:
-  std::atomic<int>& sent_;
-  std::string name_ = "counting";
-};
+using testing::CountingNotifier;
 
 // Ten anomalies in one context within a minute: one burst alert when alerts are on.
 std::vector<model::ScoredFlow> burst(bool with_hosts) {

@@ -10,23 +10,12 @@
 #include "common/metrics.h"
 #include "detect/dispatcher.h"
 #include "pipeline/detection.h"
+#include "pipeline/testing/counting_notifier.h"
 
 namespace flowsentry::pipeline {
 namespace {
 
-class CountingNotifier final : public detect::Notifier {
- public:
-  explicit CountingNotifier(std::atomic<int>& sent) : sent_(sent) {}
-  const std::string& name() const override { return name_; }
-  detect::SendResult send(const detect::Alert&) override {
-    ++sent_;
-    return {true, false, 200, {}};
-  }
-
- private:
-  std::atomic<int>& sent_;
-  std::string name_ = "counting";
-};
+using testing::CountingNotifier;
 
 // Ten anomalies of one source in a minute: one burst alert naming that source.
 std::vector<model::ScoredFlow> burst(const std::string& src, const std::string& proto) {
